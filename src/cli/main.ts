@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/**
+ * `parsl-cwl` / `cwl-runner` entry point: dispatches subcommands, otherwise runs a CWL document.
+ * Subcommand modules are imported lazily so `parsl-cwl tool.cwl` loads only what a run needs
+ * (startup time is most of a small tool's run time).
+ */
+import { errorReport } from './report.js';
+
+type SubcommandMain = (argv: string[]) => Promise<number>;
+
+// Each subcommand module exports `main(argv): Promise<exitCode>`.
+const subcommands: Record<string, () => Promise<SubcommandMain>> = {};
+
+async function main(argv: string[]): Promise<number> {
+  const first = argv[0];
+  const sub = first !== undefined ? subcommands[first] : undefined;
+  if (sub) return (await sub())(argv.slice(1));
+  return (await import('./run.js')).main(argv);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const debug = process.argv.includes('--debug');
+    process.stderr.write(errorReport(err, debug) + '\n');
+    process.exitCode = 1;
+  },
+);
