@@ -33,6 +33,9 @@ export const ErrorCode = {
   // Workflows
   WorkflowStepFailed: 'PCWL_WORKFLOW_STEP_FAILED',
   WorkflowInvalid: 'PCWL_WORKFLOW_INVALID',
+  PickValueFailed: 'PCWL_PICK_VALUE_FAILED',
+  ConditionNotBoolean: 'PCWL_CONDITION_NOT_BOOLEAN',
+  ScatterInputInvalid: 'PCWL_SCATTER_INPUT_INVALID',
   // DataFlowKernel
   DependencyFailed: 'PCWL_DEPENDENCY_FAILED',
   BashExitFailure: 'PCWL_BASH_EXIT_FAILURE',

@@ -155,6 +155,29 @@ export class WorkflowInvalidError extends ParslCwlError {
   }
 }
 
+/** Thrown when `pickValue` finds no (or too many) non-null values on a step input or workflow output. */
+export class PickValueError extends ParslCwlError {
+  constructor(readonly sink: string, readonly method: string, reason: string) {
+    super(ErrorCode.PickValueFailed, `${sink}: pickValue ${method}: ${reason}`, { data: { sink, method } });
+  }
+}
+
+/** Thrown when a step's `when` expression returns something other than true or false. */
+export class ConditionNotBooleanError extends ParslCwlError {
+  constructor(readonly stepId: string, readonly value: unknown) {
+    super(ErrorCode.ConditionNotBoolean, `step '${stepId}': 'when' must return true or false, got ${JSON.stringify(value) ?? String(value)}; fix the expression`, {
+      data: { stepId },
+    });
+  }
+}
+
+/** Thrown when a scattered input is not an array, or dotproduct inputs differ in length. */
+export class ScatterInputError extends ParslCwlError {
+  constructor(readonly stepId: string, reason: string) {
+    super(ErrorCode.ScatterInputInvalid, `step '${stepId}': ${reason}`, { data: { stepId } });
+  }
+}
+
 function shorten(s: string): string {
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
