@@ -3,6 +3,7 @@
  * The DataFlowKernel knows only this: it never sees ZeroMQ, Slurm or child processes.
  */
 import type { JobSpec, JobResult } from '../cwl/jobSpec.js';
+import type { BlockStatus, ExecutionProvider } from '../providers/provider.js';
 
 /** What an executor runs. Plain data: it crosses process boundaries (HTEX) as JSON. */
 export type TaskSpec = BashTaskSpec | CwlJobTaskSpec | NoopTaskSpec;
@@ -53,14 +54,45 @@ export interface ExecutorStartContext {
   log: (line: string) => void;
 }
 
-/** What the scaling strategy reads and calls (the provider issue builds on these hooks). */
+/** One block as the executor sees it, read by the scaling strategy (src/executors/strategy). */
+export interface BlockView {
+  blockId: string;
+  /** The provider's job id (Slurm job id, local process group id) the block was submitted as. */
+  jobId: string;
+  /** Pools (managers) of this block registered with the interchange and not lost. */
+  managers: number;
+  /** Tasks running on this block's pools right now. */
+  activeTasks: number;
+  /** Date.now() since which the block has had no task; undefined while it runs tasks. */
+  idleSinceMs?: number;
+  /** True once scale-in has started draining the block. */
+  draining: boolean;
+}
+
+/**
+ * What the scaling strategy reads and calls (the provider issue builds on these hooks).
+ * The executor submits `provider.initBlocks` itself in start(); the strategy then polls
+ * `provider.status` for `blocks()`, reports ended blocks with `blockTerminated`, and scales
+ * between minBlocks and maxBlocks. It stops before the executor's shutdown cancels every block.
+ */
 export interface ScalingHooks {
+  /** Where blocks come from; its limits (initBlocks, minBlocks, maxBlocks, parallelism) apply. */
+  readonly provider: ExecutionProvider;
+  /** Worker slots one block brings (workers per pool × nodes per block). */
+  readonly workersPerBlock: number;
   /** Blocks this executor has asked a provider for and not yet cancelled. */
   connectedBlocks(): string[];
+  /** Every block asked for and not yet cancelled or reported terminated. */
+  blocks(): BlockView[];
   /** Ask the provider for `blocks` more blocks. */
   scaleOut(blocks: number): Promise<string[]>;
   /** Drain then cancel up to `blocks` idle blocks (or the ones named). */
   scaleIn(blocks: number, blockIds?: string[]): Promise<string[]>;
+  /**
+   * The strategy's status poll found the block ended (FAILED, TIMEOUT, MISSING, ...): forget it
+   * and fail the tasks running on its pools (ManagerLost) now instead of after missed heartbeats.
+   */
+  blockTerminated(blockId: string, status: BlockStatus): void;
 }
 
 export interface Executor {
