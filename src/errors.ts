@@ -50,6 +50,7 @@ export const ErrorCode = {
   InterchangeFailed: 'PCWL_INTERCHANGE_FAILED',
   VersionMismatch: 'PCWL_VERSION_MISMATCH',
   ProtocolError: 'PCWL_PROTOCOL_ERROR',
+  CertificateInvalid: 'PCWL_CERTIFICATE_INVALID',
   // Providers
   SubmitFailed: 'PCWL_SUBMIT_FAILED',
   ProviderCommandFailed: 'PCWL_PROVIDER_COMMAND_FAILED',
