@@ -60,6 +60,9 @@ export const ErrorCode = {
   UsageError: 'PCWL_USAGE',
   // Conformance harness
   SuiteNotFound: 'PCWL_SUITE_NOT_FOUND',
+  TestListInvalid: 'PCWL_TEST_LIST_INVALID',
+  BaselineInvalid: 'PCWL_BASELINE_INVALID',
+  RunnerNotFound: 'PCWL_RUNNER_NOT_FOUND',
   // Anything that was not classified: a bug in parsl-cwl
   Internal: 'PCWL_INTERNAL',
 } as const;
