@@ -1,0 +1,29 @@
+/**
+ * What the workflow engine needs from the rest of parsl-cwl, in one small interface, so the engine
+ * stays about workflow semantics and the wiring (kernel, executors, input binding, expressions)
+ * lives in one place (defaultServices.ts).
+ */
+import type { JobResult, JobSpec } from '../jobSpec.js';
+import type { CwlFile, CwlDirectory, LoadListing, Process } from '../model.js';
+import type { RequirementSet } from './requirements.js';
+
+/** Evaluate a CWL expression, parameter reference or literal (`$(...)`, `${...}`, interpolation). */
+export type StepEvaluate = (text: string, ctx: { inputs: Record<string, unknown>; self: unknown }, field: string) => Promise<unknown>;
+
+export interface WorkflowServices {
+  /**
+   * Run one CommandLineTool job: one DataFlowKernel task of kind `cwl-job` (ARCHITECTURE.md: only
+   * tool jobs go to executors). Rejects with the tool's failure (ToolFailedError, ...).
+   */
+  submitToolJob(job: JobSpec, signal?: AbortSignal): Promise<JobResult>;
+  /** Run an ExpressionTool job on the submitting side. */
+  runExpressionJob(job: JobSpec): Promise<JobResult>;
+  /** Bind a step's input object to its process: apply defaults, resolve and validate values. */
+  prepareInputs(process: Process, inputs: Record<string, unknown>, requirements: RequirementSet): Promise<Record<string, unknown>>;
+  /** One evaluator per step (InlineJavascriptRequirement/expressionLib of the requirements in force). */
+  createEvaluator(requirements: RequirementSet): StepEvaluate;
+  /** `loadContents` on a step input (first 64 KiB of the file). */
+  loadContents(file: CwlFile): Promise<CwlFile>;
+  /** `loadListing` on a step input. */
+  loadListing(dir: CwlDirectory, depth: LoadListing): Promise<CwlDirectory>;
+}
