@@ -1,0 +1,149 @@
+/**
+ * Scatter benchmark (issue 5): a Workflow scattering an `echo` tool over N strings, run by parsl-cwl
+ * and by `cwltool --no-container` (when installed) in the same run; prints both times and the ratio.
+ * Then a 20,000-way scatter by parsl-cwl alone, with its wall time and peak RSS.
+ *
+ *   npm run bench:scatter [-- --n 2000 --big 20000 --no-cwltool]
+ *
+ * Peak RSS is read with /usr/bin/time (GNU time) when it exists.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), '../src/cli/main.js');
+
+const ECHO_TOOL = `cwlVersion: v1.2
+class: CommandLineTool
+baseCommand: echo
+inputs:
+  message:
+    type: string
+    inputBinding: {position: 1}
+stdout: out.txt
+outputs:
+  out: stdout
+`;
+
+const SCATTER_WF = `cwlVersion: v1.2
+class: Workflow
+requirements:
+  ScatterFeatureRequirement: {}
+inputs:
+  messages: string[]
+outputs:
+  outs:
+    type: File[]
+    outputSource: echo/out
+steps:
+  echo:
+    run: echo.cwl
+    scatter: message
+    in:
+      message: messages
+    out: [out]
+`;
+
+interface Timed {
+  seconds: number;
+  exitCode: number;
+  peakRssMb?: number;
+  outputs?: number;
+}
+
+function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = join(dir, cmd);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** Run `argv` with stdout to a file; wall time measured here, peak RSS by GNU time if present. */
+function timeRun(argv: string[], cwd: string, label: string): Promise<Timed> {
+  const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+  const rssFile = join(cwd, `${label}.rss`);
+  const full = gnuTime ? [gnuTime, '-f', '%M', '-o', rssFile, ...argv] : argv;
+  const outFile = join(cwd, `${label}.out.json`);
+  return new Promise((resolvePromise, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(full[0]!, full.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => chunks.push(b));
+    child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const stdout = Buffer.concat(chunks).toString();
+      writeFileSync(outFile, stdout);
+      const result: Timed = { seconds, exitCode: code ?? 1 };
+      if (gnuTime && existsSync(rssFile)) {
+        const kb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+        if (Number.isFinite(kb)) result.peakRssMb = kb / 1024;
+      }
+      try {
+        const parsed = JSON.parse(stdout) as { outs?: unknown[] };
+        result.outputs = parsed.outs?.length;
+      } catch {
+        // reported below as a failed run
+      }
+      if (code !== 0) process.stderr.write(`${label} exited with ${code}; stderr ends with:\n${stderr}\n`);
+      resolvePromise(result);
+    });
+  });
+}
+
+function makeCase(dir: string, n: number): { wf: string; job: string } {
+  writeFileSync(join(dir, 'echo.cwl'), ECHO_TOOL);
+  writeFileSync(join(dir, 'scatter.cwl'), SCATTER_WF);
+  const messages = Array.from({ length: n }, (_, i) => `message-${i}`);
+  writeFileSync(join(dir, `job-${n}.json`), JSON.stringify({ messages }));
+  return { wf: join(dir, 'scatter.cwl'), job: join(dir, `job-${n}.json`) };
+}
+
+function fmt(t: Timed): string {
+  const rss = t.peakRssMb !== undefined ? `, peak RSS ${t.peakRssMb.toFixed(0)} MB` : '';
+  const ok = t.exitCode === 0 ? `${t.outputs ?? '?'} outputs` : `FAILED (exit ${t.exitCode})`;
+  return `${t.seconds.toFixed(2)} s${rss} (${ok})`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '2000' },
+      big: { type: 'string', default: '20000' },
+      'no-cwltool': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const n = Number(values.n);
+  const big = Number(values.big);
+  const dir = mkdtempSync(join(tmpdir(), 'pcwl-bench-scatter-'));
+  try {
+    const small = makeCase(dir, n);
+    console.log(`scatter benchmark: a Workflow scattering echo over ${n} strings (${dir})`);
+    const ours = await timeRun([process.execPath, CLI, '--quiet', '--outdir', join(dir, 'out-pcwl'), small.wf, small.job], dir, 'parsl-cwl');
+    console.log(`  parsl-cwl:                ${fmt(ours)}`);
+    const cwltool = values['no-cwltool'] ? undefined : which('cwltool');
+    if (cwltool) {
+      const theirs = await timeRun([cwltool, '--no-container', '--quiet', '--outdir', join(dir, 'out-cwltool'), small.wf, small.job], dir, 'cwltool');
+      console.log(`  cwltool --no-container:   ${fmt(theirs)}`);
+      if (ours.exitCode === 0 && theirs.exitCode === 0) console.log(`  ratio: parsl-cwl is ${(theirs.seconds / ours.seconds).toFixed(1)}x faster`);
+    } else {
+      console.log('  cwltool: not run (not installed, or --no-cwltool); install with `apt-get install -y cwltool`');
+    }
+    if (big > 0) {
+      const large = makeCase(dir, big);
+      const t = await timeRun([process.execPath, CLI, '--quiet', '--outdir', join(dir, 'out-big'), large.wf, large.job], dir, 'parsl-cwl-big');
+      console.log(`  parsl-cwl, ${big}-way scatter: ${fmt(t)}`);
+    }
+  } finally {
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
