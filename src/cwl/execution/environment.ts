@@ -1,0 +1,43 @@
+/**
+ * The tool's environment (CWL v1.2 §Runtime environment): a new, empty environment with only HOME
+ * (the designated output directory), TMPDIR (the designated temporary directory), PATH inherited
+ * from this process, and the variables of EnvVarRequirement.
+ */
+import { DocumentInvalidError } from '../errors.js';
+import type { Requirement } from '../model.js';
+import { isExpression, type EvalContext, type Evaluate } from './evaluation.js';
+
+export async function buildEnvironment(
+  envVar: Requirement | undefined,
+  paths: { outdir: string; tmpdir: string },
+  evaluate: Evaluate,
+  context: EvalContext,
+): Promise<Record<string, string>> {
+  const env: Record<string, string> = { HOME: paths.outdir, TMPDIR: paths.tmpdir };
+  if (process.env.PATH !== undefined) env.PATH = process.env.PATH;
+  for (const { envName, envValue } of envDefs(envVar)) {
+    const value = isExpression(envValue) ? evaluate(envValue, context, { field: `EnvVarRequirement.envDef.${envName}` }) : envValue;
+    env[envName] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return env;
+}
+
+/** envDef as a list of {envName, envValue}, whether the document used the list or the map form. */
+function envDefs(req: Requirement | undefined): Array<{ envName: string; envValue: string }> {
+  const defs = req?.envDef;
+  if (defs === undefined || defs === null) return [];
+  if (Array.isArray(defs)) {
+    return defs.map((d, i) => {
+      const def = d as { envName?: unknown; envValue?: unknown };
+      if (typeof def.envName !== 'string') throw new DocumentInvalidError({ field: `EnvVarRequirement.envDef[${i}].envName` }, 'expected a string');
+      return { envName: def.envName, envValue: String(def.envValue ?? '') };
+    });
+  }
+  if (typeof defs === 'object') {
+    return Object.entries(defs as Record<string, unknown>).map(([envName, v]) => ({
+      envName,
+      envValue: typeof v === 'object' && v !== null && 'envValue' in v ? String((v as { envValue: unknown }).envValue) : String(v),
+    }));
+  }
+  throw new DocumentInvalidError({ field: 'EnvVarRequirement.envDef' }, 'expected a list of {envName, envValue} or a map of names to values');
+}
