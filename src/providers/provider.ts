@@ -39,6 +39,8 @@ export interface SubmitRequest {
 
 export interface ExecutionProvider {
   readonly label: string;
+  /** Wraps the worker-pool command for the block's node layout before `submit` (Parsl: provider.launcher). */
+  readonly launcher: Launcher;
   /** Nodes per block; a launcher starts one pool per node. */
   readonly nodesPerBlock: number;
   /** Scaling limits, read by the strategy. */
