@@ -52,6 +52,8 @@ export interface ExecutorStartContext {
   runDir: string;
   /** Where the executor writes its log lines. */
   log: (line: string) => void;
+  /** Executors call this when a task starts executing (kernel state `running`); optional to report. */
+  taskRunning?: (taskId: number) => void;
 }
 
 /** One block as the executor sees it, read by the scaling strategy (src/executors/strategy). */

@@ -1,0 +1,12 @@
+export { DataFlowKernel } from './kernel.js';
+export type { KernelState, SubmitOptions, ShutdownOptions, TaskCounts } from './kernel.js';
+export { AppFuture } from './appFuture.js';
+export { bashApp } from './bashApp.js';
+export type { BashApp, BashAppOptions, BashCallOptions, BashResult } from './bashApp.js';
+export type { Deferred } from './deferred.js';
+export type { DataFlowKernelConfig, RetryHandler, RetryInfo, CheckpointMode, ShutdownMode } from './config.js';
+export type { AppDefinition, PrepareContext } from './taskRecord.js';
+export type { TaskState } from './taskState.js';
+export { FINAL_STATES } from './taskState.js';
+export type { TaskEvent, TaskEventName, TaskEventListener } from './taskEvents.js';
+export { DependencyError, BashExitFailure, KernelShutDownError, KernelStateError, KernelConfigError } from './errors.js';

@@ -1,0 +1,2 @@
+export { LocalExecutor } from './localExecutor.js';
+export type { LocalExecutorOptions } from './localExecutor.js';

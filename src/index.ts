@@ -1,0 +1,35 @@
+/**
+ * The public API of parsl-cwl. Everything a program imports from 'parsl-cwl' is re-exported here
+ * by name (no `export *`), so the public surface is visible in one place.
+ */
+export { DataFlowKernel, AppFuture, bashApp, FINAL_STATES, DependencyError, BashExitFailure, KernelShutDownError, KernelStateError, KernelConfigError } from './dataflow/index.js';
+export type {
+  KernelState,
+  SubmitOptions,
+  ShutdownOptions,
+  TaskCounts,
+  BashApp,
+  BashAppOptions,
+  BashCallOptions,
+  BashResult,
+  Deferred,
+  DataFlowKernelConfig,
+  RetryHandler,
+  RetryInfo,
+  CheckpointMode,
+  ShutdownMode,
+  AppDefinition,
+  PrepareContext,
+  TaskState,
+  TaskEvent,
+  TaskEventName,
+  TaskEventListener,
+} from './dataflow/index.js';
+export { LocalExecutor } from './executors/local/index.js';
+export type { LocalExecutorOptions } from './executors/local/index.js';
+export type { Executor, TaskSpec, TaskOutcome, TaskEnvelope, ExecutorState } from './executors/executor.js';
+export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './executors/errors.js';
+export { runTask } from './executors/taskRunner.js';
+export type { CwlFile, CwlDirectory } from './cwl/model.js';
+export type { JobSpec, JobResult } from './cwl/jobSpec.js';
+export { ParslCwlError, ErrorCode } from './errors.js';
