@@ -40,6 +40,15 @@ export class DocumentInvalidError extends ParslCwlError {
   }
 }
 
+/** Thrown when a document declares a `cwlVersion` this runner does not load (draft-3, v2.0...). */
+export class UnsupportedVersionError extends ParslCwlError {
+  constructor(readonly file: string, readonly version: string) {
+    super(ErrorCode.UnsupportedVersion, `${file}: cwlVersion '${version}' is not supported; use v1.0, v1.1 or v1.2 (cwl-upgrader converts draft-3)`, {
+      data: { file, version },
+    });
+  }
+}
+
 /** Thrown when an input value does not match the declared type (or is missing). */
 export class InputInvalidError extends ParslCwlError {
   constructor(readonly inputName: string, reason: string, options?: { cause?: unknown }) {

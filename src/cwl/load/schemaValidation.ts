@@ -1,0 +1,83 @@
+/**
+ * Validation and canonicalisation of one raw process with cwl-ts-auto (the CWL v1.2 schema-salad
+ * codegen). It expands map forms to lists, the type DSL (`File?`, `string[]`), the secondaryFiles
+ * DSL and ids to absolute URIs; `save()` gives the result back as plain JSON.
+ *
+ * cwl-ts-auto is required lazily: it is ~180 CommonJS modules and costs ~100 ms to load.
+ */
+import { createRequire } from 'node:module';
+import { DocumentInvalidError } from '../errors.js';
+import { summariseValidation, type ValidationNode } from './validationMessage.js';
+import { locateField } from './sourcePosition.js';
+import { displayName } from './documentRef.js';
+
+interface Saveable {
+  save(top?: boolean, baseUrl?: string, relativeUris?: boolean): Record<string, unknown>;
+}
+interface RecordLoader {
+  load(doc: unknown, baseuri: string, loadingOptions: unknown, docRoot?: string): Promise<Saveable>;
+}
+interface CwlTsAutoInternal {
+  LoaderInstances: Record<string, RecordLoader | undefined>;
+  LoadingOptions: new (opts: { fileUri?: string; namespaces?: Record<string, string>; schemas?: string[] }) => unknown;
+  ValidationException: new (...args: never[]) => ValidationNode;
+}
+
+let internal: CwlTsAutoInternal | undefined;
+
+function cwlTsAuto(): CwlTsAutoInternal {
+  if (!internal) {
+    const require = createRequire(import.meta.url);
+    // The package's index does not export the per-class loaders; its Internal module does.
+    internal = require('cwl-ts-auto/dist/util/Internal') as CwlTsAutoInternal;
+  }
+  return internal;
+}
+
+const PROCESS_CLASSES = ['CommandLineTool', 'ExpressionTool', 'Workflow', 'Operation'];
+
+export interface ValidateRequest {
+  /** The raw process (will be mutated by cwl-ts-auto: pass a copy). */
+  raw: Record<string, unknown>;
+  /** URI ids resolve against (the file, or the `$graph` file). */
+  docUri: string;
+  /** Source text of the file, for line numbers in messages. */
+  text?: string;
+  /** Path of fields from the file's root to `raw` (e.g. ['$graph', '2']), for line lookup. */
+  rootPath?: string[];
+  namespaces?: Record<string, string>;
+  schemas?: string[];
+}
+
+/**
+ * Validate one process and return cwl-ts-auto's canonical JSON with absolute ids.
+ * The loader is chosen by `class` rather than trying the four process classes in a union: the union
+ * path mutates the input while trying branches (its SecondaryDSLLoader deletes `pattern` and
+ * `required`, so record-form secondaryFiles on Workflow inputs fail), and its error is a dump of
+ * all four branches.
+ */
+export async function validateProcess(req: ValidateRequest): Promise<Record<string, unknown>> {
+  const file = displayName(req.docUri);
+  const cls = req.raw.class;
+  if (typeof cls !== 'string' || !PROCESS_CLASSES.includes(cls)) {
+    const loc = req.text ? locateField(req.text, [...(req.rootPath ?? []), 'class']) : undefined;
+    throw new DocumentInvalidError(
+      { file, line: loc?.line, field: 'class' },
+      cls === undefined ? "missing 'class'; expected one of CommandLineTool, ExpressionTool, Workflow, Operation" : `unknown class '${String(cls)}'; expected one of ${PROCESS_CLASSES.join(', ')}`,
+    );
+  }
+  const lib = cwlTsAuto();
+  const loader = lib.LoaderInstances[`${cls}Loader`];
+  if (!loader) throw new Error(`cwl-ts-auto has no loader for ${cls}`);
+  const options = new lib.LoadingOptions({ fileUri: req.docUri, namespaces: req.namespaces, schemas: req.schemas });
+  let loaded: Saveable;
+  try {
+    loaded = await loader.load(req.raw, req.docUri, options, req.docUri);
+  } catch (err) {
+    if (!(err instanceof lib.ValidationException)) throw err;
+    const summary = summariseValidation(err);
+    const loc = req.text ? locateField(req.text, [...(req.rootPath ?? []), ...summary.path]) : undefined;
+    throw new DocumentInvalidError({ file, line: loc?.line, field: summary.path.join('.') || undefined }, summary.message, { cause: err });
+  }
+  return loaded.save(true, req.docUri, false);
+}

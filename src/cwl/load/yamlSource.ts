@@ -1,0 +1,47 @@
+/**
+ * Reading document text and parsing it as YAML (a superset of JSON) with js-yaml 5.
+ * Failures become DocumentNotFoundError / YamlSyntaxError naming file:line:col.
+ */
+import { readFile } from 'node:fs/promises';
+import { load, YAMLException } from 'js-yaml';
+import { DocumentNotFoundError, YamlSyntaxError } from '../errors.js';
+import { displayName, stripFragment, uriToPath } from './documentRef.js';
+
+/** Read the text behind a URI: file:// from disk, http(s):// with fetch. */
+export async function readText(uri: string): Promise<string> {
+  const target = stripFragment(uri);
+  if (target.startsWith('file:')) {
+    try {
+      return await readFile(uriToPath(target), 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a document' : `cannot be read (${code ?? String(err)})`;
+      throw new DocumentNotFoundError(displayName(target), reason, { cause: err });
+    }
+  }
+  if (target.startsWith('http:') || target.startsWith('https:')) {
+    let response: Response;
+    try {
+      response = await fetch(target);
+    } catch (err) {
+      throw new DocumentNotFoundError(target, 'could not be fetched', { cause: err });
+    }
+    if (!response.ok) throw new DocumentNotFoundError(target, `HTTP ${response.status} ${response.statusText}`);
+    return response.text();
+  }
+  throw new DocumentNotFoundError(target, 'unsupported URI scheme (use a path, file://, http:// or https://)');
+}
+
+/** Parse YAML/JSON text; `file` names the source in errors. */
+export function parseYaml(text: string, file: string): unknown {
+  try {
+    return load(text, { filename: file });
+  } catch (err) {
+    if (err instanceof YAMLException) {
+      const mark = err.mark;
+      const location = mark ? { file, line: mark.line + 1, column: mark.column + 1 } : { file };
+      throw new YamlSyntaxError(location, `malformed YAML: ${err.reason}`, { cause: err });
+    }
+    throw err;
+  }
+}
