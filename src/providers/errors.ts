@@ -1,29 +1,17 @@
 /**
- * Errors of the provider layer: submitting, polling and cancelling blocks (Slurm jobs, local
- * process groups). One class per failure kind; each names the provider label, the command and what
- * the resource manager said, and what to do.
+ * Errors of the provider layer: submitting, polling and cancelling blocks. One class per failure
+ * kind; the Slurm provider adds its own below.
  */
 import { ErrorCode, ParslCwlError } from '../errors.js';
 
-/** Thrown when the resource manager refuses a block (sbatch exits non-zero or prints no job id). */
+/** Thrown when a provider could not start a block. */
 export class SubmitFailedError extends ParslCwlError {
-  constructor(
-    readonly label: string,
-    readonly jobName: string,
-    reason: string,
-    options?: { cause?: unknown; scriptPath?: string },
-  ) {
-    super(
-      ErrorCode.SubmitFailed,
-      `provider '${label}': submitting block ${jobName} failed: ${reason}` +
-        (options?.scriptPath ? `; the batch script is ${options.scriptPath}` : '') +
-        '; check the provider options (partition, account, qos, walltime, scheduler_options)',
-      { cause: options?.cause, data: { label, jobName, scriptPath: options?.scriptPath } },
-    );
+  constructor(readonly provider: string, readonly jobName: string, reason: string, options?: { cause?: unknown }) {
+    super(ErrorCode.SubmitFailed, `${provider} provider: block ${jobName} could not be started: ${reason}`, { ...options, data: { provider, jobName } });
   }
 }
 
-/** Thrown when a resource-manager command (squeue, sacct, scancel, sbatch...) exits non-zero or cannot start. */
+/** Thrown when a resource-manager command (sbatch, squeue, sacct, scancel) exits non-zero or cannot start. */
 export class ProviderCommandFailedError extends ParslCwlError {
   constructor(
     readonly command: string,
@@ -53,5 +41,15 @@ export class ProviderCommandTimeoutError extends ParslCwlError {
       `'${command}' did not finish within ${timeoutSec} s (cmd_timeout); the controller may be overloaded: raise cmd_timeout or retry later`,
       { cause: options?.cause, data: { command, timeoutSec } },
     );
+  }
+}
+
+/** Thrown when a provider or launcher option is invalid (a walltime that is not HH:MM:SS, a negative block count...). */
+export class ProviderOptionInvalidError extends ParslCwlError {
+  constructor(
+    readonly option: string,
+    reason: string,
+  ) {
+    super(ErrorCode.ConfigInvalid, `provider option '${option}': ${reason}`, { data: { option } });
   }
 }
