@@ -9,7 +9,11 @@ import { errorReport } from './report.js';
 type SubcommandMain = (argv: string[]) => Promise<number>;
 
 // Each subcommand module exports `main(argv): Promise<exitCode>`.
-const subcommands: Record<string, () => Promise<SubcommandMain>> = {};
+const subcommands: Record<string, () => Promise<SubcommandMain>> = {
+  conformance: async () => (await import('./conformance.js')).main,
+  pool: async () => (await import('./pool.js')).main,
+  interchange: async () => (await import('./interchange.js')).main,
+};
 
 async function main(argv: string[]): Promise<number> {
   const first = argv[0];
