@@ -35,7 +35,7 @@ export class DocumentNotFoundError extends ParslCwlError {
 
 /** Thrown when a document does not validate against the CWL schema. */
 export class DocumentInvalidError extends ParslCwlError {
-  constructor(readonly location: SourceLocation, reason: string, options?: { cause?: unknown }) {
+  constructor(readonly location: SourceLocation, readonly reason: string, options?: { cause?: unknown }) {
     super(ErrorCode.DocumentInvalid, `${where(location)}${reason}`, { ...options, data: { ...location } });
   }
 }

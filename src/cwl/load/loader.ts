@@ -8,13 +8,14 @@
  * reads and validates it once.
  */
 import type { CwlVersion, Process } from '../model.js';
-import { DocumentInvalidError } from '../errors.js';
+import { DocumentInvalidError, DocumentNotFoundError } from '../errors.js';
 import { displayName, parseDocumentRef, resolveUri, stripFragment } from './documentRef.js';
 import { parseYaml, readText } from './yamlSource.js';
 import { resolveDirectives } from './directives.js';
 import { checkVersionSyntax, parseCwlVersion, upgradeToV12 } from './cwlVersion.js';
 import { validateProcess } from './schemaValidation.js';
 import { normaliseProcess } from './normaliseProcess.js';
+import { locateField } from './sourcePosition.js';
 
 type Raw = Record<string, unknown>;
 
@@ -210,27 +211,55 @@ async function loadUnit(uri: string, cache: LoadCache, inherited: Map<string, Ra
   if (unit.uri !== uri && loading.includes(unit.uri)) {
     throw new DocumentInvalidError({ file, field: 'run' }, `a workflow runs itself: ${[...loading, unit.uri].map(displayName).join(' -> ')}`);
   }
-  const version: CwlVersion = parseCwlVersion(unit.declaredVersion, file);
-  checkVersionSyntax(unit.raw, version, file);
-  // cwl-ts-auto mutates what it loads; the unit stays pristine for other references.
-  const raw = structuredClone(unit.raw);
-  delete raw.cwlVersion;
-  upgradeToV12(raw, version);
   const text = (await fileUnits(stripFragment(unit.docUri), cache)).text;
-  const saved = await validateProcess({ raw, docUri: unit.docUri, text, rootPath: unit.rootPath, namespaces: unit.namespaces, schemas: unit.schemas });
-  const { process, pendingRuns, namedTypes } = normaliseProcess(saved, {
-    file,
-    docUri: unit.docUri,
-    originalCwlVersion: version,
-    namespaces: unit.namespaces,
-    schemas: unit.schemas,
-    inheritedTypes: inherited,
+  const { version, saved } = await withLine(text, unit.rootPath, async () => {
+    const declared: CwlVersion = parseCwlVersion(unit.declaredVersion, file);
+    checkVersionSyntax(unit.raw, declared, file);
+    // cwl-ts-auto mutates what it loads; the unit stays pristine for other references.
+    const raw = structuredClone(unit.raw);
+    delete raw.cwlVersion;
+    upgradeToV12(raw, declared);
+    return {
+      version: declared,
+      saved: await validateProcess({ raw, docUri: unit.docUri, text, rootPath: unit.rootPath, namespaces: unit.namespaces, schemas: unit.schemas }),
+    };
   });
+  const { process, pendingRuns, namedTypes } = await withLine(text, unit.rootPath, async () =>
+    normaliseProcess(saved, {
+      file,
+      docUri: unit.docUri,
+      originalCwlVersion: version,
+      namespaces: unit.namespaces,
+      schemas: unit.schemas,
+      inheritedTypes: inherited,
+    }),
+  );
   const chain = unit.uri === uri ? loading : [...loading, unit.uri];
   await Promise.all(
     pendingRuns.map(async ({ step, runUri }) => {
-      step.run = await loadByUri(runUri, cache, namedTypes, chain);
+      try {
+        step.run = await loadByUri(runUri, cache, namedTypes, chain);
+      } catch (err) {
+        // Say which step pointed at the missing file; the file's own errors already name it.
+        if (!(err instanceof DocumentNotFoundError) || err.uri !== displayName(stripFragment(runUri))) throw err;
+        const pos = locateField(text, [...unit.rootPath, 'steps', step.id, 'run']);
+        const detail = err.detail.startsWith(`${err.uri}: `) ? err.detail.slice(err.uri.length + 2) : err.detail;
+        throw new DocumentNotFoundError(err.uri, `${detail} (the 'run' of step '${step.id}' in ${file}${pos ? `:${pos.line}` : ''})`, { cause: err });
+      }
     }),
   );
   return process;
+}
+
+/** Add the line to a DocumentInvalidError that names a field of this unit but no line. */
+async function withLine<T>(text: string, rootPath: string[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof DocumentInvalidError) || err.location.line !== undefined || !err.location.field) throw err;
+    const pos = locateField(text, [...rootPath, ...err.location.field.split('.')]);
+    if (!pos) throw err;
+    const located = new DocumentInvalidError({ ...err.location, line: pos.line }, err.reason, { cause: err.cause });
+    throw located;
+  }
 }
