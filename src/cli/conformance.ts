@@ -1,0 +1,173 @@
+/**
+ * `parsl-cwl conformance [options]`: runs the CWL v1.2 conformance suite against a cwl-runner
+ * (parsl-cwl by default) and reports per tag; with --baseline it is the conformance ratchet.
+ * See docs/conformance.md.
+ */
+import { writeFile } from 'node:fs/promises';
+import {
+  checkBaseline,
+  closingLine,
+  countResults,
+  defaultRunner,
+  formatReport,
+  junitXml,
+  loadTestList,
+  locateSuite,
+  parseConformanceArgs,
+  parseRunner,
+  PINNED_SUITE,
+  raiseBaseline,
+  readBaseline,
+  resolveRunner,
+  runTests,
+  selectTests,
+  tagTable,
+  testSetIds,
+  unknownBaselineIds,
+  USAGE,
+  writeBaseline,
+  BaselineInvalidError,
+  type ConformanceOptions,
+  type HarnessRun,
+  type TestResult,
+} from '../conformance/index.js';
+import { ExitCode, exitCodeFor } from './exitCodes.js';
+import { errorReport } from './report.js';
+
+const say = (line: string): void => void process.stdout.write(line + '\n');
+const note = (line: string): void => void process.stderr.write(line + '\n');
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await runConformance(argv);
+  } catch (err) {
+    // A usage error exits 2, anything else that stops the harness 1 (src/cli/exitCodes.ts).
+    note(errorReport(err, argv.includes('--debug')));
+    return exitCodeFor(err);
+  }
+}
+
+async function runConformance(argv: string[]): Promise<number> {
+  const options = parseConformanceArgs(argv.filter((a) => a !== '--debug'));
+  if (options.help) {
+    say(USAGE);
+    return ExitCode.Success;
+  }
+  const suite = await locateSuite({ ...(options.suite !== undefined ? { suite: options.suite } : {}), log: note });
+  const list = await loadTestList(suite.listFile, suite.dir);
+  const sets = options.sets.length > 0 ? await testSetIds(options.sets, list.tests, suite.dir) : undefined;
+  const tests = selectTests(list.tests, {
+    tags: options.tags,
+    excludeTags: options.excludeTags,
+    ids: options.ids,
+    ...(sets ? { setIds: sets.ids } : {}),
+  });
+  const baseline = options.baseline !== undefined ? await readBaseline(options.baseline, { allowMissing: options.updateBaseline }) : undefined;
+  if (baseline && options.baseline !== undefined) {
+    const unknown = unknownBaselineIds(baseline, list.tests.map((t) => t.id));
+    if (unknown.length > 0) throw new BaselineInvalidError(options.baseline, `lists tests the suite does not have: ${unknown.join(', ')}; remove them from the file`);
+  }
+  if (options.list) {
+    for (const t of tests) say(`${t.id}\t${t.tags.join(',')}`);
+    note(`${tests.length} of ${list.tests.length} tests selected`);
+    return ExitCode.Success;
+  }
+  const runner = resolveRunner(options.runner !== undefined ? parseRunner(options.runner) : defaultRunner());
+  note(
+    `Running ${tests.length} of ${list.tests.length} conformance tests from ${suite.listFile}` +
+      `${sets ? ` (sets ${options.sets.join(', ')} from ${sets.source})` : ''} against ${runner.label}, ${options.jobs} at a time, ${options.timeoutSeconds} s timeout each`,
+  );
+
+  const controller = new AbortController();
+  const interrupt = (): void => {
+    note('interrupted: stopping the running tests');
+    controller.abort();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  let run: HarnessRun;
+  try {
+    run = await runTests({
+      runner: runner.argv,
+      suiteDir: suite.dir,
+      tests,
+      jobs: options.jobs,
+      timeoutSeconds: options.timeoutSeconds,
+      signal: controller.signal,
+      onResult: (result, finished, total) => progress(result, finished, total, options),
+    });
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+    process.removeListener('SIGTERM', interrupt);
+  }
+
+  say(formatReport({ results: run.results, wallMs: run.wallMs, runnerLabel: runner.label, suiteDir: suite.dir, jobs: options.jobs, showFailures: options.showFailures }));
+  if (options.json !== undefined) await writeFile(options.json, JSON.stringify(jsonReport(run, runner.label, suite.listFile, options), null, 2) + '\n');
+  if (options.junit !== undefined) {
+    await writeFile(options.junit, junitXml({ results: run.results, wallMs: run.wallMs, suiteName: `cwl-v1.2 conformance (${runner.label})` }));
+  }
+  if (controller.signal.aborted) return ExitCode.Interrupted;
+
+  if (options.baseline === undefined) return countResults(run.results).failed > 0 ? ExitCode.Failure : ExitCode.Success;
+  return ratchet(options.baseline, baseline, run.results, options);
+}
+
+function progress(result: TestResult, finished: number, total: number, options: ConformanceOptions): void {
+  if (result.status === 'passed' && !options.verbose) return;
+  if (result.status === 'unsupported' && !options.verbose) return;
+  const label = result.status === 'passed' ? 'PASS' : result.status === 'failed' ? 'FAIL' : 'UNSUPPORTED';
+  const why = result.reason !== undefined ? `: ${result.reason}` : '';
+  note(`[${finished}/${total}] ${label} ${result.id} (${(result.durationMs / 1000).toFixed(1)} s)${why}`);
+}
+
+/** The ratchet: every baseline test must pass; new passes are printed (and added with --update-baseline). */
+async function ratchet(file: string, baseline: Awaited<ReturnType<typeof readBaseline>>, results: TestResult[], options: ConformanceOptions): Promise<number> {
+  const check = checkBaseline(baseline ?? { description: '', suite: '', sets: [], passing: [] }, results);
+  say('');
+  say(`Baseline ${file}: ${baseline?.passing.length ?? 0} tests listed, ${check.notRun.length} of them not in this run`);
+  for (const r of check.regressions) say(`  REGRESSION ${r.id}: ${r.reason ?? r.status}`);
+  if (check.newPasses.length > 0) {
+    say(`New passes not yet in the baseline (${check.newPasses.length}): ${check.newPasses.join(', ')}`);
+    if (!options.updateBaseline) say('  raise the baseline with: npm run conformance:check -- --update-baseline');
+  }
+  if (options.updateBaseline && (check.newPasses.length > 0 || baseline === undefined)) {
+    const raised = raiseBaseline(baseline, check.newPasses, {
+      description: 'Ids of CWL v1.2 conformance tests parsl-cwl passes; `npm run conformance:check` fails when one of them does not. Raise with `npm run conformance:check -- --update-baseline`.',
+      suite: `${PINNED_SUITE.repository}@${PINNED_SUITE.commit}`,
+      sets: options.sets,
+    });
+    await writeBaseline(file, raised);
+    say(`Wrote ${file}: ${raised.passing.length} tests (${check.newPasses.length} added)`);
+  }
+  if (check.regressions.length > 0) {
+    say(`Ratchet FAILED: ${check.regressions.length} baseline test(s) no longer pass (fix them, or remove them from ${file} on purpose)`);
+    return ExitCode.Failure;
+  }
+  say('Ratchet passed: every baseline test passes');
+  return ExitCode.Success;
+}
+
+function jsonReport(run: HarnessRun, runnerLabel: string, listFile: string, options: ConformanceOptions): unknown {
+  const counts = countResults(run.results);
+  return {
+    suite: listFile,
+    runner: runnerLabel,
+    jobs: options.jobs,
+    timeoutSeconds: options.timeoutSeconds,
+    wallSeconds: run.wallMs / 1000,
+    counts,
+    summary: closingLine(counts),
+    tags: tagTable(run.results),
+    tests: run.results.map((r) => ({
+      id: r.id,
+      tags: r.tags,
+      status: r.status,
+      reason: r.reason,
+      seconds: r.durationMs / 1000,
+      exitCode: r.exitCode,
+      signal: r.signal,
+      timedOut: r.timedOut,
+      command: r.command,
+    })),
+  };
+}
