@@ -210,3 +210,7 @@ function argText(v: unknown, field: string): string {
   if (v === null || v === undefined) return 'null';
   return JSON.stringify(v);
 }
+
+// Input-side File semantics and value/type matching, used together with the command line.
+export { loadInputContents, resolveInputSecondaryFiles, readContents, LOAD_CONTENTS_LIMIT } from './commandLine/inputFiles.js';
+export { valueMatchesType, matchingType } from './commandLine/typeMatch.js';

@@ -1,0 +1,121 @@
+/**
+ * File and Directory objects for outputs (Process.yml, File and Directory): location (file://),
+ * path, basename, dirname, nameroot, nameext, size and a `sha1$` checksum for every File, Directory
+ * listings, and writing out File/Directory literals (`contents`, `listing` without a location) so
+ * every output exists in the output directory.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, stat, writeFile, copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { CwlDirectory, CwlFile, LoadListing } from '../model.js';
+import { isDirectory, isFile } from '../model.js';
+
+export interface DescribeOptions {
+  /** Compute sha1 checksums (default true). */
+  checksum?: boolean;
+}
+
+/** `nameroot`/`nameext` of a basename: the last extension, leading dots not counting as one. */
+export function nameParts(basename: string): { nameroot: string; nameext: string } {
+  const stripped = basename.replace(/^\.+/, '');
+  const lead = basename.length - stripped.length;
+  const dot = stripped.lastIndexOf('.');
+  if (dot < 0) return { nameroot: basename, nameext: '' };
+  return { nameroot: basename.slice(0, lead + dot), nameext: basename.slice(lead + dot) };
+}
+
+/** `sha1$<hex>` of a file's bytes. */
+export async function sha1File(file: string): Promise<string> {
+  const st = await stat(file);
+  const hash = createHash('sha1');
+  if (st.size <= 1 << 20) {
+    const { readFile } = await import('node:fs/promises');
+    hash.update(await readFile(file));
+  } else {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  }
+  return `sha1$${hash.digest('hex')}`;
+}
+
+/** A File object for an existing file; `basename` may be given to keep a name an expression chose. */
+export async function describeFile(file: string, options: DescribeOptions = {}, basename?: string): Promise<CwlFile> {
+  const st = await stat(file);
+  const name = basename ?? path.basename(file);
+  const out: CwlFile = {
+    class: 'File',
+    location: pathToFileURL(file).href,
+    path: file,
+    basename: name,
+    dirname: path.dirname(file),
+    ...nameParts(name),
+    size: st.size,
+  };
+  if (options.checksum !== false) out.checksum = await sha1File(file);
+  return out;
+}
+
+/** A Directory object for an existing folder with its listing (`deep_listing` by default). */
+export async function describeDirectory(dir: string, options: DescribeOptions = {}, listing: LoadListing = 'deep_listing', basename?: string): Promise<CwlDirectory> {
+  const out: CwlDirectory = { class: 'Directory', location: pathToFileURL(dir).href, path: dir, basename: basename ?? path.basename(dir) };
+  if (listing !== 'no_listing') out.listing = await listDirectory(dir, options, listing === 'deep_listing');
+  return out;
+}
+
+async function listDirectory(dir: string, options: DescribeOptions, deep: boolean): Promise<Array<CwlFile | CwlDirectory>> {
+  const names = (await readdir(dir)).sort();
+  const out: Array<CwlFile | CwlDirectory> = [];
+  for (const name of names) {
+    const p = path.join(dir, name);
+    const st = await stat(p).catch(() => undefined);
+    if (!st) continue;
+    if (st.isDirectory()) out.push(await describeDirectory(p, options, deep ? 'deep_listing' : 'no_listing'));
+    else out.push(await describeFile(p, options));
+  }
+  return out;
+}
+
+/** Does anything exist at `p`? */
+export async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+
+/** A name in `dir` not taken yet: `name`, else `name_2`, `name_3`... (before the extension). */
+export async function freeName(dir: string, name: string): Promise<string> {
+  if (!(await exists(path.join(dir, name)))) return name;
+  const { nameroot, nameext } = nameParts(name);
+  for (let i = 2; ; i++) {
+    const candidate = `${nameroot}_${i}${nameext}`;
+    if (!(await exists(path.join(dir, candidate)))) return candidate;
+  }
+}
+
+/**
+ * Write a File literal (`contents` without location/path) or Directory literal (`listing` without
+ * location/path) into `dir`; returns the path made. Listing entries that have a path are copied in.
+ */
+export async function writeLiteral(obj: CwlFile | CwlDirectory, dir: string): Promise<string> {
+  const name = await freeName(dir, obj.basename || (isFile(obj) ? 'file_literal' : 'directory_literal'));
+  const target = path.join(dir, name);
+  if (isFile(obj)) {
+    await writeFile(target, obj.contents ?? '');
+    return target;
+  }
+  await mkdir(target, { recursive: true });
+  for (const entry of obj.listing ?? []) {
+    if (entry.path || entry.location) {
+      const src = entry.path ?? new URL(entry.location as string).pathname;
+      if (isDirectory(entry)) await copyTree(src, path.join(target, entry.basename ?? path.basename(src)));
+      else await copyFile(src, path.join(target, entry.basename ?? path.basename(src)));
+    } else {
+      await writeLiteral(entry, target);
+    }
+  }
+  return target;
+}
+
+async function copyTree(src: string, dest: string): Promise<void> {
+  const { cp } = await import('node:fs/promises');
+  await cp(src, dest, { recursive: true });
+}
