@@ -10,10 +10,8 @@ import { constants } from 'node:os';
 import { ToolTimeoutError } from '../errors.js';
 
 export interface CommandRun {
-  /** The program and its arguments, or the words of a shell command when `shell` is true. */
+  /** The program and its arguments (`['/bin/sh', '-c', script]` under ShellCommandRequirement). */
   argv: string[];
-  /** ShellCommandRequirement: run `argv.join(' ')` with /bin/sh -c. */
-  shell: boolean;
   cwd: string;
   env: Record<string, string>;
   /** Absolute paths; stdin absent means /dev/null. */
@@ -50,7 +48,7 @@ export class SpawnFailure extends Error {
 }
 
 export function runCommand(run: CommandRun): Promise<CommandOutcome> {
-  const [file, ...args] = run.shell ? ['/bin/sh', '-c', run.argv.join(' ')] : run.argv;
+  const [file, ...args] = run.argv;
   if (file === undefined) return Promise.reject(new SpawnFailure('(empty command line)', 'the command line is empty'));
   run.signal?.throwIfAborted();
   const fds: number[] = [];

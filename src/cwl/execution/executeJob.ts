@@ -1,0 +1,176 @@
+/**
+ * executeJob: run one CWL tool invocation described by a JobSpec (src/cwl/jobSpec.ts), the same way
+ * in the local executor and on HTEX workers.
+ *
+ * Order (CWL v1.2 §Runtime environment, §Execution, §Output binding): check requirements → make
+ * the job folders → stage inputs → runtime (ResourceRequirement) → InitialWorkDirRequirement →
+ * streams, environment, time limit → build and run the command line → exit code → collect outputs.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { buildCommandLine } from '../commandLine.js';
+import { loadInputContents, resolveInputSecondaryFiles } from '../commandLine/inputFiles.js';
+import { DocumentInvalidError, ToolFailedError } from '../errors.js';
+import { ExpressionEvaluator } from '../expressions/index.js';
+import type { JobResult, JobSpec } from '../jobSpec.js';
+import { isDirectory, isFile, type CommandLineTool, type CwlDirectory, type CwlFile, type ExpressionTool } from '../model.js';
+import { collectOutputs, runExpressionTool } from '../outputs/index.js';
+import { buildEnvironment } from './environment.js';
+import type { EvalContext, Evaluate } from './evaluation.js';
+import { isExpression } from './evaluation.js';
+import { exitStatus, fileTail } from './exitStatus.js';
+import { stageInitialWorkDir, type StagedPaths } from './initialWorkDir.js';
+import { applyLoadListing } from './loadListing.js';
+import { checkOutputConfinement } from './outputConfinement.js';
+import { setPath } from './pathFields.js';
+import { rebase } from './placement.js';
+import { runCommand, SpawnFailure } from './processRunner.js';
+import { RequirementSet } from './requirements.js';
+import { buildRuntime, type Runtime } from './runtime.js';
+import { InputStager } from './staging.js';
+import { resolveStreams } from './streams.js';
+
+/** Optional observers of a job run (not part of the JobSpec: they do not cross process boundaries). */
+export interface ExecuteHooks {
+  /** Debug log lines (ignored hints, the command line, the exit code). */
+  log?: (line: string) => void;
+}
+
+export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: ExecuteHooks): Promise<JobResult> {
+  const log = hooks?.log ?? (() => {});
+  const reqs = new RequirementSet(spec.requirements, spec.hints);
+  for (const cls of reqs.checkSupported()) log(`${spec.name}: ignoring unknown hint ${cls}`);
+  signal?.throwIfAborted();
+
+  const jobDir = path.resolve(spec.paths.jobDir);
+  const outdir = path.resolve(spec.paths.outdir ?? path.join(jobDir, 'out'));
+  const tmpdir = path.resolve(spec.paths.tmpdir ?? path.join(jobDir, 'tmp'));
+  await Promise.all([mkdir(outdir, { recursive: true }), mkdir(tmpdir, { recursive: true })]);
+
+  const evaluator = ExpressionEvaluator.fromRequirements(spec.requirements, spec.hints, { timeoutMs: spec.options?.expressionTimeoutMs });
+  const evaluate: Evaluate = (text, ctx, options) => evaluator.evaluate(text, ctx, options);
+
+  if (spec.tool.class === 'ExpressionTool') {
+    // §ExpressionTool: no command, no folders beyond outdir; ToolTimeLimit applies to commands only.
+    const runtime = await buildRuntime(reqs.get('ResourceRequirement'), { outdir, tmpdir }, spec.inputs, evaluate);
+    const outputs = await runExpressionTool(spec.tool as ExpressionTool, spec.inputs, { ...runtime }, evaluator, {
+      jobName: spec.name,
+      computeChecksum: spec.options?.computeChecksum ?? true,
+      requirements: [...reqs.requirements, ...reqs.hints],
+    });
+    return { outputs, exitCode: 0, outdir };
+  }
+  const tool = spec.tool as CommandLineTool;
+  try {
+    return await runCommandLineTool(spec, tool, reqs, { jobDir, outdir, tmpdir }, evaluator, evaluate, log, signal);
+  } finally {
+    if (!spec.options?.keepTmp) await rm(tmpdir, { recursive: true, force: true });
+  }
+}
+
+async function runCommandLineTool(
+  spec: JobSpec,
+  tool0: CommandLineTool,
+  reqs: RequirementSet,
+  dirs: { jobDir: string; outdir: string; tmpdir: string },
+  evaluator: ExpressionEvaluator,
+  evaluate: Evaluate,
+  log: (line: string) => void,
+  signal: AbortSignal | undefined,
+): Promise<JobResult> {
+  const { jobDir, outdir, tmpdir } = dirs;
+  const stager = new InputStager(path.join(jobDir, 'stg'), spec.name);
+  // Input secondaryFiles patterns and loadContents of the tool's own parameters (a workflow step's
+  // inputs arrive without them).
+  const prepared = await loadInputContents(tool0.inputs, await resolveInputSecondaryFiles(tool0.inputs, spec.inputs, evaluator));
+  let inputs = await stager.stageInputs(prepared);
+  await applyLoadListing(tool0, reqs.get('LoadListingRequirement'), inputs);
+
+  const runtime: Runtime = await buildRuntime(reqs.get('ResourceRequirement'), { outdir, tmpdir }, inputs, evaluate);
+  const ctx: EvalContext = { inputs, self: null, runtime: { ...runtime } };
+
+  const iwd = reqs.get('InitialWorkDirRequirement');
+  if (iwd !== undefined) {
+    const staged = await stageInitialWorkDir(iwd, {
+      outdir,
+      evaluate,
+      context: ctx,
+      inplaceUpdate: reqs.get('InplaceUpdateRequirement')?.inplaceUpdate === true,
+      jobName: spec.name,
+    });
+    // §InitialWorkDirRequirement: inputs that were staged there have their path set to the staged place.
+    if (staged.size > 0) inputs = withStagedPaths(inputs, staged) as Record<string, unknown>;
+    ctx.inputs = inputs;
+  }
+
+  const { tool, streams } = await resolveStreams(tool0, outdir, evaluate, ctx);
+  const env = await buildEnvironment(reqs.get('EnvVarRequirement'), { outdir, tmpdir }, evaluate, ctx);
+  const timeLimitSec = timeLimit(reqs, evaluate, ctx);
+  const commandLine = buildCommandLine(tool, inputs, { ...runtime }, evaluator, { requirements: [...reqs.requirements, ...reqs.hints] });
+  log(`${spec.name}: ${commandLine.argv.map((w) => (/^[\w./=:@%+,-]+$/.test(w) ? w : JSON.stringify(w))).join(' ')}`);
+
+  const stdoutFile = streams.stdout ?? path.join(jobDir, 'tool.stdout.log');
+  const stderrFile = streams.stderr ?? path.join(jobDir, 'tool.stderr.log');
+  let exitCode: number;
+  try {
+    ({ exitCode } = await runCommand({
+      argv: commandLine.argv,
+      cwd: outdir,
+      env,
+      stdin: streams.stdin,
+      stdout: stdoutFile,
+      stderr: stderrFile,
+      timeLimitSec,
+      jobName: spec.name,
+      signal,
+    }));
+  } catch (err) {
+    if (err instanceof SpawnFailure) throw new ToolFailedError(spec.name, 127, err.message);
+    throw err;
+  }
+  log(`${spec.name}: exit code ${exitCode}`);
+  const status = exitStatus(tool, exitCode);
+  if (status !== 'success') throw new ToolFailedError(spec.name, exitCode, await fileTail(stderrFile), status);
+
+  runtime.exitCode = exitCode;
+  const outputs = await collectOutputs(tool, inputs, { ...runtime }, evaluator, {
+    requirements: [...reqs.requirements, ...reqs.hints],
+    computeChecksum: spec.options?.computeChecksum ?? true,
+    jobName: spec.name,
+  });
+  await checkOutputConfinement(outputs, outdir, stager.sources, spec.name);
+  return { outputs, exitCode, outdir };
+}
+
+/** ToolTimeLimit.timelimit in seconds (an int or an expression); 0 means no limit (§ToolTimeLimit). */
+function timeLimit(reqs: RequirementSet, evaluate: Evaluate, ctx: EvalContext): number {
+  const raw = reqs.get('ToolTimeLimit')?.timelimit;
+  if (raw === undefined || raw === null) return 0;
+  const value = isExpression(raw) ? evaluate(raw, ctx, { field: 'ToolTimeLimit.timelimit' }) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new DocumentInvalidError({ field: 'ToolTimeLimit.timelimit' }, `must be a whole number of seconds, 0 or more (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** A copy of `value` whose Files/Directories staged by InitialWorkDirRequirement point at their new place. */
+function withStagedPaths(value: unknown, staged: StagedPaths): unknown {
+  if (Array.isArray(value)) return value.map((v) => withStagedPaths(v, staged));
+  if (isFile(value) || isDirectory(value)) {
+    const target = value.path !== undefined ? staged.get(value.path) : undefined;
+    let obj: CwlFile | CwlDirectory = value;
+    if (target !== undefined) {
+      const from = value.path as string;
+      obj = setPath({ ...value }, target);
+      if (isDirectory(obj) && obj.listing) obj.listing = obj.listing.map((e) => rebase(e, from, target));
+    }
+    if (isFile(obj) && obj.secondaryFiles) obj = { ...obj, secondaryFiles: obj.secondaryFiles.map((s) => withStagedPaths(s, staged) as CwlFile | CwlDirectory) };
+    return obj;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = withStagedPaths(v, staged);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,147 @@
+/**
+ * Moving a run's final outputs out of job folders into the user's output directory (`--outdir`),
+ * the last step of a run (the reference runner's "relocate outputs").
+ *
+ * Files and Directories the jobs produced are moved (a rename: no copying on the same file
+ * system); anything else the output object points at (an input passed through, a link staged by
+ * InitialWorkDirRequirement, a link the tool made to a file inside its output directory) is copied,
+ * following links, so `--outdir` holds real files and nothing in it points into a job folder that
+ * is about to be removed. Two outputs with the same name do not overwrite each other: the second
+ * `out.txt` becomes `out_2.txt`. Locations and paths in the output object (also inside Directory
+ * listings and secondaryFiles) are rewritten to the new places.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, cp, lstat, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isDirectory, isFile, type CwlDirectory, type CwlFile } from './model.js';
+import { rebase, sourcePath } from './execution/placement.js';
+import { setPath } from './execution/pathFields.js';
+
+export interface RelocateOptions {
+  /** Folders whose contents may be moved (the jobs' output directories); everything else is copied. */
+  movableRoots: string[];
+}
+
+export class OutputRelocator {
+  private readonly taken = new Set<string>();
+  /** source path → destination path, so an object listed twice is relocated once. */
+  private readonly done = new Map<string, string>();
+  private readonly movable: string[];
+  /** Sources of output Directories: files inside them are copied, never moved out from under them. */
+  private readonly dirSources = new Set<string>();
+
+  constructor(
+    private readonly destDir: string,
+    options: RelocateOptions,
+  ) {
+    this.movable = options.movableRoots.map((r) => path.resolve(r));
+  }
+
+  /** Relocate every File/Directory in `outputs`; returns the rewritten output object. */
+  async relocate(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+    await mkdir(this.destDir, { recursive: true });
+    this.collectDirSources(outputs);
+    return (await this.visit(outputs)) as Record<string, unknown>;
+  }
+
+  private collectDirSources(value: unknown): void {
+    if (Array.isArray(value)) for (const v of value) this.collectDirSources(v);
+    else if (isDirectory(value)) {
+      const src = sourcePath(value);
+      if (src !== undefined) this.dirSources.add(src);
+    } else if (isFile(value)) for (const s of value.secondaryFiles ?? []) this.collectDirSources(s);
+    else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) this.collectDirSources(v);
+  }
+
+  private async visit(value: unknown): Promise<unknown> {
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      for (const v of value) out.push(await this.visit(v));
+      return out;
+    }
+    if (isFile(value) || isDirectory(value)) return this.relocateEntry(value);
+    if (typeof value === 'object' && value !== null) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = await this.visit(v);
+      return out;
+    }
+    return value;
+  }
+
+  private async relocateEntry(obj: CwlFile | CwlDirectory): Promise<CwlFile | CwlDirectory> {
+    const src = sourcePath(obj);
+    const result = { ...obj } as CwlFile | CwlDirectory;
+    if (src === undefined) {
+      // A literal (an ExpressionTool's File with `contents`, a Directory with a listing): write it out.
+      const dest = this.claim(obj.basename ?? (obj.class === 'File' ? 'file' : 'directory'));
+      if (isFile(result)) await writeFile(dest, result.contents ?? '');
+      else await mkdir(dest, { recursive: true });
+      setPath(result, dest);
+      if (isDirectory(result) && result.listing) {
+        const listing: Array<CwlFile | CwlDirectory> = [];
+        for (const e of result.listing) listing.push(await new OutputRelocator(dest, { movableRoots: this.movable }).relocateEntry(e));
+        result.listing = listing;
+      }
+    } else {
+      let dest = this.done.get(src);
+      if (dest === undefined) {
+        dest = this.claim(obj.basename ?? path.basename(src));
+        await this.transfer(src, dest, isDirectory(obj));
+        this.done.set(src, dest);
+      }
+      setPath(result, dest);
+      if (isDirectory(result) && result.listing) result.listing = result.listing.map((e) => rebase(e, src, dest));
+    }
+    if (isFile(result)) {
+      delete result.dirname;
+      delete result.nameroot;
+      delete result.nameext;
+      if (result.secondaryFiles) {
+        const secondaries: Array<CwlFile | CwlDirectory> = [];
+        for (const s of result.secondaryFiles) secondaries.push(await this.relocateEntry(s));
+        result.secondaryFiles = secondaries;
+      }
+    }
+    return result;
+  }
+
+  /** A free destination path for `name`: `name`, then `name_2`, `name_3`... (before the extension). */
+  private claim(name: string): string {
+    const ext = path.extname(name);
+    const root = name.slice(0, name.length - ext.length) || name;
+    const suffix = root === name ? '' : ext;
+    for (let i = 1; ; i++) {
+      const candidate = path.join(this.destDir, i === 1 ? name : `${root}_${i}${suffix}`);
+      if (!this.taken.has(candidate) && !existsSync(candidate)) {
+        this.taken.add(candidate);
+        return candidate;
+      }
+    }
+  }
+
+  private async transfer(src: string, dest: string, isDir: boolean): Promise<void> {
+    const st = await lstat(src);
+    const movable =
+      !st.isSymbolicLink() &&
+      this.movable.some((r) => src.startsWith(r + path.sep)) &&
+      (isDir ? !(await containsSymlink(src)) : ![...this.dirSources].some((d) => src.startsWith(d + path.sep)));
+    if (movable) {
+      try {
+        await rename(src, dest);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      }
+    }
+    if (isDir) await cp(src, dest, { recursive: true, dereference: true });
+    else await copyFile(src, dest);
+  }
+}
+
+async function containsSymlink(dir: string): Promise<boolean> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isSymbolicLink()) return true;
+    if (entry.isDirectory() && (await containsSymlink(path.join(dir, entry.name)))) return true;
+  }
+  return false;
+}
