@@ -1,0 +1,151 @@
+/**
+ * Inputs given on the command line after the document, cwltool style:
+ * `--name value`, `--name=value`, `--flag` for booleans, `--list a --list b` or `--list a b` for
+ * arrays, `--rec.field value` for record fields; File/Directory inputs take a path.
+ */
+import type { CwlType, InputParameter, Process } from '../model.js';
+import { InputInvalidError, InputUnknownError } from '../errors.js';
+import { toUri } from '../load/documentRef.js';
+import { typeText } from './typeText.js';
+
+export interface CommandLineInputOptions {
+  /** Folder relative File/Directory paths resolve against (default: `process.cwd()`). */
+  cwd?: string;
+}
+
+/** The type without `null` (an optional input is given like its non-null type). */
+function nonNull(t: CwlType): CwlType {
+  if (!Array.isArray(t)) return t;
+  const rest = t.filter((x) => x !== 'null');
+  return rest.length === 1 && rest[0] !== undefined ? rest[0] : rest;
+}
+
+function isBoolean(t: CwlType): boolean {
+  return nonNull(t) === 'boolean';
+}
+
+function isArray(t: CwlType): t is Extract<CwlType, { type: 'array' }> {
+  const n = nonNull(t);
+  return typeof n === 'object' && !Array.isArray(n) && n.type === 'array';
+}
+
+/** Convert one command-line word to a value of type `t`. */
+function convert(word: string, t: CwlType, name: string, cwd: string | undefined): unknown {
+  const n = nonNull(t);
+  if (Array.isArray(n)) {
+    // A union: the first branch the word converts to (numbers before strings, as cwltool's argparse does).
+    for (const branch of n) {
+      try {
+        return convert(word, branch, name, cwd);
+      } catch {
+        // try the next branch
+      }
+    }
+    throw new InputInvalidError(name, `'${word}' does not match type ${typeText(t)}`);
+  }
+  if (typeof n === 'object') {
+    if (n.type === 'enum') {
+      if (!n.symbols.includes(word)) throw new InputInvalidError(name, `'${word}' is not one of: ${n.symbols.join(', ')}`);
+      return word;
+    }
+    if (n.type === 'array') return [convert(word, n.items, name, cwd)];
+    throw new InputInvalidError(name, `a record is given field by field: --${name}.<field> value`);
+  }
+  switch (n) {
+    case 'int':
+    case 'long': {
+      if (!/^[-+]?\d+$/.test(word)) throw new InputInvalidError(name, `'${word}' is not an integer`);
+      return Number(word);
+    }
+    case 'float':
+    case 'double': {
+      const v = Number(word);
+      if (word.trim() === '' || Number.isNaN(v)) throw new InputInvalidError(name, `'${word}' is not a number`);
+      return v;
+    }
+    case 'boolean':
+      if (word === 'true') return true;
+      if (word === 'false') return false;
+      throw new InputInvalidError(name, `'${word}' is not true or false`);
+    case 'File':
+    case 'stdin':
+      return { class: 'File', location: toUri(word, cwd) };
+    case 'Directory':
+      return { class: 'Directory', location: toUri(word, cwd) };
+    case 'null':
+      if (word === 'null') return null;
+      throw new InputInvalidError(name, `'${word}' is not null`);
+    default:
+      return word;
+  }
+}
+
+/** Find the type of `--a.b.c` inside the record type of input `a`. */
+function fieldType(t: CwlType, path: string[], flag: string): CwlType {
+  let cur = t;
+  for (const part of path) {
+    const n = nonNull(cur);
+    if (typeof n !== 'object' || Array.isArray(n) || n.type !== 'record') throw new InputInvalidError(flag, `'${part}' is not a field of a record`);
+    const f = n.fields.find((x) => x.name === part);
+    if (!f) throw new InputInvalidError(flag, `no field '${part}'; the record has: ${n.fields.map((x) => x.name).join(', ')}`);
+    cur = f.type;
+  }
+  return cur;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown, append: boolean): void {
+  let cur = target;
+  for (const part of path.slice(0, -1)) {
+    const next = cur[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  const last = path[path.length - 1] as string;
+  if (append) {
+    const prev = cur[last];
+    cur[last] = Array.isArray(prev) ? [...prev, ...(value as unknown[])] : value;
+  } else cur[last] = value;
+}
+
+/**
+ * Parse `argv` (the words after the document and job file) into an input object.
+ * @throws InputUnknownError for a flag the process does not declare; InputInvalidError for a value
+ * that does not convert or a flag without its value.
+ */
+export function parseCommandLineInputs(process: Process, argv: readonly string[], options: CommandLineInputOptions = {}): Record<string, unknown> {
+  const params = new Map<string, InputParameter>(process.inputs.map((p) => [p.id, p]));
+  const out: Record<string, unknown> = {};
+  let i = 0;
+  while (i < argv.length) {
+    const word = argv[i++] as string;
+    if (!word.startsWith('--') || word === '--') throw new InputInvalidError(word, `unexpected argument '${word}'; give inputs as --name value`);
+    const eq = word.indexOf('=');
+    const flag = eq < 0 ? word.slice(2) : word.slice(2, eq);
+    const inline = eq < 0 ? undefined : word.slice(eq + 1);
+    const [name, ...fieldPath] = flag.split('.');
+    const param = name === undefined ? undefined : params.get(name);
+    if (!param || name === undefined) throw new InputUnknownError(flag, [...params.keys()]);
+    const type = fieldType(param.type, fieldPath, flag);
+    const path = [name, ...fieldPath];
+    if (isBoolean(type)) {
+      // `--flag` alone is true; an explicit true/false may follow.
+      const next = inline ?? argv[i];
+      if (next === 'true' || next === 'false') {
+        if (inline === undefined) i++;
+        setPath(out, path, next === 'true', false);
+      } else if (inline !== undefined) throw new InputInvalidError(flag, `'${inline}' is not true or false`);
+      else setPath(out, path, true, false);
+      continue;
+    }
+    const values: string[] = [];
+    if (inline !== undefined) values.push(inline);
+    else if (isArray(type)) while (i < argv.length && !(argv[i] as string).startsWith('--')) values.push(argv[i++] as string);
+    else if (i < argv.length && !(argv[i] as string).startsWith('--')) values.push(argv[i++] as string);
+    if (values.length === 0) throw new InputInvalidError(flag, `--${flag} needs a value (type ${typeText(type)})`);
+    if (isArray(type)) {
+      const arr = nonNull(type) as Extract<CwlType, { type: 'array' }>;
+      setPath(out, path, values.map((v) => convert(v, arr.items, flag, options.cwd)), true);
+    } else setPath(out, path, convert(values[0] as string, type, flag, options.cwd), false);
+  }
+  return out;
+}
