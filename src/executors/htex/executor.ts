@@ -1,0 +1,518 @@
+/**
+ * HighThroughputExecutor: the executor client in the user's process (ARCHITECTURE.md, "Processes
+ * at run time"). It creates the run's CurveZMQ certificates, binds the link to the interchange,
+ * starts the interchange process, asks the provider for blocks running `parsl-cwl pool`, and turns
+ * TaskEnvelopes into batched wire tasks and result batches back into settled promises.
+ *
+ * Fail fast: an interchange that exits, never reports ready, or stops heartbeating moves the
+ * executor to FAILED and rejects every pending and later task with InterchangeFailed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { hostname, availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as Zmq from 'zeromq';
+import { errorFromJson, type ParslCwlError } from '../../errors.js';
+import type { BlockStatus, ExecutionProvider } from '../../providers/provider.js';
+import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
+import type { BlockView, Executor, ExecutorStartContext, ExecutorState, ScalingHooks, TaskEnvelope, TaskOutcome } from '../executor.js';
+import { createCertificates, loadServerKeys } from './certificates.js';
+import { InterchangeFailedError } from './errors.js';
+import { HTEX_DEFAULTS, type HtexOptions } from './options.js';
+import { decodeFromInterchange, encode, type CommandReply, type CommandRequest, type ManagerInfo, type ToInterchange, type WireResult, type WireTask } from './protocol.js';
+import { SocketWriter } from './socketWriter.js';
+import { startZapAuthenticator, type ZapAuthenticator } from './zapAuthenticator.js';
+
+const MAIN_SCRIPT = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+/** Tasks per wire message at most; larger submissions go out as several batches. */
+const MAX_BATCH = 2000;
+const SHUTDOWN_GRACE_MS = 2000;
+
+interface PendingTask {
+  envelope: TaskEnvelope;
+  resolve: (o: TaskOutcome) => void;
+  reject: (e: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+interface BlockRecord {
+  blockId: string;
+  jobId: string;
+  draining: boolean;
+}
+
+export class HighThroughputExecutor implements Executor {
+  readonly label: string;
+  readonly provider: ExecutionProvider;
+  readonly workersPerPool: number;
+  readonly prefetchCapacity: number;
+  readonly encrypted: boolean;
+  readonly scaling: ScalingHooks;
+  private readonly options: HtexOptions;
+  private _state: ExecutorState = 'INITIALIZED';
+  private failure: ParslCwlError | undefined;
+  private ctx!: ExecutorStartContext;
+  private zmq!: typeof Zmq;
+  private socket: Zmq.Dealer | undefined;
+  private writer: SocketWriter | undefined;
+  private zap: ZapAuthenticator | undefined;
+  private interchange: ChildProcess | undefined;
+  private interchangeLog = '';
+  private certDir: string | null = null;
+  private workerPort = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, PendingTask>();
+  private outgoing: WireTask[] = [];
+  private flushScheduled = false;
+  private lastHeardMs = 0;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private nextRequestId = 1;
+  private readonly commands = new Map<number, { resolve: (r: CommandReply) => void; reject: (e: unknown) => void }>();
+  private readonly blockRecords = new Map<string, BlockRecord>();
+  private nextBlockId = 0;
+  private managerSnapshot: ManagerInfo[] = [];
+  private snapshotAtMs = 0;
+  private shutdownPromise: Promise<void> | undefined;
+  private readyWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  private readonly onProcessExit = (): void => {
+    // Last resort if the user's process exits without shutdown(): the interchange also watches
+    // its stdin and stops its pools when this process is gone.
+    if (this.interchange?.pid !== undefined) signalGroup(this.interchange.pid, 'SIGTERM');
+  };
+
+  constructor(options: HtexOptions) {
+    this.options = options;
+    this.label = options.label ?? HTEX_DEFAULTS.label;
+    this.provider = options.provider;
+    this.workersPerPool = options.workersPerPool ?? availableParallelism();
+    this.prefetchCapacity = options.prefetchCapacity ?? HTEX_DEFAULTS.prefetchCapacity;
+    this.encrypted = options.encrypted ?? HTEX_DEFAULTS.encrypted;
+    if (!Number.isInteger(this.workersPerPool) || this.workersPerPool < 1) {
+      throw new ExecutorFailedError(this.label, `workersPerPool must be a positive integer, got ${String(options.workersPerPool)}`);
+    }
+    const self = this;
+    this.scaling = {
+      provider: this.provider,
+      workersPerBlock: this.workersPerPool * this.provider.nodesPerBlock,
+      connectedBlocks: () => [...this.blockRecords.keys()],
+      blocks: () => this.blockViews(),
+      scaleOut: (n) => self.scaleOut(n),
+      scaleIn: (n, ids) => self.scaleIn(n, ids),
+      blockTerminated: (blockId, status) => self.blockTerminated(blockId, status),
+    };
+  }
+
+  get state(): ExecutorState {
+    return this._state;
+  }
+
+  private get heartbeatPeriodMs(): number {
+    return (this.options.heartbeatPeriodSec ?? HTEX_DEFAULTS.heartbeatPeriodSec) * 1000;
+  }
+
+  private get heartbeatThresholdMs(): number {
+    return (this.options.heartbeatThresholdSec ?? HTEX_DEFAULTS.heartbeatThresholdSec) * 1000;
+  }
+
+  async start(ctx: ExecutorStartContext): Promise<void> {
+    if (this._state !== 'INITIALIZED') throw new ExecutorStateError(this.label, this._state, 'start');
+    this.ctx = ctx;
+    try {
+      await this.startInterchange();
+      this._state = 'RUNNING';
+      const init = this.provider.initBlocks;
+      if (init > 0) await this.scaleOut(init);
+    } catch (err) {
+      this._state = 'FAILED';
+      this.failure = err as ParslCwlError;
+      await this.teardown();
+      throw err;
+    }
+  }
+
+  private async startInterchange(): Promise<void> {
+    const { runDir, log } = this.ctx;
+    this.zmq = await import('zeromq');
+    let curve = {};
+    if (this.encrypted) {
+      this.certDir = await createCertificates(runDir);
+      const keys = await loadServerKeys(this.certDir);
+      this.zap = await startZapAuthenticator(this.zmq, keys.clientPublicKey, (l) => log(`htex: ${l}`));
+      curve = { curveServer: true, curveSecretKey: keys.server.secretKey, curvePublicKey: keys.server.publicKey, zapDomain: 'parsl-cwl' };
+    } else {
+      log(`htex: WARNING: encryption is off (encrypted: false): tasks and results cross the network in plain text`);
+    }
+    this.socket = new this.zmq.Dealer({ linger: 0, ...curve });
+    await this.socket.bind('tcp://127.0.0.1:*');
+    this.writer = new SocketWriter(this.socket, (err) => log(`htex: send to the interchange failed: ${String(err)}`));
+    const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
+    void this.receiveLoop();
+
+    this.interchangeLog = join(runDir, 'interchange.log');
+    mkdirSync(runDir, { recursive: true });
+    const logFd = openSync(this.interchangeLog, 'a');
+    const iface = this.options.workerBindInterface ?? HTEX_DEFAULTS.workerBindInterface;
+    const args = [
+      MAIN_SCRIPT,
+      'interchange',
+      '--client-address',
+      this.socket.lastEndpoint ?? '',
+      '--worker-bind',
+      `tcp://${iface}:${this.options.workerPort ? this.options.workerPort : '*'}`,
+      '--heartbeat-period',
+      String(this.heartbeatPeriodMs / 1000),
+      '--heartbeat-threshold',
+      String(this.heartbeatThresholdMs / 1000),
+      ...(this.certDir ? ['--cert-dir', this.certDir] : ['--no-encryption']),
+    ];
+    try {
+      // stdin stays an open pipe: the interchange stops when it reads EOF (this process died).
+      // Own process group: a terminal's Ctrl-C reaches this process, which shuts down in order.
+      this.interchange = spawn(process.execPath, args, { stdio: ['pipe', logFd, logFd], detached: true });
+    } finally {
+      closeSync(logFd);
+    }
+    process.once('exit', this.onProcessExit);
+    const child = this.interchange;
+    child.stdin?.on('error', () => undefined);
+    child.once('error', (err) => this.fail(new InterchangeFailedError(this.label, `could not be started: ${err.message}`, { cause: err, logFile: this.interchangeLog })));
+    child.once('exit', (code, sig) => {
+      if (this._state === 'STOPPING' || this._state === 'STOPPED') return;
+      const tail = logTail(this.interchangeLog);
+      this.fail(new InterchangeFailedError(this.label, `exited unexpectedly (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`, { logFile: this.interchangeLog }));
+    });
+    const timeoutSec = this.options.interchangeStartTimeoutSec ?? HTEX_DEFAULTS.interchangeStartTimeoutSec;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        ready,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new InterchangeFailedError(this.label, `did not report ready within ${timeoutSec} s`, { logFile: this.interchangeLog })), timeoutSec * 1000);
+        }),
+      ]);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    this.lastHeardMs = Date.now();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatPeriodMs);
+    this.heartbeatTimer.unref();
+    log(`htex: interchange pid ${child.pid} ready; pools connect on port ${this.workerPort}${this.certDir ? ` with certificates in ${this.certDir}` : ''}`);
+  }
+
+  submit(task: TaskEnvelope, signal?: AbortSignal): Promise<TaskOutcome> {
+    if (this._state !== 'RUNNING') {
+      if (this._state === 'FAILED' && this.failure) return Promise.reject(this.failure);
+      return Promise.reject(new ExecutorStateError(this.label, this._state, 'submit'));
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = this.nextId++;
+    return new Promise<TaskOutcome>((resolve, reject) => {
+      const p: PendingTask = { envelope: task, resolve, reject };
+      if (signal) {
+        // The task may still run on its worker; the caller stops waiting for it.
+        p.signal = signal;
+        p.onAbort = () => {
+          if (this.pending.delete(id)) reject(signal.reason);
+        };
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.pending.set(id, p);
+      this.outgoing.push({ id, taskId: task.taskId, attempt: task.attempt, spec: task.spec });
+      if (this.outgoing.length >= MAX_BATCH) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  outstanding(): number {
+    return this.pending.size;
+  }
+
+  /** Pools connected to the interchange, as of its last status report (experimental). */
+  managers(): ManagerInfo[] {
+    return this.managerSnapshot;
+  }
+
+  /** Ask the interchange directly (command channel); resolves with its reply (experimental). */
+  command(request: CommandRequest): Promise<CommandReply> {
+    if (this._state !== 'RUNNING' && this._state !== 'DRAINING') return Promise.reject(new ExecutorStateError(this.label, this._state, 'send a command'));
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.commands.set(requestId, { resolve, reject });
+      this.send({ type: 'command', requestId, request });
+    });
+  }
+
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.doShutdown();
+    return this.shutdownPromise;
+  }
+
+  private async doShutdown(): Promise<void> {
+    if (this._state === 'INITIALIZED') {
+      this._state = 'STOPPED';
+      return;
+    }
+    const failed = this._state === 'FAILED';
+    this._state = 'STOPPING';
+    this.flush();
+    this.send({ type: 'shutdown' });
+    await this.teardown();
+    this.rejectAll(this.failure ?? new ExecutorFailedError(this.label, 'shut down before the task finished'));
+    this._state = failed ? 'FAILED' : 'STOPPED';
+  }
+
+  /** Every cleanup step runs even when one fails; bounded by the grace period. */
+  private async teardown(): Promise<void> {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    const steps: Promise<unknown>[] = [];
+    const jobIds = [...this.blockRecords.values()].map((b) => b.jobId);
+    if (jobIds.length > 0) steps.push(this.provider.cancel(jobIds).catch((err) => this.ctx.log(`htex: cancelling blocks failed: ${String(err)}`)));
+    this.blockRecords.clear();
+    const child = this.interchange;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      steps.push(
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+          }, SHUTDOWN_GRACE_MS);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          // The shutdown message is the polite way; SIGTERM covers an interchange that missed it.
+          setTimeout(() => child.pid !== undefined && signalGroup(child.pid, 'SIGTERM'), 300).unref();
+        }),
+      );
+    }
+    await Promise.allSettled(steps);
+    process.removeListener('exit', this.onProcessExit);
+    this.interchange?.stdin?.destroy();
+    await this.writer?.flushed();
+    this.writer?.close();
+    this.socket?.close();
+    this.zap?.close();
+    for (const c of this.commands.values()) c.reject(new ExecutorStateError(this.label, 'STOPPED', 'answer a command'));
+    this.commands.clear();
+  }
+
+  private fail(err: ParslCwlError): void {
+    if (this._state === 'FAILED' || this._state === 'STOPPING' || this._state === 'STOPPED') return;
+    this.ctx.log(`htex: ${err.message}`);
+    this._state = 'FAILED';
+    this.failure = err;
+    this.readyWaiter?.reject(err);
+    this.rejectAll(err);
+  }
+
+  private rejectAll(err: unknown): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) {
+      if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+      p.reject(err);
+    }
+  }
+
+  private send(m: ToInterchange): void {
+    this.writer?.write([encode(m)]);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outgoing.length === 0) return;
+    const tasks = this.outgoing;
+    this.outgoing = [];
+    this.send({ type: 'tasks', tasks });
+  }
+
+  private heartbeat(): void {
+    if (this._state !== 'RUNNING' && this._state !== 'DRAINING') return;
+    if (Date.now() - this.lastHeardMs > this.heartbeatThresholdMs) {
+      this.fail(new InterchangeFailedError(this.label, `sent nothing for ${this.heartbeatThresholdMs / 1000} s (hung?)`, { logFile: this.interchangeLog }));
+      if (this.interchange?.pid !== undefined) signalGroup(this.interchange.pid, 'SIGKILL');
+      return;
+    }
+    this.send({ type: 'heartbeat' });
+  }
+
+  private async receiveLoop(): Promise<void> {
+    const socket = this.socket;
+    if (!socket) return;
+    try {
+      for await (const [frame] of socket) {
+        if (!frame) continue;
+        this.lastHeardMs = Date.now();
+        let m;
+        try {
+          m = decodeFromInterchange(frame);
+        } catch (err) {
+          this.ctx.log(`htex: ${String(err)}`);
+          continue;
+        }
+        switch (m.type) {
+          case 'results':
+            this.settle(m.results);
+            break;
+          case 'ready':
+            this.workerPort = m.workerPort;
+            this.readyWaiter?.resolve();
+            this.readyWaiter = undefined;
+            break;
+          case 'status':
+            this.managerSnapshot = m.managers;
+            this.snapshotAtMs = Date.now();
+            break;
+          case 'commandReply': {
+            const c = this.commands.get(m.requestId);
+            this.commands.delete(m.requestId);
+            c?.resolve(m.reply);
+            break;
+          }
+          case 'managerRegistered':
+            this.ctx.log(`htex: pool ${m.manager.poolId} registered (block ${m.manager.blockId}, ${m.manager.hostname}, ${m.manager.workers} workers)`);
+            break;
+          case 'managerRejected':
+            this.fail(errorFromJson(m.error));
+            break;
+          case 'managerLost':
+            this.ctx.log(`htex: pool ${m.poolId} (block ${m.blockId}) lost: ${m.reason}`);
+            break;
+          case 'heartbeat':
+            break;
+        }
+      }
+    } catch (err) {
+      if (this._state === 'RUNNING') this.fail(new InterchangeFailedError(this.label, `link failed: ${String(err)}`, { cause: err, logFile: this.interchangeLog }));
+    }
+  }
+
+  private settle(results: WireResult[]): void {
+    for (const r of results) {
+      const p = this.pending.get(r.id);
+      if (!p) continue; // aborted by the caller meanwhile
+      this.pending.delete(r.id);
+      if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+      if (r.ok) p.resolve(r.outcome);
+      else p.reject(errorFromJson(r.error));
+    }
+  }
+
+  // ---- scaling hooks (the strategy in src/executors/strategy drives them) ----
+
+  private poolCommand(blockId: string): string {
+    const addresses = this.options.addresses ?? [hostname(), '127.0.0.1'];
+    const args = [
+      process.execPath,
+      MAIN_SCRIPT,
+      'pool',
+      '--addresses',
+      addresses.join(','),
+      '--port',
+      String(this.workerPort),
+      '--block-id',
+      blockId,
+      '--workers',
+      String(this.workersPerPool),
+      '--prefetch',
+      String(this.prefetchCapacity),
+      '--heartbeat-period',
+      String(this.heartbeatPeriodMs / 1000),
+      '--heartbeat-threshold',
+      String(this.heartbeatThresholdMs / 1000),
+      '--log-dir',
+      join(this.ctx.runDir, 'pools'),
+      ...(this.certDir ? ['--cert-dir', this.certDir] : ['--no-encryption']),
+      ...(this.options.drainPeriodSec ? ['--drain-period', String(this.options.drainPeriodSec)] : []),
+    ];
+    return args.map(shellQuote).join(' ');
+  }
+
+  private async scaleOut(blocks: number): Promise<string[]> {
+    if (this._state !== 'RUNNING') throw new ExecutorStateError(this.label, this._state, 'scale out');
+    const started: string[] = [];
+    for (let i = 0; i < blocks; i++) {
+      const blockId = String(this.nextBlockId++);
+      const command = this.provider.launcher.wrap(this.poolCommand(blockId), 1, this.provider.nodesPerBlock);
+      const jobId = await this.provider.submit({
+        command,
+        jobName: `parsl.${this.label}.block-${blockId}`,
+        tasksPerNode: 1,
+        scriptDir: join(this.ctx.runDir, 'submit_scripts'),
+      });
+      this.blockRecords.set(blockId, { blockId, jobId, draining: false });
+      this.ctx.log(`htex: block ${blockId} submitted to the ${this.provider.label} provider as job ${jobId}`);
+      started.push(blockId);
+    }
+    return started;
+  }
+
+  private blockViews(): BlockView[] {
+    const now = Date.now();
+    return [...this.blockRecords.values()].map((b) => {
+      const managers = this.managerSnapshot.filter((m) => m.blockId === b.blockId);
+      const activeTasks = managers.reduce((sum, m) => sum + m.tasks, 0);
+      const idle = managers.length > 0 && activeTasks === 0;
+      const idleMs = idle ? Math.min(...managers.map((m) => m.idleMs)) + (now - this.snapshotAtMs) : 0;
+      return { blockId: b.blockId, jobId: b.jobId, managers: managers.length, activeTasks, idleSinceMs: idle ? now - idleMs : undefined, draining: b.draining };
+    });
+  }
+
+  private async scaleIn(blocks: number, blockIds?: string[]): Promise<string[]> {
+    const views = this.blockViews();
+    const chosen = blockIds
+      ? views.filter((v) => blockIds.includes(v.blockId))
+      : views
+          .filter((v) => v.idleSinceMs !== undefined && !v.draining)
+          .sort((a, b) => (a.idleSinceMs ?? 0) - (b.idleSinceMs ?? 0))
+          .slice(0, blocks);
+    const cancelled: string[] = [];
+    for (const view of chosen) {
+      const record = this.blockRecords.get(view.blockId);
+      if (!record) continue;
+      record.draining = true;
+      // Hold first so the interchange sends the block nothing more while it is being cancelled.
+      for (const m of this.managerSnapshot.filter((x) => x.blockId === view.blockId)) {
+        await this.command({ command: 'hold', poolId: m.poolId }).catch(() => undefined);
+      }
+      await this.provider.cancel([record.jobId]);
+      this.blockRecords.delete(view.blockId);
+      // Anything that still reached it fails now (ManagerLost → the kernel's retries), not after heartbeats.
+      await this.command({ command: 'dropBlock', blockId: view.blockId, reason: 'its block was scaled in' }).catch(() => undefined);
+      this.ctx.log(`htex: block ${view.blockId} (job ${record.jobId}) scaled in`);
+      cancelled.push(view.blockId);
+    }
+    return cancelled;
+  }
+
+  private blockTerminated(blockId: string, status: BlockStatus): void {
+    if (!this.blockRecords.delete(blockId)) return;
+    this.ctx.log(`htex: block ${blockId} ended (${status.state}${status.detail ? `: ${status.detail}` : ''})`);
+    void this.command({ command: 'dropBlock', blockId, reason: `its block ended (${status.state})` }).catch(() => undefined);
+  }
+}
+
+function signalGroup(pgid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function logTail(file: string): string {
+  try {
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    return lines.slice(-3).join(' | ');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,386 @@
+/**
+ * The interchange (its own process): queues the executor's tasks and hands them to registered
+ * pools as capacity frees up, forwards result batches, tracks heartbeats both ways, drops a pool
+ * that went silent (its tasks fail with ManagerLost), and answers the command channel.
+ *
+ * It connects to the executor (which binds, CurveZMQ server) and binds one ROUTER for pools
+ * (CurveZMQ server; each pool's DEALER connects with its pool id as routing id).
+ */
+import { errorToJson } from '../../errors.js';
+import type * as Zmq from 'zeromq';
+import { ManagerLostError } from '../errors.js';
+import { loadClientKeys, loadServerKeys } from './certificates.js';
+import { VersionMismatchError } from './errors.js';
+import { packageVersion } from './packageVersion.js';
+import {
+  PROTOCOL_VERSION,
+  decodeFromPool,
+  decodeToInterchange,
+  encode,
+  type CommandReply,
+  type CommandRequest,
+  type FromInterchange,
+  type ManagerInfo,
+  type Registration,
+  type ToPool,
+  type WireResult,
+  type WireTask,
+} from './protocol.js';
+import { SocketWriter } from './socketWriter.js';
+import { startZapAuthenticator, type ZapAuthenticator } from './zapAuthenticator.js';
+
+export interface InterchangeOptions {
+  /** The executor's endpoint, e.g. tcp://127.0.0.1:41234. */
+  clientAddress: string;
+  /** Where pools connect: `tcp://<interface>:<port>`, port `*` for any free one. */
+  workerBind: string;
+  certDir: string | null;
+  heartbeatPeriodMs: number;
+  heartbeatThresholdMs: number;
+  log: (line: string) => void;
+}
+
+export type InterchangeState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+
+interface Manager {
+  registration: Registration;
+  identity: Buffer;
+  tasks: Set<number>;
+  capacity: number;
+  lastHeardMs: number;
+  idleSinceMs: number;
+  held: boolean;
+  draining: boolean;
+}
+
+export class Interchange {
+  private _state: InterchangeState = 'INITIALIZED';
+  private zmq!: typeof Zmq;
+  private client!: Zmq.Dealer;
+  private clientWriter!: SocketWriter;
+  private pools!: Zmq.Router;
+  private poolWriter!: SocketWriter;
+  private zap: ZapAuthenticator | undefined;
+  private readonly managers = new Map<string, Manager>();
+  private queue: WireTask[] = [];
+  private queueHead = 0;
+  /** Which manager runs each task id. */
+  private readonly placement = new Map<number, Manager>();
+  private lastClientMs = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private stopPromise: Promise<void> | undefined;
+  private readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
+  private resultsToClient: WireResult[] = [];
+  private clientFlushScheduled = false;
+  workerPort = 0;
+
+  constructor(private readonly options: InterchangeOptions) {
+    this.stopped = new Promise((r) => (this.resolveStopped = r));
+  }
+
+  get state(): InterchangeState {
+    return this._state;
+  }
+
+  async start(): Promise<void> {
+    this.zmq = await import('zeromq');
+    const { certDir, log } = this.options;
+    let clientCurve = {};
+    let serverCurve = {};
+    if (certDir) {
+      const [server, client] = await Promise.all([loadServerKeys(certDir), loadClientKeys(certDir)]);
+      this.zap = await startZapAuthenticator(this.zmq, server.clientPublicKey, log);
+      serverCurve = { curveServer: true, curveSecretKey: server.server.secretKey, curvePublicKey: server.server.publicKey, zapDomain: 'parsl-cwl' };
+      clientCurve = { curveServerKey: client.serverPublicKey, curvePublicKey: client.client.publicKey, curveSecretKey: client.client.secretKey };
+    }
+    this.pools = new this.zmq.Router({ linger: 0, mandatory: false, ...serverCurve });
+    await this.pools.bind(this.options.workerBind);
+    this.workerPort = Number(/:(\d+)$/.exec(this.pools.lastEndpoint ?? '')?.[1] ?? 0);
+    this.poolWriter = new SocketWriter(this.pools, (err) => log(`send to a pool failed: ${String(err)}`));
+    this.client = new this.zmq.Dealer({ linger: 0, ...clientCurve });
+    this.client.connect(this.options.clientAddress);
+    this.clientWriter = new SocketWriter(this.client, (err) => log(`send to the executor failed: ${String(err)}`));
+    this._state = 'RUNNING';
+    this.toClient({ type: 'ready', workerPort: this.workerPort, pid: process.pid });
+    log(`listening for pools on ${this.pools.lastEndpoint}${certDir ? ' (CurveZMQ)' : ' (UNENCRYPTED)'}`);
+    this.timer = setInterval(() => this.tick(), this.options.heartbeatPeriodMs);
+    void this.clientLoop();
+    void this.poolLoop();
+  }
+
+  /** Resolves once stopped. */
+  done(): Promise<void> {
+    return this.stopped;
+  }
+
+  /** Tell pools to shut down, then close. Safe twice. */
+  stop(reason: string): Promise<void> {
+    this.stopPromise ??= this.doStop(reason);
+    return this.stopPromise;
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    this.options.log(`stopping: ${reason}`);
+    this._state = 'STOPPING';
+    if (this.timer) clearInterval(this.timer);
+    for (const m of this.managers.values()) this.toPool(m.identity, { type: 'shutdown' });
+    this.flushResults();
+    await Promise.race([Promise.all([this.poolWriter?.flushed(), this.clientWriter?.flushed()]), new Promise((r) => setTimeout(r, 500))]);
+    this.poolWriter?.close();
+    this.clientWriter?.close();
+    this.pools?.close();
+    this.client?.close();
+    this.zap?.close();
+    this._state = 'STOPPED';
+    this.resolveStopped();
+  }
+
+  private toClient(m: FromInterchange): void {
+    this.clientWriter.write([encode(m)]);
+  }
+
+  private toPool(identity: Buffer, m: ToPool): void {
+    this.poolWriter.write([identity, encode(m)]);
+  }
+
+  private queueResults(results: WireResult[]): void {
+    for (const r of results) this.resultsToClient.push(r);
+    if (!this.clientFlushScheduled) {
+      this.clientFlushScheduled = true;
+      setImmediate(() => this.flushResults());
+    }
+  }
+
+  private flushResults(): void {
+    this.clientFlushScheduled = false;
+    if (this.resultsToClient.length === 0) return;
+    const results = this.resultsToClient;
+    this.resultsToClient = [];
+    this.toClient({ type: 'results', results });
+  }
+
+  private async clientLoop(): Promise<void> {
+    try {
+      for await (const [frame] of this.client) {
+        if (!frame) continue;
+        this.lastClientMs = Date.now();
+        let m;
+        try {
+          m = decodeToInterchange(frame);
+        } catch (err) {
+          this.options.log(String(err));
+          continue;
+        }
+        switch (m.type) {
+          case 'tasks':
+            for (const t of m.tasks) this.queue.push(t);
+            this.dispatch();
+            break;
+          case 'command':
+            this.toClient({ type: 'commandReply', requestId: m.requestId, reply: this.command(m.request) });
+            break;
+          case 'shutdown':
+            void this.stop('the executor asked to shut down');
+            return;
+          case 'heartbeat':
+            break;
+        }
+      }
+    } catch (err) {
+      if (this._state === 'RUNNING') void this.stop(`the executor link failed: ${String(err)}`);
+    }
+  }
+
+  private async poolLoop(): Promise<void> {
+    try {
+      for await (const [identity, frame] of this.pools) {
+        if (!identity || !frame) continue;
+        let m;
+        try {
+          m = decodeFromPool(frame);
+        } catch (err) {
+          this.options.log(`from ${identity.toString()}: ${String(err)}`);
+          continue;
+        }
+        const poolId = identity.toString();
+        if (m.type === 'probe') {
+          this.toPool(identity, { type: 'probeAck' });
+          continue;
+        }
+        if (m.type === 'register') {
+          this.register(identity, m.registration);
+          continue;
+        }
+        const manager = this.managers.get(poolId);
+        if (!manager) {
+          // A pool we dropped (missed heartbeats) or never registered: it must not keep working.
+          this.toPool(identity, { type: 'shutdown' });
+          continue;
+        }
+        manager.lastHeardMs = Date.now();
+        switch (m.type) {
+          case 'results':
+            for (const r of m.results) {
+              manager.tasks.delete(r.id);
+              this.placement.delete(r.id);
+            }
+            if (manager.tasks.size === 0) manager.idleSinceMs = Date.now();
+            this.queueResults(m.results);
+            this.dispatch();
+            break;
+          case 'draining':
+            manager.draining = true;
+            break;
+          case 'drained':
+            this.options.log(`pool ${poolId} drained and left`);
+            this.forget(manager, 'it drained');
+            break;
+          case 'heartbeat':
+            break;
+        }
+      }
+    } catch (err) {
+      if (this._state === 'RUNNING') void this.stop(`the pool socket failed: ${String(err)}`);
+    }
+  }
+
+  private register(identity: Buffer, reg: Registration): void {
+    const mismatch: string[] = [];
+    if (reg.protocolVersion !== PROTOCOL_VERSION) mismatch.push(`protocol ${reg.protocolVersion} vs ${PROTOCOL_VERSION}`);
+    if (reg.packageVersion !== packageVersion()) mismatch.push(`parsl-cwl ${reg.packageVersion} vs ${packageVersion()}`);
+    if (majorOf(reg.nodeVersion) !== majorOf(process.version)) mismatch.push(`Node ${reg.nodeVersion} vs ${process.version}`);
+    if (mismatch.length > 0) {
+      const error = errorToJson(new VersionMismatchError(reg.poolId, reg.hostname, mismatch.join(', ')));
+      this.options.log(`refused pool ${reg.poolId}: ${mismatch.join(', ')}`);
+      this.toPool(identity, { type: 'rejected', error });
+      this.toClient({ type: 'managerRejected', registration: reg, error });
+      return;
+    }
+    const now = Date.now();
+    this.managers.set(reg.poolId, {
+      registration: reg,
+      identity,
+      tasks: new Set(),
+      capacity: reg.workers + reg.prefetch,
+      lastHeardMs: now,
+      idleSinceMs: now,
+      held: false,
+      draining: false,
+    });
+    this.options.log(`pool ${reg.poolId} registered: block ${reg.blockId}, ${reg.hostname}, ${reg.workers} workers`);
+    this.toPool(identity, { type: 'registered' });
+    this.toClient({ type: 'managerRegistered', manager: reg });
+    this.sendStatus();
+    this.dispatch();
+  }
+
+  /** Hand queued tasks to managers with free capacity, in batches. */
+  private dispatch(): void {
+    if (this.queueHead >= this.queue.length) return;
+    for (const m of this.managers.values()) {
+      if (m.held || m.draining) continue;
+      const room = m.capacity - m.tasks.size;
+      if (room <= 0) continue;
+      const end = Math.min(this.queue.length, this.queueHead + room);
+      const batch = this.queue.slice(this.queueHead, end);
+      this.queueHead = end;
+      for (const t of batch) {
+        m.tasks.add(t.id);
+        this.placement.set(t.id, m);
+      }
+      m.idleSinceMs = 0;
+      this.toPool(m.identity, { type: 'tasks', tasks: batch });
+      if (this.queueHead >= this.queue.length) break;
+    }
+    if (this.queueHead >= this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    } else if (this.queueHead > 4096) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  /** Drop a manager; its tasks fail with ManagerLost unless it left cleanly. */
+  private forget(m: Manager, reason: string, lost = false): void {
+    this.managers.delete(m.registration.poolId);
+    if (lost && m.tasks.size > 0) {
+      const error = errorToJson(new ManagerLostError(m.registration.poolId, m.registration.hostname, reason));
+      this.queueResults([...m.tasks].map((id) => ({ id, ok: false as const, error })));
+    }
+    for (const id of m.tasks) this.placement.delete(id);
+    if (lost) {
+      this.toClient({ type: 'managerLost', poolId: m.registration.poolId, blockId: m.registration.blockId, reason });
+      this.toPool(m.identity, { type: 'shutdown' });
+    }
+    this.sendStatus();
+    this.dispatch();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    if (now - this.lastClientMs > this.options.heartbeatThresholdMs) {
+      void this.stop(`no message from the executor for ${this.options.heartbeatThresholdMs} ms`);
+      return;
+    }
+    for (const m of [...this.managers.values()]) {
+      if (now - m.lastHeardMs > this.options.heartbeatThresholdMs) {
+        this.options.log(`pool ${m.registration.poolId} missed heartbeats for ${now - m.lastHeardMs} ms: dropping it`);
+        this.forget(m, `no heartbeat for ${Math.round((now - m.lastHeardMs) / 1000)} s (threshold ${this.options.heartbeatThresholdMs / 1000} s)`, true);
+      } else {
+        this.toPool(m.identity, { type: 'heartbeat' });
+      }
+    }
+    this.toClient({ type: 'heartbeat' });
+    this.sendStatus();
+  }
+
+  private managerInfos(): ManagerInfo[] {
+    const now = Date.now();
+    return [...this.managers.values()].map((m) => ({
+      poolId: m.registration.poolId,
+      blockId: m.registration.blockId,
+      hostname: m.registration.hostname,
+      workers: m.registration.workers,
+      tasks: m.tasks.size,
+      idleMs: m.tasks.size === 0 ? now - m.idleSinceMs : 0,
+      held: m.held,
+      draining: m.draining,
+      lastHeartbeatAgoMs: now - m.lastHeardMs,
+    }));
+  }
+
+  private sendStatus(): void {
+    this.toClient({ type: 'status', queued: this.queue.length - this.queueHead, managers: this.managerInfos() });
+  }
+
+  private command(request: CommandRequest): CommandReply {
+    switch (request.command) {
+      case 'managers':
+        return { command: 'managers', managers: this.managerInfos() };
+      case 'hold': {
+        const m = this.managers.get(request.poolId);
+        if (m) m.held = true;
+        return { command: 'hold', ok: m !== undefined };
+      }
+      case 'drain': {
+        const m = this.managers.get(request.poolId);
+        if (m) {
+          m.draining = true;
+          this.toPool(m.identity, { type: 'drain' });
+        }
+        return { command: 'drain', ok: m !== undefined };
+      }
+      case 'dropBlock': {
+        const gone = [...this.managers.values()].filter((m) => m.registration.blockId === request.blockId);
+        for (const m of gone) this.forget(m, request.reason, true);
+        return { command: 'dropBlock', dropped: gone.length };
+      }
+    }
+  }
+}
+
+function majorOf(version: string): string {
+  return /^v?(\d+)/.exec(version)?.[1] ?? version;
+}

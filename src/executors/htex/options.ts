@@ -1,0 +1,42 @@
+/**
+ * Options of the HighThroughputExecutor and their defaults, in one place (the YAML config in
+ * src/config reads its HTEX defaults from here).
+ */
+import type { ExecutionProvider } from '../../providers/provider.js';
+
+export interface HtexOptions {
+  label?: string;
+  /** Where blocks (pools) come from: LocalProvider or SlurmProvider. */
+  provider: ExecutionProvider;
+  /** Worker processes per pool, one task each (Parsl's max_workers_per_node). */
+  workersPerPool?: number;
+  /** Tasks a pool holds beyond one per worker (Parsl's prefetch_capacity). */
+  prefetchCapacity?: number;
+  /** CurveZMQ on every link (default true); false logs a warning. */
+  encrypted?: boolean;
+  heartbeatPeriodSec?: number;
+  /** A pool (or the interchange) silent this long is considered lost. */
+  heartbeatThresholdSec?: number;
+  /** Pools stop taking tasks this long after they start, and exit once idle (null: never). */
+  drainPeriodSec?: number | null;
+  /** Host names/addresses pools try to reach the interchange at, in order (default: this host's name, then 127.0.0.1). */
+  addresses?: string[];
+  /** Interface the interchange binds for pools (default `*`; `127.0.0.1` keeps it on this machine). */
+  workerBindInterface?: string;
+  /** Port for pools (default 0: any free port). */
+  workerPort?: number;
+  /** How long to wait for the interchange to report ready. */
+  interchangeStartTimeoutSec?: number;
+}
+
+export const HTEX_DEFAULTS = {
+  label: 'htex',
+  prefetchCapacity: 0,
+  encrypted: true,
+  heartbeatPeriodSec: 5,
+  heartbeatThresholdSec: 30,
+  drainPeriodSec: null,
+  workerBindInterface: '*',
+  workerPort: 0,
+  interchangeStartTimeoutSec: 30,
+} as const;

@@ -1,0 +1,345 @@
+/**
+ * The worker pool (Parsl's process_worker_pool / "manager"): one per node, started by a provider's
+ * launcher as `parsl-cwl pool ...`. It registers with the interchange, forks its worker processes,
+ * hands them tasks, batches their results back, heartbeats, drains, and restarts a worker that died
+ * (its running task fails with WorkerLost; tasks queued behind it go to other workers).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type * as Zmq from 'zeromq';
+import { errorFromJson, errorToJson } from '../../errors.js';
+import { WorkerLostError } from '../errors.js';
+import { loadClientKeys } from './certificates.js';
+import { packageVersion } from './packageVersion.js';
+import { PROTOCOL_VERSION, decodeToPool, encode, type FromPool, type FromWorker, type Registration, type WireResult, type WireTask } from './protocol.js';
+import { SocketWriter } from './socketWriter.js';
+import { InterchangeFailedError } from './errors.js';
+
+export interface PoolOptions {
+  /** Interchange hosts to try, in order of preference; the first that answers is used. */
+  addresses: string[];
+  port: number;
+  /** The run's certificates folder; null runs unencrypted (the interchange must agree). */
+  certDir: string | null;
+  blockId: string;
+  workers: number;
+  prefetch: number;
+  heartbeatPeriodMs: number;
+  heartbeatThresholdMs: number;
+  /** Stop taking tasks this long after start and exit once idle (Parsl's drain_period). */
+  drainPeriodMs?: number;
+  /** Folder for the pool's and its workers' logs. */
+  logDir: string;
+  /** How long to try the addresses before giving up (default: the heartbeat threshold). */
+  connectTimeoutMs?: number;
+  log: (line: string) => void;
+}
+
+export type PoolState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPING' | 'STOPPED' | 'FAILED';
+
+interface WorkerSlot {
+  index: number;
+  id: string;
+  child: ChildProcess;
+  ready: boolean;
+  /** Tasks sent to this worker, in the order it runs them; the head is running. */
+  tasks: WireTask[];
+}
+
+type CurveClientOptions = { curveServerKey?: string; curvePublicKey?: string; curveSecretKey?: string };
+
+const WORKER_MODULE = new URL('./workerMain.js', import.meta.url);
+
+export class WorkerPool {
+  readonly poolId: string;
+  private _state: PoolState = 'INITIALIZED';
+  private zmq!: typeof Zmq;
+  private socket!: Zmq.Dealer;
+  private writer!: SocketWriter;
+  private readonly slots: (WorkerSlot | undefined)[] = [];
+  private pending: WireTask[] = [];
+  private results: WireResult[] = [];
+  private flushScheduled = false;
+  private lastHeardMs = Date.now();
+  private timers: NodeJS.Timeout[] = [];
+  private stopPromise: Promise<void> | undefined;
+  private workerLog: number | undefined;
+  private readonly perWorkerCap: number;
+  private readonly exited: Promise<void>;
+  private resolveExited!: () => void;
+  /** Workers restarted after dying (tests read it). */
+  restarts = 0;
+
+  constructor(private readonly options: PoolOptions) {
+    this.poolId = `${options.blockId}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    // The interchange sends up to workers + prefetch tasks; spread them evenly over the workers.
+    this.perWorkerCap = Math.max(1, Math.ceil((options.workers + options.prefetch) / options.workers));
+    this.exited = new Promise((r) => (this.resolveExited = r));
+  }
+
+  get state(): PoolState {
+    return this._state;
+  }
+
+  /** Connect, register and start the workers. Resolves once registered; `done()` resolves at exit. */
+  async start(): Promise<void> {
+    this.zmq = await import('zeromq');
+    const keys = this.options.certDir ? await loadClientKeys(this.options.certDir) : undefined;
+    const curve: CurveClientOptions = keys ? { curveServerKey: keys.serverPublicKey, curvePublicKey: keys.client.publicKey, curveSecretKey: keys.client.secretKey } : {};
+    const endpoint = await this.probe(curve);
+    this.socket = new this.zmq.Dealer({ routingId: this.poolId, linger: 0, ...curve });
+    this.socket.connect(endpoint);
+    this.writer = new SocketWriter(this.socket, (err) => this.options.log(`send failed: ${String(err)}`));
+    const registration: Registration = {
+      poolId: this.poolId,
+      blockId: this.options.blockId,
+      hostname: hostname(),
+      workers: this.options.workers,
+      prefetch: this.options.prefetch,
+      packageVersion: packageVersion(),
+      nodeVersion: process.version,
+      protocolVersion: PROTOCOL_VERSION,
+      pid: process.pid,
+    };
+    this.send({ type: 'register', registration });
+    const first = await this.receiveOne(this.options.connectTimeoutMs ?? this.options.heartbeatThresholdMs);
+    if (first === undefined) throw new InterchangeFailedError('pool', `at ${endpoint} did not answer the registration`);
+    const reply = decodeToPool(first);
+    if (reply.type === 'rejected') throw errorFromJson(reply.error);
+    if (reply.type !== 'registered') throw new InterchangeFailedError('pool', `answered the registration with "${reply.type}"`);
+    this.options.log(`registered with ${endpoint} as ${this.poolId} (${this.options.workers} workers)`);
+    this._state = 'RUNNING';
+    this.lastHeardMs = Date.now();
+    mkdirSync(this.options.logDir, { recursive: true });
+    this.workerLog = openSync(join(this.options.logDir, `workers-${this.poolId}.log`), 'a');
+    for (let i = 0; i < this.options.workers; i++) this.startWorker(i);
+    this.timers.push(setInterval(() => this.heartbeat(), this.options.heartbeatPeriodMs));
+    if (this.options.drainPeriodMs !== undefined) this.timers.push(setTimeout(() => this.drain('drain period reached'), this.options.drainPeriodMs));
+    void this.receiveLoop();
+  }
+
+  /** Resolves when the pool stopped (shutdown, drained, or the interchange was lost). */
+  done(): Promise<void> {
+    return this.exited;
+  }
+
+  /** Stop: workers get SIGTERM (their running commands are killed), then SIGKILL. Safe twice. */
+  stop(reason: string): Promise<void> {
+    this.stopPromise ??= this.doStop(reason);
+    return this.stopPromise;
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    this.options.log(`stopping: ${reason}`);
+    this._state = 'STOPPING';
+    for (const t of this.timers) clearTimeout(t);
+    const exits = this.slots.filter((s): s is WorkerSlot => s !== undefined).map((s) => terminate(s.child, 2000));
+    await Promise.allSettled(exits);
+    this.flush();
+    await Promise.race([this.writer?.flushed(), new Promise((r) => setTimeout(r, 500))]);
+    this.writer?.close();
+    this.socket?.close();
+    if (this.workerLog !== undefined) closeSync(this.workerLog);
+    this._state = 'STOPPED';
+    this.resolveExited();
+  }
+
+  /** Try every address; the first whose interchange answers a probe wins (hosts differ per site). */
+  private async probe(curve: CurveClientOptions): Promise<string> {
+    const deadline = Date.now() + (this.options.connectTimeoutMs ?? this.options.heartbeatThresholdMs);
+    const endpoints = this.options.addresses.map((a) => `tcp://${a.includes(':') && !a.startsWith('[') ? `[${a}]` : a}:${this.options.port}`);
+    const sockets = endpoints.map((ep) => {
+      const s = new this.zmq.Dealer({ linger: 0, ...curve });
+      s.connect(ep);
+      return s;
+    });
+    try {
+      const winner = await new Promise<string | undefined>((resolve) => {
+        let left = sockets.length;
+        const timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+        sockets.forEach((s, i) => {
+          void (async () => {
+            try {
+              await s.send(encode({ type: 'probe' }));
+              const [frame] = await s.receive();
+              if (frame && decodeToPool(frame).type === 'probeAck') {
+                clearTimeout(timer);
+                resolve(endpoints[i]);
+                return;
+              }
+            } catch {
+              // closed or refused: another address may answer
+            }
+            if (--left === 0) {
+              clearTimeout(timer);
+              resolve(undefined);
+            }
+          })();
+        });
+      });
+      if (winner === undefined) {
+        throw new InterchangeFailedError('pool', `did not answer at ${endpoints.join(', ')} within ${Math.round((this.options.connectTimeoutMs ?? this.options.heartbeatThresholdMs) / 1000)} s (wrong address, firewall, or certificates?)`);
+      }
+      return winner;
+    } finally {
+      for (const s of sockets) s.close();
+    }
+  }
+
+  private async receiveOne(timeoutMs: number): Promise<Buffer | undefined> {
+    this.socket.receiveTimeout = timeoutMs;
+    try {
+      const [frame] = await this.socket.receive();
+      return frame;
+    } catch {
+      return undefined;
+    } finally {
+      this.socket.receiveTimeout = -1;
+    }
+  }
+
+  private async receiveLoop(): Promise<void> {
+    try {
+      for await (const [frame] of this.socket) {
+        if (!frame) continue;
+        this.lastHeardMs = Date.now();
+        let m;
+        try {
+          m = decodeToPool(frame);
+        } catch (err) {
+          this.options.log(String(err));
+          continue;
+        }
+        switch (m.type) {
+          case 'tasks':
+            for (const t of m.tasks) this.pending.push(t);
+            this.dispatch();
+            break;
+          case 'drain':
+            this.drain('the interchange asked to drain');
+            break;
+          case 'shutdown':
+            void this.stop('the interchange asked to shut down');
+            return;
+          case 'heartbeat':
+          case 'registered':
+          case 'probeAck':
+          case 'rejected':
+            break;
+        }
+      }
+    } catch (err) {
+      if (this._state === 'RUNNING' || this._state === 'DRAINING') void this.stop(`receive failed: ${String(err)}`);
+    }
+  }
+
+  private send(m: FromPool): void {
+    this.writer.write([encode(m)]);
+  }
+
+  private heartbeat(): void {
+    if (Date.now() - this.lastHeardMs > this.options.heartbeatThresholdMs) {
+      void this.stop(`no message from the interchange for ${this.options.heartbeatThresholdMs} ms: it is gone`);
+      return;
+    }
+    this.send({ type: 'heartbeat' });
+  }
+
+  private drain(reason: string): void {
+    if (this._state !== 'RUNNING') return;
+    this.options.log(`draining: ${reason}`);
+    this._state = 'DRAINING';
+    this.send({ type: 'draining' });
+    this.maybeDrained();
+  }
+
+  private maybeDrained(): void {
+    if (this._state !== 'DRAINING' || this.pending.length > 0) return;
+    if (this.slots.some((s) => s && s.tasks.length > 0)) return;
+    this.flush();
+    this.send({ type: 'drained' });
+    void this.stop('drained');
+  }
+
+  private startWorker(index: number): void {
+    const id = `${this.poolId}/w${index}`;
+    const log = this.workerLog ?? 'ignore';
+    // stdout/stderr to the log file: no pipes (PERF-NOTES); the IPC channel carries the batches.
+    const child = fork(WORKER_MODULE, [id], { stdio: ['ignore', log, log, 'ipc'], serialization: 'json' });
+    const slot: WorkerSlot = { index, id, child, ready: false, tasks: [] };
+    this.slots[index] = slot;
+    child.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') {
+        slot.ready = true;
+        this.dispatch();
+      } else if (m.type === 'results') {
+        this.onWorkerResults(slot, m.results);
+      }
+    });
+    child.once('exit', (code, sig) => this.onWorkerExit(slot, code, sig));
+  }
+
+  private onWorkerResults(slot: WorkerSlot, results: WireResult[]): void {
+    // Workers answer in order, so the results are the head of the slot's list.
+    slot.tasks.splice(0, results.length);
+    for (const r of results) this.results.push(r);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    this.dispatch();
+    if (this._state === 'DRAINING') this.maybeDrained();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.results.length === 0) return;
+    const batch = this.results;
+    this.results = [];
+    this.send({ type: 'results', results: batch });
+  }
+
+  private onWorkerExit(slot: WorkerSlot, code: number | null, sig: NodeJS.Signals | null): void {
+    if (this.slots[slot.index] !== slot) return;
+    if (this._state === 'STOPPING' || this._state === 'STOPPED') return;
+    const reason = `its process exited (${sig ?? `code ${code}`})`;
+    this.options.log(`worker ${slot.id} died: ${reason}; restarting it`);
+    const [running, ...queued] = slot.tasks;
+    if (running) {
+      this.results.push({ id: running.id, ok: false, error: errorToJson(new WorkerLostError(slot.id, running.taskId, reason)) });
+      this.flush();
+    }
+    // Tasks that had not started go back to the front of the queue, in order.
+    this.pending = [...queued, ...this.pending];
+    this.restarts++;
+    this.startWorker(slot.index);
+  }
+
+  private dispatch(): void {
+    if (this.pending.length === 0) return;
+    for (const slot of this.slots) {
+      if (!slot || !slot.ready || this.pending.length === 0) continue;
+      const room = this.perWorkerCap - slot.tasks.length;
+      if (room <= 0) continue;
+      const batch = this.pending.splice(0, room);
+      for (const t of batch) slot.tasks.push(t);
+      slot.child.send({ type: 'tasks', tasks: batch });
+    }
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
