@@ -18,8 +18,10 @@ test('merge_flattened concatenates arrays and appends single values', () => {
   assert.deepEqual(mergeLinks([[1, 2], 3, [[4]]], { multiple: true, linkMerge: 'merge_flattened' }), [1, 2, 3, [4]]);
 });
 
-test('a pickValue on a single link makes it a one-element list first', () => {
-  assert.deepEqual(mergeLinks(['x'], { multiple: false, pickValue: 'all_non_null' }), ['x']);
+test('pickValue on a single unmerged link applies to that value: a scattered array loses its nulls', () => {
+  const single = mergeLinks([[null, 'a', null]], { multiple: false });
+  assert.deepEqual(pickValue(single, 'all_non_null', 'sink'), ['a']);
+  assert.deepEqual(pickValue('x', 'all_non_null', 'sink'), ['x']);
 });
 
 test('first_non_null picks the first non-null of the first level', () => {

@@ -7,11 +7,12 @@ import type { LinkMerge } from '../model.js';
 
 /**
  * The value a sink receives from its links. `values` holds one entry per `source`, in order.
- * With a single source and neither linkMerge nor pickValue given, the value is passed unwrapped;
- * otherwise the links are merged (merge_nested is the default).
+ * A single source without an explicit linkMerge passes its value unwrapped (also with pickValue,
+ * which then applies to that value's first level: conditionals test cond-wf-009 picks the non-null
+ * items of one scattered source); otherwise the links are merged (merge_nested is the default).
  */
-export function mergeLinks(values: unknown[], opts: { multiple: boolean; linkMerge?: LinkMerge; pickValue?: string }): unknown {
-  if (!opts.multiple && opts.linkMerge === undefined && opts.pickValue === undefined) return values[0] ?? null;
+export function mergeLinks(values: unknown[], opts: { multiple: boolean; linkMerge?: LinkMerge }): unknown {
+  if (!opts.multiple && opts.linkMerge === undefined) return values[0] ?? null;
   const method = opts.linkMerge ?? 'merge_nested';
   if (method === 'merge_nested') return values.slice();
   // merge_flattened: arrays are concatenated, single values appended.

@@ -4,11 +4,11 @@
  * lives in one place (defaultServices.ts).
  */
 import type { JobResult, JobSpec } from '../jobSpec.js';
-import type { CwlFile, CwlDirectory, LoadListing, Process } from '../model.js';
+import type { LoadListing, Process } from '../model.js';
 import type { RequirementSet } from './requirements.js';
 
 /** Evaluate a CWL expression, parameter reference or literal (`$(...)`, `${...}`, interpolation). */
-export type StepEvaluate = (text: string, ctx: { inputs: Record<string, unknown>; self: unknown }, field: string) => Promise<unknown>;
+export type StepEvaluate = (text: string, ctx: { inputs: Record<string, unknown>; self: unknown }, field: string) => unknown;
 
 export interface WorkflowServices {
   /**
@@ -22,8 +22,8 @@ export interface WorkflowServices {
   prepareInputs(process: Process, inputs: Record<string, unknown>, requirements: RequirementSet): Promise<Record<string, unknown>>;
   /** One evaluator per step (InlineJavascriptRequirement/expressionLib of the requirements in force). */
   createEvaluator(requirements: RequirementSet): StepEvaluate;
-  /** `loadContents` on a step input (first 64 KiB of the file). */
-  loadContents(file: CwlFile): Promise<CwlFile>;
-  /** `loadListing` on a step input. */
-  loadListing(dir: CwlDirectory, depth: LoadListing): Promise<CwlDirectory>;
+  /** `loadContents` on a step input: File or File[] values get `contents` (first 64 KiB). */
+  loadContents(inputName: string, value: unknown): Promise<unknown>;
+  /** `loadListing` on a step input: Directory values without a listing get one. */
+  loadListing(value: unknown, depth: LoadListing): Promise<unknown>;
 }

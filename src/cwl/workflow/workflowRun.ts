@@ -7,9 +7,10 @@
  * the requirement set, the expression evaluator and the job-spec template are built once; a scatter
  * instance costs a shallow copy of the input object and one JobSpec object sharing the tool.
  */
-import type { CwlType, Process, Workflow, WorkflowStep, WorkflowStepInput } from '../model.js';
+import type { Process, Workflow, WorkflowStep, WorkflowStepInput } from '../model.js';
+import { valueMatchesType } from '../commandLine/typeMatch.js';
+import { typeText } from '../outputs/index.js';
 import type { JobOptions, JobResult, JobSpec } from '../jobSpec.js';
-import { isDirectory, isFile } from '../model.js';
 import { ParslCwlError } from '../../errors.js';
 import { ConditionNotBooleanError, UnsupportedRequirementError, WorkflowInvalidError, WorkflowStepFailedError } from '../errors.js';
 import { buildGraph, type LinkSource, type WorkflowGraph } from './graph.js';
@@ -189,12 +190,12 @@ class WorkflowRun {
         let value: unknown = null;
         if (links.length > 0) {
           const values = await Promise.all(links.map((l) => this.sourceValue(l)));
-          value = mergeLinks(values, { multiple: links.length > 1, linkMerge: inp.linkMerge, pickValue: inp.pickValue });
+          value = mergeLinks(values, { multiple: links.length > 1, linkMerge: inp.linkMerge });
           if (inp.pickValue) value = pickValue(value, inp.pickValue, `step '${this.prefix}${step.id}' input '${inp.id}'`);
         }
         if ((value === null || value === undefined) && inp.default !== undefined) value = inp.default;
-        if (inp.loadContents && isFile(value) && value.contents === undefined) value = await this.shared.services.loadContents(value);
-        if (inp.loadListing && inp.loadListing !== 'no_listing' && isDirectory(value)) value = await this.shared.services.loadListing(value, inp.loadListing);
+        if (inp.loadContents) value = await this.shared.services.loadContents(inp.id, value);
+        if (inp.loadListing && inp.loadListing !== 'no_listing') value = await this.shared.services.loadListing(value, inp.loadListing);
         out[inp.id] = value ?? null;
       }),
     );
@@ -289,13 +290,17 @@ class WorkflowRun {
     for (const param of this.wf.outputs) {
       const links = this.graph.outputSources.get(param.id) ?? [];
       const values = await Promise.all(links.map((l) => this.sourceValue(l)));
-      let value = links.length > 0 ? mergeLinks(values, { multiple: links.length > 1, linkMerge: param.linkMerge, pickValue: param.pickValue }) : null;
+      let value = links.length > 0 ? mergeLinks(values, { multiple: links.length > 1, linkMerge: param.linkMerge }) : null;
       if (param.pickValue) value = pickValue(value, param.pickValue, `workflow output '${param.id}'`);
-      if ((value === null || value === undefined) && !acceptsNull(param.type)) {
-        throw new WorkflowInvalidError(
-          { file: this.wf.id, field: `outputs.${param.id}` },
-          `required output '${param.id}' is null (its source produced no value${links.length ? `: ${[...new Set(links.map(describe))].join(', ')}` : ''}); declare it optional ('${typeName(param.type)}?') or use pickValue`,
-        );
+      value ??= null;
+      // Workflow.yml, WorkflowOutputParameter `type`: the gathered value must have the declared type.
+      if (!valueMatchesType(param.type, value)) {
+        const from = links.length ? ` (from ${[...new Set(links.map(describe))].join(', ')})` : '';
+        const reason =
+          value === null
+            ? `required output '${param.id}' is null${from}; declare it optional ('${typeText(param.type)}?') or use pickValue`
+            : `output '${param.id}' should be ${typeText(param.type)} but is ${JSON.stringify(value)?.slice(0, 200)}${from}`;
+        throw new WorkflowInvalidError({ file: this.wf.id, field: `outputs.${param.id}` }, reason);
       }
       out[param.id] = value ?? null;
     }
@@ -305,16 +310,6 @@ class WorkflowRun {
 
 function describe(l: LinkSource): string {
   return l.kind === 'input' ? `input '${l.name}'` : `step '${l.step}' output '${l.output}'`;
-}
-
-function acceptsNull(t: CwlType): boolean {
-  return t === 'null' || (Array.isArray(t) && t.includes('null'));
-}
-
-function typeName(t: CwlType): string {
-  if (typeof t === 'string') return t;
-  if (Array.isArray(t)) return t.map(typeName).join('|');
-  return t.type === 'array' ? `${typeName(t.items)}[]` : (t.name ?? t.type);
 }
 
 /** `step`, `step_3`, `sub_2.inner_0_1`: unique per instance, readable in the run folder. */

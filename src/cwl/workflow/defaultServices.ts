@@ -1,0 +1,65 @@
+/**
+ * The WorkflowServices of a real run: tool jobs go to the DataFlowKernel, ExpressionTools run
+ * here on the submitting side, expressions use the CWL ExpressionEvaluator.
+ */
+import type { DataFlowKernel } from '../../dataflow/kernel.js';
+import { loadInputContents } from '../commandLine/inputFiles.js';
+import { listDirectory } from '../execution/loadListing.js';
+import { ExpressionEvaluator } from '../expressions/index.js';
+import type { JobResult, JobSpec } from '../jobSpec.js';
+import { isDirectory, type CwlDirectory, type ExpressionTool, type LoadListing, type Requirement } from '../model.js';
+import { runExpressionTool } from '../outputs/index.js';
+import { prepareInputs } from '../inputs/index.js';
+import { kernelToolJobSubmitter } from './kernelSubmitter.js';
+import type { StepEvaluate, WorkflowServices } from './services.js';
+
+export interface DefaultServicesOptions {
+  /** Wall-clock limit of one JavaScript expression, in ms. */
+  expressionTimeoutMs?: number;
+}
+
+export function defaultWorkflowServices(dfk: DataFlowKernel, options: DefaultServicesOptions = {}): WorkflowServices {
+  // ExpressionTool instances of one step share their requirement arrays (built once per step), so
+  // this keeps one evaluator (one vm context) per step instead of one per instance.
+  const expressionToolEvaluators = new WeakMap<readonly Requirement[], ExpressionEvaluator>();
+  const evaluatorFor = (job: JobSpec): ExpressionEvaluator => {
+    let ev = expressionToolEvaluators.get(job.requirements);
+    if (!ev) {
+      ev = ExpressionEvaluator.fromRequirements(job.requirements, job.hints, { timeoutMs: options.expressionTimeoutMs });
+      expressionToolEvaluators.set(job.requirements, ev);
+    }
+    return ev;
+  };
+  return {
+    submitToolJob: kernelToolJobSubmitter(dfk),
+
+    async runExpressionJob(job: JobSpec): Promise<JobResult> {
+      const tool = job.tool as ExpressionTool;
+      const runtime = { outdir: job.paths.jobDir, tmpdir: job.paths.jobDir, cores: 1, ram: 256, outdirSize: 1024, tmpdirSize: 1024 };
+      const outputs = await runExpressionTool(tool, job.inputs, runtime, evaluatorFor(job), { jobName: job.name });
+      return { outputs, exitCode: 0, outdir: job.paths.jobDir };
+    },
+
+    // Defaults, File/Directory normalisation, listings and type validation, as for a tool run.
+    prepareInputs: (process, inputs, reqs) => prepareInputs(process, inputs, { requirements: reqs.requirements }),
+
+    createEvaluator(reqs): StepEvaluate {
+      const ev = ExpressionEvaluator.fromRequirements(reqs.requirements, reqs.hints, { timeoutMs: options.expressionTimeoutMs });
+      return (text, ctx, field) => ev.evaluate(text, { inputs: ctx.inputs, self: ctx.self, runtime: {} }, { field });
+    },
+
+    async loadContents(inputName, value) {
+      const loaded = await loadInputContents([{ id: inputName, type: 'Any', loadContents: true }], { [inputName]: value });
+      return loaded[inputName];
+    },
+
+    loadListing: (value, depth) => fillListing(value, depth),
+  };
+}
+
+async function fillListing(value: unknown, depth: LoadListing): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map((v) => fillListing(v, depth)));
+  if (!isDirectory(value) || value.listing !== undefined || value.path === undefined) return value;
+  const dir: CwlDirectory = { ...value, listing: await listDirectory(value.path, depth === 'deep_listing') };
+  return dir;
+}
