@@ -1,6 +1,103 @@
-/** `parsl-cwl [options] DOC[#id] [JOB] [--input value ...]`: run a CWL document. */
-import { ParslCwlError, ErrorCode } from '../errors.js';
+/**
+ * `parsl-cwl [options] DOC[#id] [JOB] [--input value ...]`: run a CWL document (cwltool-compatible).
+ *
+ * load → bind inputs (job file, then command-line inputs) → run (runProcess) → move final outputs
+ * into --outdir → print the output object as JSON on stdout. Logs and errors go to stderr only.
+ * Heavy modules (loader, execution) are imported when needed: --help/--version stay instant and a
+ * small tool's run is mostly start-up time.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ErrorCode, ParslCwlError } from '../errors.js';
+import { ExitCode, exitCodeFor } from './exitCodes.js';
+import { errorReport } from './report.js';
+import { HELP, parseRunArgs, type RunOptions } from './run/runOptions.js';
+import { RunLog } from './run/runLog.js';
+import { ProgressLine } from './run/progressLine.js';
 
-export async function main(_argv: string[]): Promise<number> {
-  throw new ParslCwlError(ErrorCode.UsageError, 'the runner is being built (issue 2)');
+export async function main(argv: string[]): Promise<number> {
+  let opts: RunOptions;
+  try {
+    opts = parseRunArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${errorReport(err, false)}\n`);
+    return exitCodeFor(err);
+  }
+  if (opts.help) {
+    process.stdout.write(HELP);
+    return ExitCode.Success;
+  }
+  if (opts.version) {
+    process.stdout.write(`parsl-cwl ${packageVersion()}\n`);
+    return ExitCode.Success;
+  }
+  const log = new RunLog(opts.quiet, opts.debug);
+  const interrupt = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => interrupt.abort(new ParslCwlError(ErrorCode.Internal, `interrupted by ${sig}`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await run(opts, log, interrupt.signal);
+  } catch (err) {
+    if (interrupt.signal.aborted) {
+      process.stderr.write('parsl-cwl: interrupted; the running tool was stopped\n');
+      return ExitCode.Interrupted;
+    }
+    process.stderr.write(`${errorReport(err, opts.debug)}\n`);
+    return exitCodeFor(err);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<number> {
+  if (opts.document === undefined) {
+    throw new ParslCwlError(ErrorCode.UsageError, 'no CWL document given; usage: parsl-cwl [options] DOC[#id] [JOB] [--input value ...]');
+  }
+  const started = Date.now();
+  const { loadProcess } = await import('../cwl/load/index.js');
+  const proc = await loadProcess(opts.document);
+  if (opts.validate) {
+    process.stdout.write(`${opts.document} is valid CWL.\n`);
+    return ExitCode.Success;
+  }
+  const { bindJobInputs } = await import('./run/bindInputs.js');
+  const job = await bindJobInputs(proc, opts, log);
+
+  const prefix = opts.tmpdirPrefix ?? path.join(os.tmpdir(), 'parsl-cwl-');
+  const runDir = await mkdtemp(prefix);
+  const keep = opts.debug || opts.leaveTmp;
+  const progress = new ProgressLine(path.basename(opts.document)).start();
+  let succeeded = false;
+  try {
+    const { runProcess } = await import('./run/runProcess.js');
+    const outputs = await runProcess(proc, job.inputs, {
+      runDir,
+      extraRequirements: job.requirements,
+      jobOptions: { computeChecksum: opts.computeChecksum, keepTmp: keep },
+      log,
+      signal,
+    });
+    const { OutputRelocator } = await import('../cwl/relocate.js');
+    const final = await new OutputRelocator(path.resolve(opts.outdir), { movableRoots: [runDir] }).relocate(outputs);
+    progress.stop();
+    process.stdout.write(`${JSON.stringify(final, null, 4)}\n`);
+    succeeded = true;
+    log.info(`${path.basename(opts.document)}: success in ${((Date.now() - started) / 1000).toFixed(2)} s`);
+    return ExitCode.Success;
+  } finally {
+    progress.stop();
+    if (keep) log.info(`job folders kept in ${runDir}`);
+    else await rm(runDir, { recursive: true, force: true });
+    if (!succeeded) log.debug(`run failed after ${((Date.now() - started) / 1000).toFixed(2)} s`);
+  }
+}
+
+function packageVersion(): string {
+  // dist/src/cli/run.js → the package root is three folders up.
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
 }

@@ -1,0 +1,161 @@
+/**
+ * The run command's options (cwltool-compatible): `parsl-cwl [options] DOC[#id] [JOB] [--input value ...]`.
+ * Options come before DOC; after DOC, an optional job file and then the tool's own inputs.
+ */
+import { ErrorCode, ParslCwlError } from '../../errors.js';
+
+export interface RunOptions {
+  /** Where final outputs go (default: the current folder). */
+  outdir: string;
+  quiet: boolean;
+  debug: boolean;
+  validate: boolean;
+  /** Prefix of the temporary folders that hold job folders (default `<os tmpdir>/parsl-cwl-`). */
+  tmpdirPrefix?: string;
+  /** Keep job folders after the run (also implied by --debug). */
+  leaveTmp: boolean;
+  computeChecksum: boolean;
+  version: boolean;
+  help: boolean;
+  /** DOC, possibly with `#id`. */
+  document?: string;
+  jobFile?: string;
+  /** The words after DOC [JOB]: the tool's inputs (`--name value`). */
+  inputArgs: string[];
+}
+
+/**
+ * cwltool flags accepted and ignored, because conformance runners and scripts pass them and they
+ * change nothing here (no containers, jobs already run as soon as they are ready...).
+ */
+export const IGNORED_FLAGS = [
+  '--no-container',
+  '--parallel',
+  '--enable-ext',
+  '--enable-dev',
+  '--strict',
+  '--non-strict',
+  '--disable-color',
+  '--enable-color',
+  '--no-read-only',
+  '--disable-pull',
+  '--enable-pull',
+  '--preserve-entire-environment',
+  '--timestamps',
+  '--verbose',
+  '--relax-path-checks',
+  '--skip-schemas',
+  '--no-doc-cache',
+  '--move-outputs',
+] as const;
+
+/** Ignored cwltool options that take a value. */
+const IGNORED_WITH_VALUE = new Set(['--preserve-environment', '--tmp-outdir-prefix', '--cachedir', '--default-container', '--beta-dependency-resolvers-configuration']);
+
+const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', ...IGNORED_WITH_VALUE]);
+
+export function parseRunArgs(argv: string[]): RunOptions {
+  const opts: RunOptions = {
+    outdir: process.cwd(),
+    quiet: false,
+    debug: false,
+    validate: false,
+    leaveTmp: false,
+    computeChecksum: true,
+    version: false,
+    help: false,
+    inputArgs: [],
+  };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('-') || arg === '-') break;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    let value: string | undefined;
+    if (WITH_VALUE.has(name)) {
+      if (eq > 0) value = arg.slice(eq + 1);
+      else {
+        value = argv[++i];
+        if (value === undefined) throw usage(`${name} needs a value`);
+      }
+    }
+    switch (name) {
+      case '--outdir':
+        opts.outdir = value as string;
+        break;
+      case '--tmpdir-prefix':
+        opts.tmpdirPrefix = value;
+        break;
+      case '--quiet':
+        opts.quiet = true;
+        break;
+      case '--debug':
+        opts.debug = true;
+        break;
+      case '--validate':
+        opts.validate = true;
+        break;
+      case '--leave-tmp':
+      case '--leave-tmpdir':
+        opts.leaveTmp = true;
+        break;
+      case '--no-compute-checksum':
+        opts.computeChecksum = false;
+        break;
+      case '--version':
+        opts.version = true;
+        break;
+      case '-h':
+      case '--help':
+        opts.help = true;
+        break;
+      case '--':
+        i++;
+        break;
+      default:
+        if ((IGNORED_FLAGS as readonly string[]).includes(name) || IGNORED_WITH_VALUE.has(name)) break;
+        throw usage(`unknown option ${name}; run parsl-cwl --help for the options (tool inputs go after the document)`);
+    }
+    if (name === '--') break;
+  }
+  opts.document = argv[i];
+  const rest = argv.slice(i + 1);
+  // An optional job file comes right after the document; tool inputs start with `-`.
+  if (rest[0] !== undefined && !rest[0].startsWith('-')) opts.jobFile = rest.shift();
+  opts.inputArgs = rest;
+  return opts;
+}
+
+function usage(message: string): ParslCwlError {
+  return new ParslCwlError(ErrorCode.UsageError, message);
+}
+
+export const HELP = `usage: parsl-cwl [options] DOC[#id] [JOB] [--input value ...]
+
+Run a CWL v1.2 CommandLineTool, ExpressionTool or Workflow (cwltool-compatible command line).
+The output object is printed as JSON on stdout; logs and errors go to stderr.
+
+options:
+  --outdir DIR          where final outputs are moved (default: the current folder)
+  --tmpdir-prefix P     prefix for the temporary folders holding job folders
+                        (default: <system temp>/parsl-cwl-)
+  --leave-tmp           keep job folders after the run (alias --leave-tmpdir)
+  --no-compute-checksum do not compute sha1 checksums of output files
+  --validate            load and validate DOC only; exit 0 if it is valid CWL, 1 if not
+  --quiet               only warnings and errors on stderr
+  --debug               debug log lines, stack traces, and job folders are kept
+  --version             print the version and exit
+  -h, --help            this help
+
+accepted and ignored (cwltool flags that change nothing here):
+  ${IGNORED_FLAGS.join(' ')}
+  ${[...IGNORED_WITH_VALUE].map((f) => `${f} X`).join(' ')}
+
+tool inputs: after DOC and the optional JOB file, as --name value (--flag for a boolean,
+--name a --name b for arrays, a path for File/Directory inputs).
+
+exit codes: 0 success; 1 failure (invalid document or inputs, the tool failed, an output is
+missing); 2 a usage error of this command line; 33 an unsupported requirement
+(e.g. DockerRequirement under requirements); 130 interrupted.
+`;
