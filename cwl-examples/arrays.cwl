@@ -6,7 +6,7 @@ baseCommand: echo
 inputs:
   numbers:
     type: int[]
-    inputBinding: {position: 1, prefix: -n, itemSeparator: ","}
+    inputBinding: {position: 1, prefix: --numbers, itemSeparator: ","}
   words:
     type:
       type: array
