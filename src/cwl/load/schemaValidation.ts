@@ -79,5 +79,37 @@ export async function validateProcess(req: ValidateRequest): Promise<Record<stri
     const loc = req.text ? locateField(req.text, [...(req.rootPath ?? []), ...summary.path]) : undefined;
     throw new DocumentInvalidError({ file, line: loc?.line, field: summary.path.join('.') || undefined }, summary.message, { cause: err });
   }
-  return loaded.save(true, req.docUri, false);
+  const saved = loaded.save(true, req.docUri, false);
+  await canonicaliseHints(saved, lib, options, req.docUri);
+  if (Array.isArray(saved.steps)) {
+    for (const step of saved.steps) if (isObject(step)) await canonicaliseHints(step, lib, options, req.docUri);
+  }
+  return saved;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * cwl-ts-auto keeps `hints` as raw data (they may name classes it does not know). Hints of a known
+ * requirement class get the same canonical form as requirements (e.g. EnvVarRequirement's map-form
+ * `envDef`), so the runner reads both alike; a known hint that does not validate stays as written
+ * (hints are advisory: CWL v1.2 "Requirements and hints").
+ */
+async function canonicaliseHints(holder: Record<string, unknown>, lib: CwlTsAutoInternal, options: unknown, docUri: string): Promise<void> {
+  if (!Array.isArray(holder.hints)) return;
+  holder.hints = await Promise.all(
+    holder.hints.map(async (hint: unknown) => {
+      if (!isObject(hint) || typeof hint.class !== 'string') return hint;
+      const loader = lib.LoaderInstances[`${hint.class}Loader`];
+      if (!loader || !PROCESS_CLASSES.every((c) => c !== hint.class)) return hint;
+      try {
+        return (await loader.load(structuredClone(hint), docUri, options, docUri)).save(false, docUri, false);
+      } catch (err) {
+        if (err instanceof lib.ValidationException) return hint;
+        throw err;
+      }
+    }),
+  );
 }
