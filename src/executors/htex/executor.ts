@@ -16,6 +16,7 @@ import type * as Zmq from 'zeromq';
 import { errorFromJson, type ParslCwlError } from '../../errors.js';
 import type { BlockStatus, ExecutionProvider } from '../../providers/provider.js';
 import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
+import { BlockScaler } from '../strategy/blockScaler.js';
 import type { BlockView, Executor, ExecutorStartContext, ExecutorState, ScalingHooks, TaskEnvelope, TaskOutcome } from '../executor.js';
 import { createCertificates, loadServerKeys } from './certificates.js';
 import { InterchangeFailedError } from './errors.js';
@@ -75,6 +76,8 @@ export class HighThroughputExecutor implements Executor {
   private managerSnapshot: ManagerInfo[] = [];
   private snapshotAtMs = 0;
   private shutdownPromise: Promise<void> | undefined;
+  /** Block scaling (src/executors/strategy); stopped before shutdown cancels the blocks. */
+  private scaler: BlockScaler | undefined;
   private readyWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private readonly onProcessExit = (): void => {
     // Last resort if the user's process exits without shutdown(): the interchange also watches
@@ -124,6 +127,10 @@ export class HighThroughputExecutor implements Executor {
       this._state = 'RUNNING';
       const init = this.provider.initBlocks;
       if (init > 0) await this.scaleOut(init);
+      if (this.options.strategy !== false) {
+        this.scaler = new BlockScaler(this, { ...this.options.strategy, log: ctx.log, onFailure: (err) => this.fail(err) });
+        this.scaler.start();
+      }
     } catch (err) {
       this._state = 'FAILED';
       this.failure = err as ParslCwlError;
@@ -259,6 +266,8 @@ export class HighThroughputExecutor implements Executor {
     }
     const failed = this._state === 'FAILED';
     this._state = 'STOPPING';
+    // No block may be submitted after the cancel below: wait for a scaling round in flight.
+    await this.scaler?.stop();
     this.flush();
     this.send({ type: 'shutdown' });
     await this.teardown();
@@ -305,6 +314,7 @@ export class HighThroughputExecutor implements Executor {
     this.ctx.log(`htex: ${err.message}`);
     this._state = 'FAILED';
     this.failure = err;
+    void this.scaler?.stop();
     this.readyWaiter?.reject(err);
     this.rejectAll(err);
   }
@@ -444,6 +454,11 @@ export class HighThroughputExecutor implements Executor {
         tasksPerNode: 1,
         scriptDir: join(this.ctx.runDir, 'submit_scripts'),
       });
+      if (this._state !== 'RUNNING') {
+        // Shutdown began while sbatch ran: teardown has already cancelled the known blocks.
+        await this.provider.cancel([jobId]).catch((err) => this.ctx.log(`htex: cancelling block ${blockId} failed: ${String(err)}`));
+        break;
+      }
       this.blockRecords.set(blockId, { blockId, jobId, draining: false });
       this.ctx.log(`htex: block ${blockId} submitted to the ${this.provider.label} provider as job ${jobId}`);
       started.push(blockId);

@@ -3,6 +3,7 @@
  * src/config reads its HTEX defaults from here).
  */
 import type { ExecutionProvider } from '../../providers/provider.js';
+import type { BlockScalerOptions } from '../strategy/blockScaler.js';
 
 export interface HtexOptions {
   label?: string;
@@ -27,6 +28,11 @@ export interface HtexOptions {
   workerPort?: number;
   /** How long to wait for the interchange to report ready. */
   interchangeStartTimeoutSec?: number;
+  /**
+   * Block scaling between the provider's min_blocks and max_blocks (period, max_idletime, give-up
+   * after failed blocks); false keeps the init_blocks and never replaces or adds one.
+   */
+  strategy?: Pick<BlockScalerOptions, 'periodSec' | 'maxIdleTimeSec' | 'maxBlockFailures'> | false;
 }
 
 export const HTEX_DEFAULTS = {
