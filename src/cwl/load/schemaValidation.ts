@@ -70,12 +70,16 @@ export async function validateProcess(req: ValidateRequest): Promise<Record<stri
   const loader = lib.LoaderInstances[`${cls}Loader`];
   if (!loader) throw new Error(`cwl-ts-auto has no loader for ${cls}`);
   const options = new lib.LoadingOptions({ fileUri: req.docUri, namespaces: req.namespaces, schemas: req.schemas });
+  const presentFields = new Set(Object.keys(req.raw));
   let loaded: Saveable;
   try {
     loaded = await loader.load(req.raw, req.docUri, options, req.docUri);
   } catch (err) {
     if (!(err instanceof lib.ValidationException)) throw err;
     const summary = summariseValidation(err);
+    // A required top-level field that is not there at all: say so rather than what type it lacks.
+    const top = summary.path[0];
+    if (summary.path.length === 1 && top !== undefined && !presentFields.has(top)) summary.message = `missing required field '${top}'`;
     const loc = req.text ? locateField(req.text, [...(req.rootPath ?? []), ...summary.path]) : undefined;
     throw new DocumentInvalidError({ file, line: loc?.line, field: summary.path.join('.') || undefined }, summary.message, { cause: err });
   }
