@@ -1,0 +1,106 @@
+/**
+ * HighThroughputExecutor pools provisioned by the real local Slurm, driven by the block-scaling
+ * strategy: tasks run inside Slurm jobs, scale-out to max_blocks and scale-in after idle show in
+ * squeue, a busy block cancelled with scancel has its task retried on a new block, and no job of
+ * ours is left in squeue afterwards.
+ */
+import { afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataFlowKernel, bashApp } from '../../src/dataflow/index.js';
+import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
+import type { HtexOptions } from '../../src/executors/htex/options.js';
+import { SlurmProvider } from '../../src/providers/slurm/index.js';
+import type { SlurmProviderOptions } from '../../src/providers/slurm/index.js';
+import { assertNoJobsLeft, assertSlurmWorks, liveJobsNamed, pollUntil, scratchDir, slurmTestOptions, uniqueLabel } from './slurmGate.js';
+
+interface Run {
+  dfk: DataFlowKernel;
+  executor: HighThroughputExecutor;
+  dir: string;
+}
+
+/** A kernel whose one executor is HTEX on Slurm blocks, with a quick strategy and heartbeats. */
+async function startOnSlurm(label: string, provider: SlurmProviderOptions, htex: Partial<HtexOptions> = {}, retries = 0): Promise<Run> {
+  const dir = scratchDir(label);
+  const executor = new HighThroughputExecutor({
+    label,
+    provider: new SlurmProvider({ label, walltime: '00:10:00', cmdTimeout: 20, ...provider }),
+    workersPerPool: 1,
+    heartbeatPeriodSec: 0.5,
+    heartbeatThresholdSec: 5,
+    workerBindInterface: '127.0.0.1',
+    addresses: ['127.0.0.1'],
+    strategy: { periodSec: 0.5, maxIdleTimeSec: 2 },
+    ...htex,
+  });
+  const dfk = await DataFlowKernel.load({ executors: [executor], runDir: join(dir, 'runinfo'), retries });
+  return { dfk, executor, dir };
+}
+
+/** Our jobs squeue lists as RUNNING right now. */
+const runningJobs = (label: string): string[] => liveJobsNamed(label).filter((job) => job.state === 'RUNNING').map((job) => job.id);
+
+describe('HTEX on Slurm blocks', slurmTestOptions, () => {
+  let label = '';
+  let run: Run | undefined;
+  before(() => assertSlurmWorks());
+  afterEach(async () => {
+    await run?.dfk.shutdown();
+    run = undefined;
+    // Shutdown cancelled every block: none of ours may be left.
+    await assertNoJobsLeft(label);
+  });
+
+  test('bash tasks run inside a Slurm block, and its batch script is in submit_scripts/', async () => {
+    label = uniqueLabel('e2e');
+    run = await startOnSlurm(label, { initBlocks: 1, maxBlocks: 1 });
+    const app = bashApp((a: { n: number }) => `echo "$SLURM_JOB_ID $SLURM_JOB_NAME ${a.n}"`, { name: 'where', dfk: run.dfk });
+    const outs = [1, 2, 3].map((n) => join(run!.dir, `out${n}`));
+    await Promise.all(outs.map((stdout, i) => app({ n: i + 1 }, { stdout })));
+    const [jobId] = liveJobsNamed(label).map((job) => job.id);
+    for (const [i, out] of outs.entries()) {
+      assert.equal(readFileSync(out, 'utf8').trim(), `${jobId} parsl.${label}.block-0 ${i + 1}`);
+    }
+    const runDir = execFileSync('ls', [join(run.dir, 'runinfo')], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
+    assert.ok(existsSync(join(run.dir, 'runinfo', runDir, 'submit_scripts', `parsl.${label}.block-0.submit`)));
+  });
+
+  test('load scales out to max_blocks, idleness scales back in to min_blocks, as squeue shows', async () => {
+    label = uniqueLabel('scale');
+    run = await startOnSlurm(label, { initBlocks: 1, minBlocks: 0, maxBlocks: 3 });
+    const gate = join(scratchDir('gate'), 'open');
+    // Six tasks that hold their workers until the gate opens: work for three one-worker blocks.
+    const wait = bashApp(() => `while [ ! -e ${gate} ]; do sleep 0.1; done`, { name: 'hold', dfk: run.dfk });
+    const futures = Array.from({ length: 6 }, () => wait({}));
+    const running = await pollUntil('three of our blocks RUNNING in squeue', () => (runningJobs(label).length === 3 ? runningJobs(label) : undefined), 60_000);
+    assert.equal(liveJobsNamed(label).length, 3, 'never more than max_blocks');
+    execFileSync('touch', [gate]);
+    await Promise.all(futures);
+    // min_blocks is 0: after max_idletime every block is drained and cancelled.
+    await pollUntil('our blocks to leave squeue after idling', () => (liveJobsNamed(label).length === 0 ? true : undefined), 60_000);
+    assert.equal(running.length, 3);
+  });
+
+  test('scancel of a busy block: its task is retried on a new block and finishes', async () => {
+    label = uniqueLabel('lost');
+    run = await startOnSlurm(label, { initBlocks: 1, minBlocks: 1, maxBlocks: 1 }, {}, 2);
+    const marks = scratchDir('marks');
+    // Each try records the job it ran in; the first one then waits to be killed.
+    const task = bashApp(
+      () => `echo "$SLURM_JOB_ID" >> ${marks}/tries; if [ "$(wc -l < ${marks}/tries)" -eq 1 ]; then sleep 300; fi; echo finished`,
+      { name: 'victim', dfk: run.dfk },
+    );
+    const future = task({}, { stdout: join(marks, 'out') });
+    const firstJob = await pollUntil('the task to start in a block', () => (existsSync(join(marks, 'tries')) ? readFileSync(join(marks, 'tries'), 'utf8').trim() || undefined : undefined), 60_000);
+    execFileSync('scancel', [firstJob]);
+    const result = await future;
+    assert.equal(result.exitCode, 0);
+    const tries = readFileSync(join(marks, 'tries'), 'utf8').trim().split('\n');
+    assert.equal(tries.length, 2);
+    assert.notEqual(tries[1], firstJob, 'the retry ran in a new block');
+    assert.equal(readFileSync(join(marks, 'out'), 'utf8').trim(), 'finished');
+  });
+});
