@@ -137,7 +137,7 @@ export async function validateInputObject(inputs: readonly InputParameter[], val
     validators.set(key, validate);
   }
   if (validate(value)) return undefined;
-  const err = validate.errors?.[0];
+  const err = mostSpecific(validate.errors ?? []);
   if (!err) return { input: '', pointer: '', keyword: 'unknown', message: 'invalid input object' };
   if (err.instancePath === '' && err.keyword === 'required') {
     const missing = String(err.params.missingProperty);
@@ -146,6 +146,24 @@ export async function validateInputObject(inputs: readonly InputParameter[], val
   const parts = err.instancePath.split('/').slice(1);
   const input = decodePointer(parts[0] ?? '');
   return { input, pointer: parts.length > 1 ? `/${parts.slice(1).join('/')}` : '', keyword: err.keyword, message: err.message ?? err.keyword };
+}
+
+type AjvError = NonNullable<Validate['errors']>[number];
+
+/**
+ * For a union, ajv reports every branch's failure. The deepest one is where the value went wrong
+ * (`["a", 1]` against `string[]?` fails at `/1`, not at "must be null"); among equals, one that is
+ * not the `null` branch.
+ */
+function mostSpecific(errors: AjvError[]): AjvError | undefined {
+  let best: AjvError | undefined;
+  const depth = (e: AjvError): number => (e.instancePath === '' ? 0 : e.instancePath.split('/').length);
+  const isNullBranch = (e: AjvError): boolean => e.keyword === 'type' && e.params.type === 'null';
+  for (const e of errors) {
+    if (e.keyword === 'anyOf') continue;
+    if (!best || depth(e) > depth(best) || (depth(e) === depth(best) && isNullBranch(best) && !isNullBranch(e))) best = e;
+  }
+  return best ?? errors[0];
 }
 
 function decodePointer(s: string): string {

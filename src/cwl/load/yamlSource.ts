@@ -3,7 +3,7 @@
  * Failures become DocumentNotFoundError / YamlSyntaxError naming file:line:col.
  */
 import { readFile } from 'node:fs/promises';
-import { load, YAMLException } from 'js-yaml';
+import { loadAll, YAMLException } from 'js-yaml';
 import { DocumentNotFoundError, YamlSyntaxError } from '../errors.js';
 import { displayName, stripFragment, uriToPath } from './documentRef.js';
 
@@ -35,7 +35,10 @@ export async function readText(uri: string): Promise<string> {
 /** Parse YAML/JSON text; `file` names the source in errors. */
 export function parseYaml(text: string, file: string): unknown {
   try {
-    return load(text, { filename: file });
+    // loadAll: an empty (or comments-only) file is null rather than an error; job files may be empty.
+    const docs = loadAll(text, { filename: file });
+    if (docs.length > 1) throw new YamlSyntaxError({ file }, `${docs.length} YAML documents in one file (separated by '---'); keep one`);
+    return docs[0] ?? null;
   } catch (err) {
     if (err instanceof YAMLException) {
       const mark = err.mark;
