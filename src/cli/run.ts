@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode, ParslCwlError } from '../errors.js';
+import type { Process } from '../cwl/model.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
 import { errorReport } from './report.js';
 import { HELP, parseRunArgs, type RunOptions } from './run/runOptions.js';
@@ -58,8 +59,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     throw new ParslCwlError(ErrorCode.UsageError, 'no CWL document given; usage: parsl-cwl [options] DOC[#id] [JOB] [--input value ...]');
   }
   const started = Date.now();
-  const { loadProcess } = await import('../cwl/load/index.js');
-  const proc = await loadProcess(opts.document);
+  const proc = await loadDocument(opts.document, opts, log);
   if (opts.validate) {
     process.stdout.write(`${opts.document} is valid CWL.\n`);
     return ExitCode.Success;
@@ -94,6 +94,26 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     else await rm(runDir, { recursive: true, force: true });
     if (!succeeded) log.debug(`run failed after ${((Date.now() - started) / 1000).toFixed(2)} s`);
   }
+}
+
+/** Load DOC, from the document cache when nothing it was loaded from changed (not for --validate). */
+async function loadDocument(ref: string, opts: RunOptions, log: RunLog): Promise<Process> {
+  const useCache = opts.docCache && !opts.validate;
+  const cache = useCache ? await import('./run/documentCache.js') : undefined;
+  const hit = cache?.cachedProcess(ref);
+  if (hit !== undefined) {
+    log.debug(`${ref}: loaded from the document cache`);
+    return hit;
+  }
+  const { loadProcess, LoadCache } = await import('../cwl/load/index.js');
+  const loadCache = new LoadCache();
+  const proc = await loadProcess(ref, { cache: loadCache });
+  if (cache) {
+    const texts = new Map<string, string>();
+    for (const [uri, text] of loadCache.texts) texts.set(uri, await text);
+    cache.storeProcess(ref, proc, texts);
+  }
+  return proc;
 }
 
 function packageVersion(): string {

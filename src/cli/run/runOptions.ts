@@ -15,6 +15,8 @@ export interface RunOptions {
   /** Keep job folders after the run (also implied by --debug). */
   leaveTmp: boolean;
   computeChecksum: boolean;
+  /** Use the disk cache of loaded documents (run/documentCache.ts). */
+  docCache: boolean;
   version: boolean;
   help: boolean;
   /** DOC, possibly with `#id`. */
@@ -45,7 +47,6 @@ export const IGNORED_FLAGS = [
   '--verbose',
   '--relax-path-checks',
   '--skip-schemas',
-  '--no-doc-cache',
   '--move-outputs',
 ] as const;
 
@@ -62,6 +63,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     validate: false,
     leaveTmp: false,
     computeChecksum: true,
+    docCache: true,
     version: false,
     help: false,
     inputArgs: [],
@@ -99,6 +101,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--leave-tmp':
       case '--leave-tmpdir':
         opts.leaveTmp = true;
+        break;
+      case '--no-doc-cache':
+        opts.docCache = false;
         break;
       case '--no-compute-checksum':
         opts.computeChecksum = false;
@@ -142,6 +147,8 @@ options:
                         (default: <system temp>/parsl-cwl-)
   --leave-tmp           keep job folders after the run (alias --leave-tmpdir)
   --no-compute-checksum do not compute sha1 checksums of output files
+  --no-doc-cache        do not use the disk cache of loaded documents
+                        ($XDG_CACHE_HOME/parsl-cwl, default ~/.cache/parsl-cwl)
   --validate            load and validate DOC only; exit 0 if it is valid CWL, 1 if not
   --quiet               only warnings and errors on stderr
   --debug               debug log lines, stack traces, and job folders are kept
