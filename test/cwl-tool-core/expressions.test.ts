@@ -26,6 +26,13 @@ describe('parameter references (concepts.md, Parameter references)', () => {
     assert.equal(refs.evaluate('$(inputs["file"].path)', ctx), '/data/a b.txt');
   });
 
+  test("quoted keys may contain escaped quotes and spaces (param_evaluation_noexpr)", () => {
+    const c = { inputs: { bar: { "b'az": true, 'b"az': null, 'b az': 2 } } };
+    assert.equal(refs.evaluate("$(inputs.bar['b\\'az'])", c), true);
+    assert.equal(refs.evaluate(`$(inputs.bar["b'az"]) $(inputs.bar['b"az'])`, c), 'true null');
+    assert.equal(refs.evaluate("$(inputs.bar['b az'])", c), 2);
+  });
+
   test('length is the array length only as the last key on an array; otherwise a normal key', () => {
     assert.equal(refs.evaluate('$(inputs.n.length)', ctx), 3);
     assert.equal(refs.evaluate('$(inputs.length)', ctx), 5);
@@ -91,6 +98,11 @@ describe('JavaScript expressions (InlineJavascriptRequirement)', () => {
     assert.equal(js.evaluate('$(inputs.n instanceof Array)', ctx), true);
     assert.equal(js.evaluate('$(inputs.nope)', ctx), null);
     assert.equal(js.evaluate('${ }', ctx), null);
+  });
+
+  test('an expressionLib may use eval and new Function (initworkdir_expreng_requirements)', () => {
+    const e = new ExpressionEvaluator({ javascript: true, expressionLib: ['var twice = new Function("x", "return x * 2");'] });
+    assert.equal(e.evaluate('$(twice(eval("20")) + 2)', ctx), 42);
   });
 
   test('expressions run in strict mode', () => {

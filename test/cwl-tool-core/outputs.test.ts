@@ -248,6 +248,16 @@ describe('records and cwl.output.json', () => {
   });
 });
 
+test('a match reached through a symlinked folder is reported at its real place, with its own name', async () => {
+  const outside = await outdir({ 'keep.txt': 'K' });
+  const dir = await outdir({});
+  await symlink(outside, path.join(dir, 'in'));
+  const out = await collect(tool([{ id: 'f', type: { type: 'array', items: 'File' }, outputBinding: { glob: 'in/*' } }]), dir);
+  const [f] = out.f as CwlFile[];
+  assert.equal(f?.path, path.join(outside, 'keep.txt'));
+  assert.equal(f?.basename, 'keep.txt');
+});
+
 describe('ExpressionTool', () => {
   function exprTool(expression: string, outputs: OutputParameter[], inputs: ExpressionTool['inputs'] = []): ExpressionTool {
     return { class: 'ExpressionTool', id: 'file:///e.cwl', cwlVersion: 'v1.2', originalCwlVersion: 'v1.2', baseUri: 'file:///', inputs, outputs, expression };

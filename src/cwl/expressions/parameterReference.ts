@@ -27,10 +27,11 @@ export function parseParameterReference(code: string): PathKey[] | null {
       i += 1 + m[0].length;
     } else if (c === '[') {
       const rest = text.slice(i);
-      const m = /^\[(?:(\d+)|'([^'|\\]*)'|"([^"|\\]*)")\]/.exec(rest);
+      // Quoted keys may escape characters with a backslash (conformance param_evaluation_noexpr).
+      const m = /^\[(?:(\d+)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\]/.exec(rest);
       if (!m) return null;
       if (m[1] !== undefined) keys.push(Number(m[1]));
-      else keys.push((m[2] ?? m[3]) as string);
+      else keys.push(((m[2] ?? m[3]) as string).replace(/\\(.)/g, '$1'));
       i += m[0].length;
     } else {
       return null;

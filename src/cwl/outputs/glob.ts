@@ -3,8 +3,11 @@
  * classes (`[!...]` negates) per path segment; `*` and `?` do not match a leading `.` unless the
  * segment pattern starts with one; only existing paths are returned, sorted. Relative patterns are
  * resolved against the output directory; every match must lie inside it.
+ * A match reached through a symlinked folder (say `outdir/in` → an input folder) is reported at its
+ * real place, keeping its own basename: it is not a file of the output directory, so whoever moves
+ * outputs later must copy it, never move the input away.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Whether a path segment pattern has glob metacharacters. */
@@ -72,5 +75,13 @@ export async function globOutdir(outdir: string, pattern: string): Promise<strin
   }
   const existing: string[] = [];
   for (const p of current) if (await stat(p).then(() => true, () => false)) existing.push(p);
-  return existing.sort();
+  existing.sort();
+  const realOutdir = await realpath(outdir);
+  const out: string[] = [];
+  for (const p of existing) {
+    const parent = path.dirname(p);
+    const realParent = p === outdir ? parent : await realpath(parent);
+    out.push(realParent === parent || isInside(realOutdir, realParent) ? p : path.join(realParent, path.basename(p)));
+  }
+  return out;
 }
