@@ -220,6 +220,12 @@ function normaliseRequirement(r: Requirement, ctx: NormaliseContext, typeCtx: (f
       return { ...r, types: asList(r.types).map((t, i) => normaliseType(t, typeCtx(`requirements.SchemaDefRequirement.types.${i}`))) };
     case 'InitialWorkDirRequirement':
       return { ...r, listing: absolutiseFileLocations(r.listing, ctx.docUri) };
+    case 'ToolTimeLimit':
+      // CWL v1.2 "ToolTimeLimit": a non-negative number of seconds (0 = no limit); expressions are checked at run time.
+      if (typeof r.timelimit === 'number' && r.timelimit < 0) {
+        throw new DocumentInvalidError({ file: ctx.file, field: 'requirements.ToolTimeLimit.timelimit' }, `timelimit must be 0 (no limit) or a positive number of seconds, not ${r.timelimit}`);
+      }
+      return r;
     default:
       return r;
   }
