@@ -1,6 +1,7 @@
 /**
  * SlurmProvider against the real local Slurm (test/slurm/start-local-slurm.sh): submit, status,
- * cancel, sacct→squeue fallback, walltime, srun launcher, refused submissions and hung commands.
+ * cancel, sacct→squeue fallback, srun launcher, refused submissions and hung commands. (Walltime:
+ * blockWalltime.test.ts, end to end.)
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,14 +68,6 @@ describe('SlurmProvider on the local Slurm', slurmTestOptions, () => {
     assert.deepEqual(statuses.map((s) => s.state === 'MISSING'), [true, false, true]);
     assert.deepEqual(await provider.cancel([jobId]), [true]);
     await waitForState(provider, jobId, ['CANCELLED'], 30_000);
-  });
-
-  test('a block that reaches its walltime is TIMEOUT', { timeout: 180_000 }, async () => {
-    const provider = new SlurmProvider({ label, walltime: '00:01:00', cmdTimeout: 20 });
-    const jobId = await provider.submit(request('sleep 600'));
-    await waitForState(provider, jobId, ['RUNNING'], 30_000);
-    const status = await waitForState(provider, jobId, ['TIMEOUT'], 150_000);
-    assert.match(status.detail ?? '', /TIMEOUT/);
   });
 
   test('the srun launcher starts one copy per node inside the allocation', async () => {
