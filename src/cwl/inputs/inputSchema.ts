@@ -1,11 +1,12 @@
 /**
  * JSON Schema for a process's input object, generated from the CWL input types, and validation
- * with ajv. Compiled validators are cached by schema; ajv itself is imported on first use (it is
- * the heaviest module on the tool-run path after cwl-ts-auto).
+ * with ajv. Compiled validators are cached by schema in memory and, as ajv standalone code, on
+ * disk; ajv itself is imported only to compile a schema not seen before.
  * CWL v1.2 "CWLType", "InputRecordSchema", "InputEnumSchema", "InputArraySchema".
  */
 import type { CwlType, InputParameter } from '../model.js';
 import { isOptional } from './typeText.js';
+import { compiledValidator, type AjvError } from './validatorCache.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -110,32 +111,9 @@ export interface SchemaFailure {
   missing?: string;
 }
 
-type Validate = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }> | null };
-
-interface AjvLike {
-  compile(schema: JsonSchema): Validate;
-}
-
-let ajvInstance: Promise<AjvLike> | undefined;
-const validators = new Map<string, Validate>();
-
-async function ajv(): Promise<AjvLike> {
-  ajvInstance ??= import('ajv').then((m) => {
-    const Ajv = (m.default as unknown as { default?: unknown }).default ?? m.default;
-    return new (Ajv as new (opts: Record<string, unknown>) => AjvLike)({ allErrors: false, strict: false, validateFormats: false });
-  });
-  return ajvInstance;
-}
-
 /** Validate an input object against the schema of `inputs`; undefined when it is valid. */
 export async function validateInputObject(inputs: readonly InputParameter[], value: Record<string, unknown>): Promise<SchemaFailure | undefined> {
-  const schema = inputObjectSchema(inputs);
-  const key = JSON.stringify(schema);
-  let validate = validators.get(key);
-  if (!validate) {
-    validate = (await ajv()).compile(schema);
-    validators.set(key, validate);
-  }
+  const validate = await compiledValidator(inputObjectSchema(inputs));
   if (validate(value)) return undefined;
   const err = mostSpecific(validate.errors ?? []);
   if (!err) return { input: '', pointer: '', keyword: 'unknown', message: 'invalid input object' };
@@ -147,8 +125,6 @@ export async function validateInputObject(inputs: readonly InputParameter[], val
   const input = decodePointer(parts[0] ?? '');
   return { input, pointer: parts.length > 1 ? `/${parts.slice(1).join('/')}` : '', keyword: err.keyword, message: err.message ?? err.keyword };
 }
-
-type AjvError = NonNullable<Validate['errors']>[number];
 
 /**
  * For a union, ajv reports every branch's failure. The deepest one is where the value went wrong

@@ -27,7 +27,10 @@ export interface PrepareInputsOptions {
   warn?: (message: string) => void;
   /** Check that File/Directory inputs exist (default true). */
   checkFiles?: boolean;
-  /** Requirements in force from outside (a workflow's), consulted before the process's own. */
+  /**
+   * Requirements that take precedence over the process's own: the effective requirements a
+   * workflow step resolved by inheritance, or a job file's `cwl:requirements`.
+   */
   requirements?: Requirement[];
 }
 
@@ -42,7 +45,7 @@ function findRequirement(cls: string, ...lists: Array<Requirement[] | undefined>
 /** The listing depth of one input: its own `loadListing`, else LoadListingRequirement, else no_listing. */
 function listingDepth(param: InputParameter, process: Process, outer: Requirement[] | undefined): LoadListing {
   if (param.loadListing) return param.loadListing;
-  const req = findRequirement('LoadListingRequirement', process.requirements, outer, process.hints);
+  const req = findRequirement('LoadListingRequirement', outer, process.requirements, process.hints);
   const v = req?.loadListing;
   return v === 'shallow_listing' || v === 'deep_listing' || v === 'no_listing' ? v : 'no_listing';
 }
