@@ -3,17 +3,29 @@
  *
  * src/cwl/load produces these from cwl-ts-auto's parse (then `save()`d to plain objects) and
  * normalises them, so every later layer (command line, execution, workflows, HTEX workers) works on
- * one shape that can cross a process boundary as data:
+ * one shape that can cross a process boundary as data (docs/loading-and-inputs.md has the details):
  *  - every document is upgraded to v1.2 semantics (`cwlVersion: 'v1.2'`, `originalCwlVersion` keeps
- *    what the file said);
- *  - `id` of a process is an absolute URI (`file:///dir/tool.cwl` or `...#fragment`); ids of inputs,
- *    outputs, steps and step inputs/outputs are SHORT names (`file1`, `step1`, `output`), and
- *    `source`/`outputSource` use short `step/output` or `input` forms;
+ *    what the file said). A v1.0 document gets a `LoadListingRequirement: deep_listing` hint and (tools)
+ *    a `NetworkAccess: true` hint unless it names those classes, and `inputBinding.loadContents` moves
+ *    to the parameter's `loadContents`; behaviour that differs only at run time is the runner's to
+ *    decide from `originalCwlVersion`. Syntax newer than the declared version is rejected;
+ *  - `id` of a process is an absolute URI (`file:///dir/tool.cwl` or `...#fragment`; an inline `run:`
+ *    without an id gets `<workflow id>#<step>/run`); ids of inputs, outputs, steps and step
+ *    inputs/outputs are SHORT names (`file1`, `step1`, `output`), and `source`/`outputSource` use short
+ *    `step/output` or `input` forms (a list stays a list, even of one); step `out` is a list of names;
+ *  - fields given in map form (`inputs: {a: ..., b: ...}`) are lists in key order (schema-salad idmap);
  *  - `type` is normalised: `File?` → `['null', 'File']`, `string[]` → `{type: 'array', items: 'string'}`,
- *    named types from SchemaDefRequirement are replaced by their definitions (records/enums keep `name`);
+ *    named types from SchemaDefRequirement (this process's, or an enclosing workflow's) are replaced
+ *    by their definitions (records/enums keep a short `name`; generated names of anonymous types are
+ *    dropped); record field names and enum symbols are short;
  *  - `secondaryFiles` is always an array of `{pattern, required?}`;
+ *  - `baseCommand` is always a list; `scatter` is always a list of step input names;
+ *  - requirements, and hints of the known CWL classes, are lists of `{class, ...}` in their canonical
+ *    form (e.g. `envDef` as a list of `{envName, envValue}`); hints of other classes stay as written;
+ *  - `format` IRIs are expanded with the document's `$namespaces` (kept in `namespaces`);
  *  - a step's `run` is always an inline, loaded process (files and `$graph` fragments resolved);
- *  - File/Directory `location`s in defaults and InitialWorkDir listings are absolute URIs;
+ *  - File/Directory `location`s in defaults and InitialWorkDir listings are absolute URIs (a `path`
+ *    written in the document becomes a `location`);
  *  - `baseUri` is the URI of the folder that relative references in the document resolve against.
  */
 
