@@ -239,6 +239,11 @@ export class HighThroughputExecutor implements Executor {
     return this.pending.size;
   }
 
+  /** Where the executor's link listens and which port pools connect to (tests, diagnostics; experimental). */
+  endpoints(): { executor: string; workerPort: number; certDir: string | null } {
+    return { executor: this.socket?.lastEndpoint ?? '', workerPort: this.workerPort, certDir: this.certDir };
+  }
+
   /** Pools connected to the interchange, as of its last status report (experimental). */
   managers(): ManagerInfo[] {
     return this.managerSnapshot;
