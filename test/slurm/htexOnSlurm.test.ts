@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ErrorCode, ParslCwlError } from '../../src/errors.js';
 import { DataFlowKernel, bashApp } from '../../src/dataflow/index.js';
 import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
 import type { HtexOptions } from '../../src/executors/htex/options.js';
@@ -102,5 +103,35 @@ describe('HTEX on Slurm blocks', slurmTestOptions, () => {
     assert.equal(tries.length, 2);
     assert.notEqual(tries[1], firstJob, 'the retry ran in a new block');
     assert.equal(readFileSync(join(marks, 'out'), 'utf8').trim(), 'finished');
+  });
+
+  test('blocks that keep failing before a pool connects fail the executor instead of being resubmitted for ever', async () => {
+    label = uniqueLabel('bad');
+    run = await startOnSlurm(label, { initBlocks: 1, maxBlocks: 2, workerInit: 'echo "worker_init broke" >&2; exit 1' }, { strategy: { periodSec: 0.3, maxBlockFailures: 3 } });
+    const app = bashApp(() => 'true', { name: 'never', dfk: run.dfk });
+    const err = await app({}).then(
+      () => assert.fail('the task cannot run without a pool'),
+      (e: unknown) => e,
+    );
+    let found: unknown = err;
+    while (found instanceof Error && !(found instanceof ParslCwlError && found.code === ErrorCode.ExecutorFailed)) found = found.cause;
+    assert.ok(found instanceof ParslCwlError, `expected ExecutorFailed in the cause chain of ${String(err)}`);
+    assert.match(found.message, /3 blocks in a row failed to start/);
+    // The blocks' stderr says why, beside their scripts.
+    const runs = join(run.dir, 'runinfo');
+    const runDir = join(runs, execFileSync('ls', [runs], { encoding: 'utf8' }).trim().split('\n')[0] ?? '');
+    assert.match(readFileSync(join(runDir, 'submit_scripts', `parsl.${label}.block-0.stderr`), 'utf8'), /worker_init broke/);
+  });
+
+  test('shutdown while the strategy is scaling out leaves no block behind', async () => {
+    label = uniqueLabel('stop');
+    run = await startOnSlurm(label, { initBlocks: 0, minBlocks: 0, maxBlocks: 3 }, { strategy: { periodSec: 0.05, maxIdleTimeSec: 60 } });
+    const app = bashApp(() => 'sleep 30', { name: 'busy', dfk: run.dfk });
+    const futures = Array.from({ length: 6 }, () => app({}).then(undefined, () => undefined));
+    // As soon as the first block is queued, stop everything while more are being submitted.
+    await pollUntil('the first block in squeue', () => (liveJobsNamed(label).length > 0 ? true : undefined), 30_000, 20);
+    await run.dfk.shutdown({ mode: 'cancel' });
+    await Promise.all(futures);
+    // afterEach checks squeue: nothing of ours may be left.
   });
 });
