@@ -90,17 +90,23 @@ function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceM
   const pgid = child.pid;
   return new Promise<TaskOutcome>((resolve, reject) => {
     let killedFor: 'walltime' | 'abort' | undefined;
+    let killDeadline = 0;
     let timer: NodeJS.Timeout | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
     const kill = (why: 'walltime' | 'abort'): void => {
       if (killedFor || pgid === undefined) return;
       killedFor = why;
       signalGroup(pgid, 'SIGTERM');
+      // A command that ignores SIGTERM keeps bash from exiting: SIGKILL the group after the grace.
+      killDeadline = Date.now() + killGraceMs;
+      killTimer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), killGraceMs);
     };
     const onAbort = (): void => kill('abort');
     if (spec.walltimeSec !== undefined) timer = setTimeout(() => kill('walltime'), spec.walltimeSec * 1000);
     signal?.addEventListener('abort', onAbort, { once: true });
     child.once('error', (e) => {
       if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
       signal?.removeEventListener('abort', onAbort);
       reject(e);
     });
@@ -112,7 +118,10 @@ function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceM
         return;
       }
       const failure = killedFor === 'walltime' ? new TaskWalltimeExceededError(spec.command, spec.walltimeSec ?? 0) : abortReason(signal);
-      void reapGroup(pgid as number, killGraceMs).then(() => reject(failure));
+      void reapGroup(pgid as number, killDeadline).then(() => {
+        if (killTimer) clearTimeout(killTimer);
+        reject(failure);
+      });
     });
   });
 }
@@ -126,14 +135,19 @@ function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Wait for a SIGTERMed group to empty; SIGKILL whatever is still alive after the grace period. */
-async function reapGroup(pgid: number, graceMs: number): Promise<void> {
-  const deadline = Date.now() + graceMs;
+/**
+ * Wait for a SIGTERMed group to empty; SIGKILL whatever is still alive at `killDeadline`. Zombies
+ * stay group members until their new parent reaps them, so the wait after SIGKILL is bounded.
+ */
+async function reapGroup(pgid: number, killDeadline: number): Promise<void> {
+  let killed = false;
   while (signalGroup(pgid, 0)) {
-    if (Date.now() >= deadline) {
+    const now = Date.now();
+    if (!killed && now >= killDeadline) {
       signalGroup(pgid, 'SIGKILL');
-      return;
+      killed = true;
     }
+    if (now >= killDeadline + 1000) return;
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -131,7 +131,11 @@ export class LocalExecutor implements Executor {
     const queued = this.queue.slice(this.queueHead);
     this.queue = [];
     this.queueHead = 0;
-    for (const q of queued) q?.reject(new ExecutorFailedError(this.label, `shut down before task ${q.task.taskId} started`));
+    for (const q of queued) {
+      if (!q) continue;
+      // A task its submitter already cancelled fails with the submitter's reason.
+      q.reject(q.signal?.aborted ? q.signal.reason : new ExecutorFailedError(this.label, `shut down before task ${q.task.taskId} started`));
+    }
     const reason = new ExecutorFailedError(this.label, 'shut down while the task was running; its process group was killed');
     for (const c of this.running) c.abort(reason);
     await Promise.allSettled([...this.runningSettled]);
