@@ -30,6 +30,8 @@ export type { LocalExecutorOptions } from './executors/local/index.js';
 export type { Executor, TaskSpec, TaskOutcome, TaskEnvelope, ExecutorState } from './executors/executor.js';
 export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './executors/errors.js';
 export { runTask } from './executors/taskRunner.js';
+export { loadTool, lazyTool, submitJob } from './cwl/app/index.js';
+export type { CwlApp, CwlAppInfo, LoadToolOptions, SubmitJobOptions } from './cwl/app/index.js';
 export type { CwlFile, CwlDirectory } from './cwl/model.js';
 export type { JobSpec, JobResult } from './cwl/jobSpec.js';
 export { ParslCwlError, ErrorCode } from './errors.js';

@@ -46,10 +46,9 @@ let executeJobPromise: Promise<ExecuteJob> | undefined;
 
 /** src/cwl/execution is loaded on the first CWL job only: bash-only programs never pay for it. */
 function loadExecuteJob(): Promise<ExecuteJob> {
-  executeJobPromise ??= import(EXECUTION_MODULE).then((m: { executeJob: ExecuteJob }) => m.executeJob);
+  executeJobPromise ??= import('../cwl/execution/index.js').then((m) => m.executeJob);
   return executeJobPromise;
 }
-const EXECUTION_MODULE = '../cwl/execution/index.js';
 
 function openOutput(path: string | undefined, cwd: string | undefined): number | 'ignore' {
   if (path === undefined) return 'ignore';

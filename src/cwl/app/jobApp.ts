@@ -1,0 +1,56 @@
+/**
+ * A CWL tool job as a kernel task: the app definition that sends a JobSpec to an executor as a
+ * `cwl-job` task, where `executeJob` runs it (locally or on an HTEX worker). The run command and
+ * the workflow engine submit jobs through this; `loadTool` builds on it.
+ */
+import type { JobResult, JobSpec } from '../jobSpec.js';
+import type { Requirement } from '../model.js';
+import type { TaskOutcome } from '../../executors/executor.js';
+import type { AppDefinition } from '../../dataflow/taskRecord.js';
+import type { AppFuture } from '../../dataflow/appFuture.js';
+import type { DataFlowKernel } from '../../dataflow/kernel.js';
+import { createHash } from 'node:crypto';
+
+export interface SubmitJobOptions {
+  signal?: AbortSignal;
+  /** Memoize this job by tool + inputs (files by content). Default false. WorkReuse `enableReuse: false` turns it off. */
+  cache?: boolean;
+  /** Executor label (default: the kernel's first executor). */
+  executor?: string;
+  retries?: number;
+}
+
+/** CWL §WorkReuse: `enableReuse: false` in force (requirement over hint) forbids reusing results. */
+export function reuseAllowed(requirements: readonly Requirement[], hints: readonly Requirement[]): boolean {
+  const find = (list: readonly Requirement[]): Requirement | undefined => [...list].reverse().find((r) => r.class === 'WorkReuse');
+  const req = find(requirements) ?? find(hints);
+  // An expression cannot be evaluated before the job runs; not reusing is the safe reading.
+  return req === undefined || req.enableReuse === true || req.enableReuse === undefined;
+}
+
+/** A stable identity of a loaded tool for memo keys: its id plus a hash of its whole model. */
+export function toolIdentity(tool: JobSpec['tool']): string {
+  return `cwl:${tool.id}:${createHash('sha256').update(JSON.stringify(tool)).digest('hex')}`;
+}
+
+function jobDefinition(job: JobSpec, options: SubmitJobOptions): AppDefinition<JobSpec, JobResult> {
+  return {
+    name: job.name,
+    identity: toolIdentity(job.tool),
+    cache: (options.cache ?? false) && reuseAllowed(job.requirements, job.hints),
+    executor: options.executor,
+    retries: options.retries,
+    prepare: (spec) => ({ kind: 'cwl-job', job: spec }),
+    complete: (outcome: TaskOutcome) => {
+      if (outcome.kind !== 'cwl-job') throw new TypeError(`job ${job.name} got a ${outcome.kind} outcome`);
+      return outcome.result;
+    },
+    // The job folder differs per run; only what the tool computes from matters.
+    memoArgs: (spec) => ({ inputs: spec.inputs, requirements: spec.requirements, hints: spec.hints }),
+  };
+}
+
+/** Submit one ready JobSpec (inputs already bound) as a kernel task. */
+export function submitJob(dfk: DataFlowKernel, job: JobSpec, options: SubmitJobOptions = {}): AppFuture<JobResult> {
+  return dfk.submit(jobDefinition(job, options), job, { signal: options.signal });
+}
