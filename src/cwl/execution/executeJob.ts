@@ -19,6 +19,7 @@ import { buildEnvironment } from './environment.js';
 import type { EvalContext, Evaluate } from './evaluation.js';
 import { isExpression } from './evaluation.js';
 import { exitStatus, fileTail } from './exitStatus.js';
+import { checkInputFormats } from './inputFormats.js';
 import { stageInitialWorkDir, type StagedPaths } from './initialWorkDir.js';
 import { applyLoadListing } from './loadListing.js';
 import { checkOutputConfinement } from './outputConfinement.js';
@@ -83,6 +84,7 @@ async function runCommandLineTool(
   // Input secondaryFiles patterns and loadContents of the tool's own parameters (a workflow step's
   // inputs arrive without them).
   const prepared = await loadInputContents(tool0.inputs, await resolveInputSecondaryFiles(tool0.inputs, spec.inputs, evaluator));
+  checkInputFormats(tool0, prepared, evaluate, { inputs: prepared, self: null, runtime: { outdir, tmpdir } });
   let inputs = await stager.stageInputs(prepared);
   await applyLoadListing(tool0, reqs.get('LoadListingRequirement'), inputs);
 
@@ -100,6 +102,8 @@ async function runCommandLineTool(
     });
     // §InitialWorkDirRequirement: inputs that were staged there have their path set to the staged place.
     if (staged.size > 0) inputs = withStagedPaths(inputs, staged) as Record<string, unknown>;
+    // Files named only in the listing (not inputs) may be passed through as outputs too.
+    for (const src of staged.keys()) stager.sources.add(src);
     ctx.inputs = inputs;
   }
 
