@@ -2,7 +2,7 @@
  * `listing` of Directory inputs per `loadListing` (CWL v1.2 "LoadListingRequirement" and the
  * parameter's `loadListing`): no_listing (the v1.2 default), shallow_listing, deep_listing.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CwlDirectory, CwlFile, LoadListing } from '../model.js';
@@ -31,7 +31,9 @@ async function listFolder(dir: string, deep: boolean): Promise<Array<CwlFile | C
   for (const e of entries) {
     const p = join(dir, e.name);
     const location = pathToFileURL(p).href;
-    if (e.isDirectory()) {
+    // A symlink is listed as what it points to, as the tool will see it.
+    const isDir = e.isSymbolicLink() ? (await stat(p).catch(() => undefined))?.isDirectory() === true : e.isDirectory();
+    if (isDir) {
       const d: CwlDirectory = { class: 'Directory', location, path: p, basename: e.name };
       if (deep) d.listing = await listFolder(p, true);
       out.push(d);

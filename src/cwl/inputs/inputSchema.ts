@@ -6,7 +6,7 @@
  */
 import type { CwlType, InputParameter } from '../model.js';
 import { isOptional } from './typeText.js';
-import { compiledValidator, type AjvError } from './validatorCache.js';
+import { compiledValidator, type AjvError, type Validate } from './validatorCache.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -111,9 +111,16 @@ export interface SchemaFailure {
   missing?: string;
 }
 
+const byInputs = new WeakMap<readonly InputParameter[], Validate>();
+
 /** Validate an input object against the schema of `inputs`; undefined when it is valid. */
 export async function validateInputObject(inputs: readonly InputParameter[], value: Record<string, unknown>): Promise<SchemaFailure | undefined> {
-  const validate = await compiledValidator(inputObjectSchema(inputs));
+  // A scattered step validates the same process's inputs thousands of times: skip rebuilding its schema.
+  let validate = byInputs.get(inputs);
+  if (!validate) {
+    validate = await compiledValidator(inputObjectSchema(inputs));
+    byInputs.set(inputs, validate);
+  }
   if (validate(value)) return undefined;
   const err = mostSpecific(validate.errors ?? []);
   if (!err) return { input: '', pointer: '', keyword: 'unknown', message: 'invalid input object' };
