@@ -5,6 +5,7 @@
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../../src/errors.js';
@@ -108,6 +109,24 @@ describe('SlurmProvider on the local Slurm', slurmTestOptions, () => {
     } finally {
       process.env.PATH = savedPath;
     }
+  });
+
+  test('an sbatch that queues the block but never answers: SubmitFailed, and the orphan job is cancelled', async () => {
+    // sbatch submits, then hangs past cmd_timeout: the job exists but its id never arrives.
+    const bin = join(dir, 'slow-sbatch-bin');
+    mkdirSync(bin, { recursive: true });
+    const realSbatch = execFileSync('bash', ['-c', 'command -v sbatch'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'sbatch'), `#!/bin/sh\n${realSbatch} "$@"\nexec sleep 60\n`);
+    chmodSync(join(bin, 'sbatch'), 0o755);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath ?? ''}`;
+    try {
+      const provider = new SlurmProvider({ label, cmdTimeout: 2 });
+      await assert.rejects(provider.submit(request('sleep 300')), (err: unknown) => err instanceof SubmitFailedError && err.cause instanceof ProviderCommandTimeoutError);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    // afterEach: no job of ours left in squeue.
   });
 
   after(() => assertNoJobsLeft(label));

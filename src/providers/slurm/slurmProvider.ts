@@ -3,6 +3,7 @@
  * on clusters without an accounting database, detected on the first poll), cancels with scancel.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { BlockState, BlockStatus, ExecutionProvider, Launcher, SubmitRequest } from '../provider.js';
 import { ProviderCommandFailedError, ProviderCommandTimeoutError, SubmitFailedError } from '../errors.js';
@@ -89,7 +90,7 @@ export class SlurmProvider implements ExecutionProvider {
     } catch (err) {
       // A timed-out or aborted sbatch may still have queued the job: find it by name and cancel it,
       // so that no block is left behind.
-      if (!(err instanceof ProviderCommandFailedError)) await this.cancelByName(jobName);
+      if (!(err instanceof ProviderCommandFailedError)) await this.cancelOrphan(jobName, scriptPath);
       throw new SubmitFailedError(this.label, jobName, `${err instanceof Error ? err.message : String(err)} (batch script ${scriptPath})`, { cause: err });
     }
     // --parsable prints `jobid` or `jobid;cluster`.
@@ -172,11 +173,20 @@ export class SlurmProvider implements ExecutionProvider {
     throw new ProviderCommandFailedError(`squeue ${args.join(' ')}`, out.exitCode, out.stderr);
   }
 
-  /** Cancels the jobs named `jobName` (after an sbatch whose answer was lost); failures are ignored. */
-  private async cancelByName(jobName: string): Promise<void> {
+  /**
+   * Cancels the job of this batch script (after an sbatch whose answer was lost). Another run may
+   * use the same job name, so the match is on the script's path, which is this run's own.
+   * Failures are ignored: this is a best effort on a path that already failed.
+   */
+  private async cancelOrphan(jobName: string, scriptPath: string): Promise<void> {
     try {
-      const out = await runSlurmCommand('squeue', ['--noheader', '--format=%i', `--name=${jobName}`], { timeoutSec: this.options.cmdTimeout });
-      const ids = out.stdout.split('\n').map((line) => line.trim()).filter((id) => /^\d+$/.test(id));
+      const args = ['--noheader', '--format=%i|%o', `--name=${jobName}`, `--user=${userInfo().username}`];
+      const out = await runSlurmCommand('squeue', args, { timeoutSec: this.options.cmdTimeout });
+      const ids = out.stdout
+        .split('\n')
+        .map((line) => line.trim().split('|'))
+        .filter(([id, command]) => /^\d+$/.test(id ?? '') && command === scriptPath)
+        .map(([id]) => id ?? '');
       if (ids.length > 0) await runSlurmCommand('scancel', ids, { timeoutSec: this.options.cmdTimeout, allowFailure: true });
     } catch (err) {
       if (!(err instanceof ProviderCommandFailedError || err instanceof ProviderCommandTimeoutError)) throw err;
