@@ -4,7 +4,7 @@
  * lives in one place (defaultServices.ts).
  */
 import type { JobResult, JobSpec } from '../jobSpec.js';
-import type { LoadListing, Process } from '../model.js';
+import type { LoadListing, Process, Workflow } from '../model.js';
 import type { RequirementSet } from './requirements.js';
 
 /** Evaluate a CWL expression, parameter reference or literal (`$(...)`, `${...}`, interpolation). */
@@ -20,6 +20,11 @@ export interface WorkflowServices {
   runExpressionJob(job: JobSpec): Promise<JobResult>;
   /** Bind a step's input object to its process: apply defaults, resolve and validate values. */
   prepareInputs(process: Process, inputs: Record<string, unknown>, requirements: RequirementSet): Promise<Record<string, unknown>>;
+  /**
+   * The workflow's own input parameters applied to its bound input object: `secondaryFiles`
+   * discovered and checked, `loadContents` done (Workflow.yml, WorkflowInputParameter).
+   */
+  prepareWorkflowInputs(wf: Workflow, inputs: Record<string, unknown>, requirements: RequirementSet): Promise<Record<string, unknown>>;
   /** One evaluator per step (InlineJavascriptRequirement/expressionLib of the requirements in force). */
   createEvaluator(requirements: RequirementSet): StepEvaluate;
   /** `loadContents` on a step input: File or File[] values get `contents` (first 64 KiB). */

@@ -20,6 +20,7 @@ import { planScatter } from './scatter.js';
 import { EMPTY_REQUIREMENTS, inheritRequirements, type RequirementSet } from './requirements.js';
 import type { StepEvaluate, WorkflowServices } from './services.js';
 import { WorkflowProgress } from './progress.js';
+import { checkStepSecondaryFiles, declaresSecondaryFiles } from './stepSecondaryFiles.js';
 
 export interface WorkflowRunOptions {
   services: WorkflowServices;
@@ -76,6 +77,8 @@ interface StepPlan {
   valueFroms: WorkflowStepInput[];
   /** The process's declared input names: only these are passed to it. */
   declared: Set<string>;
+  /** The tool declares secondaryFiles on its inputs: check that the values carry them. */
+  checkSecondaryFiles: boolean;
 }
 
 class WorkflowRun {
@@ -85,7 +88,7 @@ class WorkflowRun {
 
   constructor(
     private readonly wf: Workflow,
-    private readonly inputs: Record<string, unknown>,
+    private inputs: Record<string, unknown>,
     inherited: RequirementSet,
     /** Prefix of step paths: '' at the top, 'outer/' or 'outer[3]/' inside subworkflows. */
     private readonly prefix: string,
@@ -96,6 +99,7 @@ class WorkflowRun {
   }
 
   async execute(): Promise<Record<string, unknown>> {
+    this.inputs = await this.shared.services.prepareWorkflowInputs(this.wf, this.inputs, this.reqs);
     this.shared.progress.stepWaiting(this.graph.steps.size);
     const all = [...this.graph.steps.keys()].map((id) => this.stepResult(id));
     const settled = await Promise.allSettled(all);
@@ -175,6 +179,7 @@ class WorkflowRun {
       evaluate: needsEval ? this.shared.services.createEvaluator(stepReqs) : undefined,
       valueFroms,
       declared: new Set(step.run.inputs.map((i) => i.id)),
+      checkSecondaryFiles: step.run.class === 'CommandLineTool' && declaresSecondaryFiles(step.run.inputs),
     };
   }
 
@@ -242,6 +247,7 @@ class WorkflowRun {
       throw new UnsupportedRequirementError('Operation', `step '${plan.path}' runs an abstract Operation, which cannot be executed`);
     }
     const prepared = await services.prepareInputs(proc, inputs, plan.processReqs);
+    if (plan.checkSecondaryFiles) checkStepSecondaryFiles(proc.inputs, prepared);
     if (proc.class === 'Workflow') {
       const inner = new WorkflowRun(proc, prepared, plan.stepReqs, `${plan.path}${suffix}/`, this.shared);
       return inner.execute();

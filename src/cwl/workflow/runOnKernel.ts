@@ -1,0 +1,59 @@
+/**
+ * Running a whole Workflow for the run command or a library caller: a DataFlowKernel (a fresh one
+ * unless given), the engine, and progress. Experimental API.
+ */
+import path from 'node:path';
+import { DataFlowKernel } from '../../dataflow/kernel.js';
+import type { JobOptions } from '../jobSpec.js';
+import type { Requirement, Workflow } from '../model.js';
+import { defaultWorkflowServices } from './defaultServices.js';
+import { WorkflowProgress } from './progress.js';
+import { runWorkflow } from './workflowRun.js';
+
+export interface WorkflowRunRequest {
+  /** Folder for this run's kernel run directory (`<runDir>/runinfo/NNN`, job folders in `jobs/`). */
+  runDir: string;
+  /** Requirements from the job file (`cwl:requirements`): they override the workflow's own. */
+  requirements?: Requirement[];
+  jobOptions?: JobOptions;
+  /** One tool job at a time (`--serial`). */
+  serial?: boolean;
+  signal?: AbortSignal;
+  progress?: WorkflowProgress;
+  log?: (line: string) => void;
+  /** Use this kernel (its executors decide parallelism); default: a fresh one, shut down at the end. */
+  dfk?: DataFlowKernel;
+  /** Tool jobs at once in a fresh kernel's LocalExecutor (default: the kernel's default, the number of cores). */
+  maxWorkers?: number;
+}
+
+export interface WorkflowRunResult {
+  outputs: Record<string, unknown>;
+  /** Where the job folders are (and stay, with the outputs of finished steps, if the run failed). */
+  jobsDir: string;
+}
+
+export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, unknown>, req: WorkflowRunRequest): Promise<WorkflowRunResult> {
+  const dfk = req.dfk ?? (await DataFlowKernel.load({ runDir: path.join(req.runDir, 'runinfo'), maxWorkers: req.maxWorkers }));
+  const jobsDir = path.join(dfk.runDir, 'jobs');
+  const extra = req.requirements ?? [];
+  const top: Workflow = extra.length > 0 ? { ...wf, requirements: [...(wf.requirements ?? []).filter((r) => !extra.some((e) => e.class === r.class)), ...extra] } : wf;
+  try {
+    const outputs = await runWorkflow(top, inputs, {
+      services: defaultWorkflowServices(dfk, { expressionTimeoutMs: req.jobOptions?.expressionTimeoutMs }),
+      jobsDir,
+      serial: req.serial,
+      signal: req.signal,
+      progress: req.progress,
+      jobOptions: req.jobOptions,
+    });
+    return { outputs, jobsDir };
+  } catch (err) {
+    req.log?.(`job folders of the steps that ran, with the outputs of those that finished, are in ${jobsDir}`);
+    throw err;
+  } finally {
+    if (!req.dfk) await dfk.shutdown();
+  }
+}
+
+
