@@ -16,6 +16,10 @@ export interface RunContext {
   jobOptions: JobOptions;
   log: RunLog;
   signal: AbortSignal;
+  /** Workflows: one tool job at a time (`--serial`); the default runs every ready step at once. */
+  serial?: boolean;
+  /** Workflows: draw steps done/running/waiting on stderr (a TTY only). */
+  showProgress?: boolean;
 }
 
 /** Run `process` on bound `inputs`; returns its output object, Files still in the job folders. */
@@ -25,8 +29,31 @@ export async function runProcess(process: Process, inputs: Record<string, unknow
     case 'ExpressionTool':
       return (await runTool(process, inputs, ctx)).outputs;
     case 'Workflow':
+      return runWorkflow(process, inputs, ctx);
     case 'Operation':
-      throw new UnsupportedRequirementError(process.class, `the run command cannot run a ${process.class} in this build; run its tools one by one`);
+      // Operation.yml: an abstract process with no implementation to run.
+      throw new UnsupportedRequirementError('Operation', `${toolName(process.id)} is an abstract Operation and cannot be run; give it a CommandLineTool, ExpressionTool or Workflow implementation`);
+  }
+}
+
+/** Workflows run on the submitting side (src/cwl/workflow); each tool step instance is one kernel task. */
+async function runWorkflow(wf: Extract<Process, { class: 'Workflow' }>, inputs: Record<string, unknown>, ctx: RunContext): Promise<Record<string, unknown>> {
+  const { runWorkflowOnKernel, WorkflowProgress, renderProgress } = await import('../../cwl/workflow/index.js');
+  const progress = new WorkflowProgress();
+  const stopProgress = ctx.showProgress ? renderProgress(progress, process.stderr) : () => undefined;
+  try {
+    const { outputs } = await runWorkflowOnKernel(wf, inputs, {
+      runDir: ctx.runDir,
+      requirements: ctx.extraRequirements,
+      jobOptions: ctx.jobOptions,
+      serial: ctx.serial,
+      signal: ctx.signal,
+      progress,
+      log: (line) => ctx.log.info(line),
+    });
+    return outputs;
+  } finally {
+    stopProgress();
   }
 }
 
