@@ -13,6 +13,7 @@ const subcommands: Record<string, () => Promise<SubcommandMain>> = {
   conformance: async () => (await import('./conformance.js')).main,
   pool: async () => (await import('./pool.js')).main,
   interchange: async () => (await import('./interchange.js')).main,
+  typegen: async () => (await import('./typegen.js')).main,
 };
 
 async function main(argv: string[]): Promise<number> {
