@@ -91,7 +91,9 @@ export class BlockScaler {
   private schedule(): void {
     if (this.state !== 'RUNNING') return;
     this.timer = setTimeout(() => {
-      void this.runRound().finally(() => this.schedule());
+      void this.runRound()
+        .catch((err: unknown) => this.log(`strategy: round failed: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => this.schedule());
     }, this.periodMs);
     // The loop alone must not keep the process alive.
     this.timer.unref();
