@@ -77,7 +77,11 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     const outputs = await runProcess(proc, job.inputs, {
       runDir,
       extraRequirements: job.requirements,
-      jobOptions: { computeChecksum: opts.computeChecksum, keepTmp: keep },
+      jobOptions: {
+        computeChecksum: opts.computeChecksum,
+        keepTmp: keep,
+        ...(opts.evalTimeoutSec !== undefined ? { expressionTimeoutMs: opts.evalTimeoutSec * 1000 } : {}),
+      },
       log,
       signal,
     });

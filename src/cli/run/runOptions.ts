@@ -15,6 +15,8 @@ export interface RunOptions {
   /** Keep job folders after the run (also implied by --debug). */
   leaveTmp: boolean;
   computeChecksum: boolean;
+  /** Wall-clock limit of one JavaScript expression, in seconds (cwltool's --eval-timeout). */
+  evalTimeoutSec?: number;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
   docCache: boolean;
   version: boolean;
@@ -53,7 +55,7 @@ export const IGNORED_FLAGS = [
 /** Ignored cwltool options that take a value. */
 const IGNORED_WITH_VALUE = new Set(['--preserve-environment', '--tmp-outdir-prefix', '--cachedir', '--default-container', '--beta-dependency-resolvers-configuration']);
 
-const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', ...IGNORED_WITH_VALUE]);
+const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', ...IGNORED_WITH_VALUE]);
 
 export function parseRunArgs(argv: string[]): RunOptions {
   const opts: RunOptions = {
@@ -89,6 +91,12 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--tmpdir-prefix':
         opts.tmpdirPrefix = value;
         break;
+      case '--eval-timeout': {
+        const sec = Number(value);
+        if (!Number.isFinite(sec) || sec <= 0) throw usage(`--eval-timeout needs a positive number of seconds, not '${value}'`);
+        opts.evalTimeoutSec = sec;
+        break;
+      }
       case '--quiet':
         opts.quiet = true;
         break;
@@ -149,6 +157,7 @@ options:
   --no-compute-checksum do not compute sha1 checksums of output files
   --no-doc-cache        do not use the disk cache of loaded documents
                         ($XDG_CACHE_HOME/parsl-cwl, default ~/.cache/parsl-cwl)
+  --eval-timeout S      time limit of one JavaScript expression, in seconds (default 10)
   --validate            load and validate DOC only; exit 0 if it is valid CWL, 1 if not
   --quiet               only warnings and errors on stderr
   --debug               debug log lines, stack traces, and job folders are kept

@@ -1,0 +1,42 @@
+/** Runs the built `parsl-cwl` CLI as a real process for the CLI tests. */
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** dist/test/cli → dist/src/cli/main.js */
+export const CLI = path.resolve(here, '../../src/cli/main.js');
+/** dist/test/cli → <repo>/cwl-examples */
+export const EXAMPLES = path.resolve(here, '../../../cwl-examples');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI with `args` in `cwd`; the test reads stdout/stderr afterwards. */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? EXAMPLES, env: options.env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export async function tempDir(prefix = 'pcwl-cli-'): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** Write files (name → text) into a fresh folder and return it. */
+export async function fixture(files: Record<string, string>): Promise<string> {
+  const dir = await tempDir('pcwl-fixture-');
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+  return dir;
+}
