@@ -137,6 +137,15 @@ describe('JavaScript expressions (InlineJavascriptRequirement)', () => {
     assert.equal(ExpressionEvaluator.fromRequirements([{ class: 'ShellCommandRequirement' }]).javascript, false);
   });
 
+  test('evaluators with the same expressionLib share one vm context, so making one per step is cheap', () => {
+    const lib = ['function inc(x) { return x + 1; }'];
+    const started = performance.now();
+    for (let i = 0; i < 300; i++) assert.equal(new ExpressionEvaluator({ javascript: true, expressionLib: lib }).evaluate('$(inc(1))', ctx), 2);
+    assert.ok(performance.now() - started < 300, `${performance.now() - started} ms`);
+    const other = new ExpressionEvaluator({ javascript: true, expressionLib: ['function inc(x) { return x + 10; }'] });
+    assert.equal(other.evaluate('$(inc(1))', ctx), 11, 'a different expressionLib gets its own context');
+  });
+
   test('an unclosed expression is an error', () => {
     assert.throws(() => js.evaluate('$(inputs.name', ctx), /not closed/);
   });

@@ -2,9 +2,9 @@
  * ExpressionEvaluator: evaluates CWL parameter references and JavaScript expressions for one tool.
  *
  * Built from the requirements in force: with InlineJavascriptRequirement, `$(...)` is a JavaScript
- * expression and `${...}` a function body (run in one `node:vm` context per evaluator, expressionLib
- * loaded once, see sandbox.ts); without it only parameter references are allowed (concepts.md,
- * "Parameter references"). Pure parameter references are resolved without touching vm in both modes,
+ * expression and `${...}` a function body (run in a `node:vm` context with expressionLib loaded once,
+ * see sandbox.ts; evaluators with the same expressionLib share it); without it only parameter
+ * references are allowed (concepts.md, "Parameter references"). Pure parameter references are resolved without touching vm in both modes,
  * which is most expressions in practice; in JavaScript mode a reference the fast path cannot resolve
  * (a missing key, `.length` of a string) falls back to vm so the result is what JavaScript gives.
  *
@@ -114,7 +114,7 @@ export class ExpressionEvaluator {
     } else if (!this.javascript) {
       throw new ExpressionError(seg.source, '${...} expressions need InlineJavascriptRequirement (write \\${ for a literal "${")', { field });
     }
-    this.sandbox ??= new JavaScriptSandbox(this.expressionLib, this.timeoutMs);
+    this.sandbox ??= sharedSandbox(this.expressionLib, this.timeoutMs);
     return this.sandbox.evaluate(seg.kind, seg.code, seg.source, ctx, field);
   }
 
@@ -126,6 +126,28 @@ export class ExpressionEvaluator {
     }
     return keys;
   }
+}
+
+/**
+ * vm contexts are shared by evaluators with the same expressionLib and time limit: a context costs
+ * about 2 ms to make, and a workflow makes an evaluator per step (per scatter instance, even).
+ * Expressions run in strict mode inside functions, so one evaluation leaves nothing behind for the
+ * next but what expressionLib itself keeps. A few recent contexts are kept.
+ */
+const sandboxes = new Map<string, JavaScriptSandbox>();
+const MAX_SANDBOXES = 16;
+
+function sharedSandbox(expressionLib: readonly string[], timeoutMs: number): JavaScriptSandbox {
+  const key = JSON.stringify([timeoutMs, expressionLib]);
+  let box = sandboxes.get(key);
+  if (box) {
+    sandboxes.delete(key);
+  } else {
+    box = new JavaScriptSandbox(expressionLib, timeoutMs);
+    if (sandboxes.size >= MAX_SANDBOXES) sandboxes.delete(sandboxes.keys().next().value as string);
+  }
+  sandboxes.set(key, box);
+  return box;
 }
 
 /** The fast path hands out copies, like vm does, so callers may change results freely. */
