@@ -54,7 +54,7 @@ export function splitCommand(command: string): string[] {
   return words;
 }
 
-/** The `--runner` value as a command whose program is an absolute path (tests run in the suite folder). */
+/** The `--runner` value as a command (see resolveRunner for finding its program). */
 export function parseRunner(command: string): RunnerCommand {
   const argv = splitCommand(command);
   return { argv, label: command.trim() };

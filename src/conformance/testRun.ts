@@ -207,7 +207,7 @@ async function readTail(file: string): Promise<string> {
 }
 
 /** The last non-empty line of a runner's stderr, shortened: the usual one-line cause of a failure. */
-export function lastLine(text: string, max = 160): string {
+function lastLine(text: string, max = 160): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return oneLine(lines[lines.length - 1] ?? '', max);
 }
@@ -215,8 +215,4 @@ export function lastLine(text: string, max = 160): string {
 function oneLine(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
-}
-
-export function formatSeconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { loadTestList } from '../../src/conformance/testList.js';
 import { classifyTest, testSetIds } from '../../src/conformance/testSets.js';
 import { selectTests } from '../../src/conformance/selection.js';
+import { packageRoot } from '../../src/conformance/suiteLocation.js';
 import { ErrorCode } from '../../src/errors.js';
 import { TestListInvalidError } from '../../src/conformance/errors.js';
 import { tempDir, writeTree } from './fixtures.js';
@@ -94,7 +95,8 @@ test('sets are classified from the process documents: Workflow, tool, and Docker
   assert.equal(await classifyTest(packedTool, suite), 'container');
 });
 
-const SHARED = '/work/shared';
+// The shared folder beside the repository (as CI has it): the suite and its set lists.
+const SHARED = path.resolve(packageRoot(), '..', 'shared');
 const realSuite = path.join(SHARED, 'cwl-v1.2');
 test('the real suite: 378 tests, and classification agrees with the shared set lists', { skip: !existsSync(path.join(SHARED, 'conformance-sets', 'tool.txt')) && 'no shared suite here' }, async () => {
   const list = await loadTestList(path.join(realSuite, 'conformance_tests.yaml'));
