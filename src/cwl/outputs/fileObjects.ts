@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, stat, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CwlDirectory, CwlFile, LoadListing } from '../model.js';
 import { isDirectory, isFile } from '../model.js';
 
@@ -105,7 +105,7 @@ export async function writeLiteral(obj: CwlFile | CwlDirectory, dir: string): Pr
   await mkdir(target, { recursive: true });
   for (const entry of obj.listing ?? []) {
     if (entry.path || entry.location) {
-      const src = entry.path ?? new URL(entry.location as string).pathname;
+      const src = entry.path ?? fileURLToPath(entry.location as string);
       if (isDirectory(entry)) await copyTree(src, path.join(target, entry.basename ?? path.basename(src)));
       else await copyFile(src, path.join(target, entry.basename ?? path.basename(src)));
     } else {
