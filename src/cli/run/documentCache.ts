@@ -58,8 +58,9 @@ function refUri(ref: string): string | undefined {
   return pathToFileURL(path.resolve(file)).href + (hash >= 0 ? ref.slice(hash) : '');
 }
 
+/** One entry per document and loader build, so two builds in use at once do not evict each other. */
 function entryPath(uri: string): string {
-  return path.join(cacheDir(), `${sha1(uri)}.json`);
+  return path.join(cacheDir(), `${sha1(`${uri}\0${loaderFingerprint()}`)}.json`);
 }
 
 /** The cached process for `ref`, if every file it was loaded from is unchanged. */
