@@ -88,7 +88,7 @@ describe('glob (CommandOutputBinding.glob)', () => {
 
   test('a required output that matched nothing is OutputMissingError; an optional one is null', async () => {
     const dir = await outdir({});
-    await assert.rejects(collect(tool([{ id: 'f', type: 'File', outputBinding: { glob: 'nope.txt' } }]), dir), (e: unknown) => e instanceof OutputMissingError && e.code === ErrorCode.OutputMissing && /'f'/.test(e.message));
+    await assert.rejects(collect(tool([{ id: 'f', type: 'File', outputBinding: { glob: 'nope.txt' } }]), dir), (e: unknown) => e instanceof OutputMissingError && e.code === ErrorCode.OutputMissing && /'f'/.test(e.message) && /glob 'nope.txt' matched nothing/.test(e.message));
     const out = await collect(tool([{ id: 'f', type: ['null', 'File'], outputBinding: { glob: 'nope.txt' } }]), dir);
     assert.equal(out.f, null);
   });

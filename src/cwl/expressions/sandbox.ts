@@ -70,7 +70,8 @@ export class JavaScriptSandbox {
       return script.runInContext(this.context, { timeout: this.timeoutMs, displayErrors: false });
     } catch (err) {
       if ((err as { code?: unknown })?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new ExpressionTimeoutError(source, this.timeoutMs);
-      throw new ExpressionError(source, messageOf(err), { cause: err, field });
+      // No `cause`: the message already carries the exception's text, and the object is of another realm.
+      throw new ExpressionError(source, messageOf(err), { field });
     }
   }
 }

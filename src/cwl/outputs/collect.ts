@@ -55,6 +55,8 @@ class Collector {
   readonly jobName: string;
   private readonly checksum: boolean;
   private readonly listing: LoadListing;
+  /** Outputs whose glob matched nothing: field → the patterns, for the OutputMissingError message. */
+  private readonly unmatched = new Map<string, string[]>();
   /** Objects made by describeFile/describeDirectory here, so they are not described twice. */
   private readonly described = new WeakSet<object>();
 
@@ -151,6 +153,7 @@ class Collector {
         patterns.push(p);
       }
     }
+    if (patterns.length === 0) this.unmatched.set(field, []);
     const listing = binding.loadListing ?? this.listing;
     const out: Array<CwlFile | CwlDirectory> = [];
     for (const pattern of patterns) {
@@ -163,6 +166,7 @@ class Collector {
         out.push(obj);
       }
     }
+    if (out.length === 0) this.unmatched.set(field, patterns);
     return out;
   }
 
@@ -304,7 +308,11 @@ class Collector {
       const name = shortName(p.id);
       const value = outputs[name] ?? null;
       if (!valueMatchesType(p.type, value)) {
-        if (value === null) throw new OutputMissingError(this.jobName, name, `no value was produced (did the glob match nothing?) but the output type ${typeText(p.type)} is not optional`);
+        if (value === null) {
+          const patterns = this.unmatched.get(name);
+          const why = patterns === undefined ? 'no value was produced' : `glob ${patterns.map((g) => `'${g}'`).join(', ') || '(no pattern)'} matched nothing in ${this.outdir}`;
+          throw new OutputMissingError(this.jobName, name, `${why}, but the output type ${typeText(p.type)} is not optional; check that the tool writes it there`);
+        }
         throw new OutputInvalidError(this.jobName, name, `expected ${typeText(p.type)}, got ${valueText(value)}`);
       }
       out[name] = value;
