@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lstat, mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { OutputRelocator } from '../../src/cwl/relocate.js';
+import type { CwlDirectory, CwlFile } from '../../src/cwl/model.js';
+
+const file = (p: string, extra: Partial<CwlFile> = {}): CwlFile => ({ class: 'File', location: pathToFileURL(p).href, path: p, basename: path.basename(p), ...extra });
+
+async function setup() {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'pcwl-reloc-'));
+  const job = path.join(root, 'run', 'job', 'out');
+  const dest = path.join(root, 'final');
+  const input = path.join(root, 'input.txt');
+  await mkdir(job, { recursive: true });
+  await writeFile(input, 'input');
+  return { root, job, dest, input, run: path.join(root, 'run') };
+}
+
+test('job files are moved, inputs passed through are copied, links are resolved', async () => {
+  const { job, dest, input, run } = await setup();
+  await writeFile(path.join(job, 'made.txt'), 'made');
+  await symlink(input, path.join(job, 'staged.txt'));
+  const job2 = path.join(run, 'job2', 'out');
+  await mkdir(job2, { recursive: true });
+  await writeFile(path.join(job2, 'made.txt'), 'made again');
+  const out = await new OutputRelocator(dest, { movableRoots: [run] }).relocate({
+    made: file(path.join(job, 'made.txt'), { checksum: 'sha1$x', dirname: job, nameroot: 'made', nameext: '.txt' }),
+    passed: file(input),
+    staged: file(path.join(job, 'staged.txt')),
+    again: file(path.join(job2, 'made.txt')),
+  });
+  const made = out.made as CwlFile;
+  assert.equal(made.path, path.join(dest, 'made.txt'));
+  assert.equal(made.location, pathToFileURL(path.join(dest, 'made.txt')).href);
+  assert.equal(made.checksum, 'sha1$x');
+  assert.equal(made.dirname, undefined, 'dirname/nameroot/nameext are not part of the final output object');
+  await assert.rejects(lstat(path.join(job, 'made.txt')), /ENOENT/);
+  assert.equal(await readFile(input, 'utf8'), 'input', 'an input is never moved away');
+  const staged = out.staged as CwlFile;
+  assert.ok(!(await lstat(staged.path!)).isSymbolicLink(), 'a link in the job folder becomes a real file');
+  assert.equal(await readFile(staged.path!, 'utf8'), 'input');
+  assert.equal((out.passed as CwlFile).basename, 'input.txt');
+  const again = out.again as CwlFile;
+  assert.equal(again.basename, 'made_2.txt', 'name collision: the second made.txt becomes made_2.txt');
+  assert.equal(await readFile(again.path!, 'utf8'), 'made again');
+  assert.equal(await readFile(made.path!, 'utf8'), 'made');
+});
+
+test('a Directory moves whole; its listing and a File inside it are rewritten', async () => {
+  const { job, dest, input, run } = await setup();
+  const d = path.join(job, 'results');
+  await mkdir(path.join(d, 'sub'), { recursive: true });
+  await writeFile(path.join(d, 'sub', 'a.txt'), 'A');
+  await symlink(input, path.join(d, 'link.txt'));
+  const dir: CwlDirectory = { class: 'Directory', location: pathToFileURL(d).href, path: d, basename: 'results', listing: [{ class: 'Directory', path: path.join(d, 'sub'), basename: 'sub', listing: [file(path.join(d, 'sub', 'a.txt'))] }] };
+  const out = await new OutputRelocator(dest, { movableRoots: [run] }).relocate({ dir, inner: file(path.join(d, 'sub', 'a.txt')) });
+  const moved = out.dir as CwlDirectory;
+  assert.equal(moved.path, path.join(dest, 'results'));
+  const sub = moved.listing![0] as CwlDirectory;
+  assert.equal((sub.listing![0] as CwlFile).path, path.join(dest, 'results', 'sub', 'a.txt'));
+  assert.equal(await readFile(path.join(dest, 'results', 'link.txt'), 'utf8'), 'input', 'links inside are resolved (copied)');
+  assert.ok(!(await lstat(path.join(dest, 'results', 'link.txt'))).isSymbolicLink());
+  assert.equal(await readFile((out.inner as CwlFile).path!, 'utf8'), 'A');
+});
+
+test('secondaryFiles follow their primary; literals are written out', async () => {
+  const { job, dest, run } = await setup();
+  await writeFile(path.join(job, 'x.bam'), 'bam');
+  await writeFile(path.join(job, 'x.bam.bai'), 'bai');
+  const out = await new OutputRelocator(dest, { movableRoots: [run] }).relocate({
+    bam: file(path.join(job, 'x.bam'), { secondaryFiles: [file(path.join(job, 'x.bam.bai'))] }),
+    lit: { class: 'File', basename: 'note.txt', contents: 'literal' },
+  });
+  assert.equal(((out.bam as CwlFile).secondaryFiles![0] as CwlFile).path, path.join(dest, 'x.bam.bai'));
+  assert.equal(await readFile((out.lit as CwlFile).path!, 'utf8'), 'literal');
+  assert.deepEqual((await readdir(dest)).sort(), ['note.txt', 'x.bam', 'x.bam.bai']);
+});
