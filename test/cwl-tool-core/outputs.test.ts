@@ -288,6 +288,13 @@ describe('ExpressionTool', () => {
     assert.equal(((out.d as CwlDirectory).listing?.[0] as CwlFile).basename, 'in');
   });
 
+  test('a literal with a blank-node location (_:) is written out too', async () => {
+    const dir = await outdir({});
+    const t = exprTool('${ return {"lit": {"class": "File", "location": "_:abc", "basename": "b.txt", "contents": "B"}}; }', [{ id: 'lit', type: 'File' }]);
+    const out = await runExpressionTool(t, {}, { outdir: dir }, js);
+    assert.equal((out.lit as CwlFile).path, path.join(dir, 'b.txt'));
+  });
+
   test('loadContents on an ExpressionTool input is applied before the expression runs', async () => {
     const dir = await outdir({ 'in.txt': 'seven' });
     const t = exprTool('$({"out": inputs.f.contents})', [{ id: 'out', type: 'string' }], [{ id: 'f', type: 'File', loadContents: true }]);

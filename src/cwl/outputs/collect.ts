@@ -209,7 +209,8 @@ class Collector {
     if (this.described.has(obj)) return obj;
     let p = this.localPath(obj);
     if (p === undefined) {
-      if (obj.location !== undefined) return obj; // a scheme this runner does not resolve: keep as given
+      // A scheme this runner does not resolve is kept as given; `_:` ids name literals (File.location).
+      if (obj.location !== undefined && !obj.location.startsWith('_:')) return obj;
       p = await writeLiteral(obj, this.outdir);
     } else if (!(await exists(p))) {
       throw new OutputMissingError(this.jobName, field, `${obj.class} ${p} does not exist`);
@@ -235,7 +236,7 @@ class Collector {
   private localPath(obj: CwlFile | CwlDirectory): string | undefined {
     if (typeof obj.path === 'string' && obj.path) return path.resolve(this.outdir, obj.path);
     const loc = obj.location;
-    if (typeof loc !== 'string' || !loc) return undefined;
+    if (typeof loc !== 'string' || !loc || loc.startsWith('_:')) return undefined;
     if (loc.startsWith('file://')) return fileURLToPath(loc);
     if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(loc)) return undefined;
     // A relative reference, resolved with the output directory as the base IRI.
