@@ -48,6 +48,8 @@ export interface DataFlowKernelConfig {
   shutdownMode?: ShutdownMode;
   /** In 'wait' mode, cancel what is still running after this many ms (default: wait for ever). */
   shutdownTimeoutMs?: number;
+  /** Also send every run-log line here (e.g. the CLI's --debug output). */
+  log?: (line: string) => void;
 }
 
 export interface ResolvedKernelConfig {
@@ -61,6 +63,7 @@ export interface ResolvedKernelConfig {
   checkpointFiles: 'all' | string[];
   shutdownMode: ShutdownMode;
   shutdownTimeoutMs: number | undefined;
+  log: ((line: string) => void) | undefined;
 }
 
 export function resolveKernelConfig(config: DataFlowKernelConfig = {}): ResolvedKernelConfig {
@@ -89,5 +92,6 @@ export function resolveKernelConfig(config: DataFlowKernelConfig = {}): Resolved
     checkpointFiles: config.checkpointFiles ?? (checkpointMode === 'none' ? [] : 'all'),
     shutdownMode,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    log: config.log,
   };
 }

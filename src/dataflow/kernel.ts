@@ -110,6 +110,7 @@ export class DataFlowKernel {
   /** Append a line to runinfo/NNN/parsl.log. */
   log(line: string): void {
     this.runLog.write(line);
+    this.config.log?.(line);
   }
 
   /** Path of the run's log file. */

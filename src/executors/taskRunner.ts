@@ -25,6 +25,8 @@ export interface RunTaskOptions {
    * shellSpawner.ts documents the same behaviour, about twice the spawn rate).
    */
   shell?: ShellSpawner;
+  /** Debug lines of CWL jobs (ignored hints, the command line, the exit code). */
+  log?: (line: string) => void;
 }
 
 /** Run one task. A bash command's non-zero exit is an outcome; walltime and abort reject. */
@@ -35,13 +37,13 @@ export async function runTask(spec: TaskSpec, signal?: AbortSignal, options?: Ru
     case 'bash':
       return options?.shell ? options.shell.run(spec, signal) : runBash(spec, signal, options?.killGraceMs ?? 1000);
     case 'cwl-job':
-      return { kind: 'cwl-job', result: await (await loadExecuteJob())(spec.job, signal) };
+      return { kind: 'cwl-job', result: await (await loadExecuteJob())(spec.job, signal, options?.log ? { log: options.log } : undefined) };
   }
 }
 
 const NOOP_OUTCOME: TaskOutcome = Object.freeze({ kind: 'noop' });
 
-type ExecuteJob = (spec: JobSpec, signal?: AbortSignal) => Promise<JobResult>;
+type ExecuteJob = (spec: JobSpec, signal?: AbortSignal, hooks?: { log?: (line: string) => void }) => Promise<JobResult>;
 let executeJobPromise: Promise<ExecuteJob> | undefined;
 
 /** src/cwl/execution is loaded on the first CWL job only: bash-only programs never pay for it. */

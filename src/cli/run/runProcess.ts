@@ -57,11 +57,13 @@ async function runWorkflow(wf: Extract<Process, { class: 'Workflow' }>, inputs: 
   }
 }
 
+/** A tool runs as one `cwl-job` task of a DataFlowKernel (issue 4: the runner on the kernel). */
 async function runTool(tool: Extract<Process, { class: 'CommandLineTool' | 'ExpressionTool' }>, inputs: Record<string, unknown>, ctx: RunContext): Promise<JobResult> {
-  const { executeJob } = await import('../../cwl/execution/index.js');
+  const [{ DataFlowKernel }, { submitJob }] = await Promise.all([import('../../dataflow/kernel.js'), import('../../cwl/app/jobApp.js')]);
   const name = toolName(tool.id);
-  return executeJob(
-    {
+  const dfk = await DataFlowKernel.load({ runDir: path.join(ctx.runDir, 'runinfo'), maxWorkers: 1, log: (line) => ctx.log.debug(line) });
+  try {
+    const job = {
       tool,
       inputs,
       requirements: [...(tool.requirements ?? []), ...ctx.extraRequirements],
@@ -69,10 +71,11 @@ async function runTool(tool: Extract<Process, { class: 'CommandLineTool' | 'Expr
       paths: { jobDir: path.join(ctx.runDir, 'job') },
       name,
       options: ctx.jobOptions,
-    },
-    ctx.signal,
-    { log: (line) => ctx.log.debug(line) },
-  );
+    };
+    return await submitJob(dfk, job, { signal: ctx.signal });
+  } finally {
+    await dfk.shutdown({ mode: 'cancel' });
+  }
 }
 
 /** A short name for logs: `echo.cwl` or `pack.cwl#main`. */

@@ -33,24 +33,32 @@ export function toolIdentity(tool: JobSpec['tool']): string {
   return `cwl:${tool.id}:${createHash('sha256').update(JSON.stringify(tool)).digest('hex')}`;
 }
 
-function jobDefinition(job: JobSpec, options: SubmitJobOptions): AppDefinition<JobSpec, JobResult> {
+/**
+ * The job travels inside a class instance: the kernel searches only plain objects and arrays for
+ * futures, and a bound job has none, so this spares a walk over the whole tool document.
+ */
+class BoundJob {
+  constructor(readonly job: JobSpec) {}
+}
+
+function jobDefinition(job: JobSpec, options: SubmitJobOptions): AppDefinition<BoundJob, JobResult> {
   return {
     name: job.name,
     identity: toolIdentity(job.tool),
     cache: (options.cache ?? false) && reuseAllowed(job.requirements, job.hints),
     executor: options.executor,
     retries: options.retries,
-    prepare: (spec) => ({ kind: 'cwl-job', job: spec }),
+    prepare: (bound) => ({ kind: 'cwl-job', job: bound.job }),
     complete: (outcome: TaskOutcome) => {
       if (outcome.kind !== 'cwl-job') throw new TypeError(`job ${job.name} got a ${outcome.kind} outcome`);
       return outcome.result;
     },
     // The job folder differs per run; only what the tool computes from matters.
-    memoArgs: (spec) => ({ inputs: spec.inputs, requirements: spec.requirements, hints: spec.hints }),
+    memoArgs: ({ job: j }) => ({ inputs: j.inputs, requirements: j.requirements, hints: j.hints }),
   };
 }
 
 /** Submit one ready JobSpec (inputs already bound) as a kernel task. */
 export function submitJob(dfk: DataFlowKernel, job: JobSpec, options: SubmitJobOptions = {}): AppFuture<JobResult> {
-  return dfk.submit(jobDefinition(job, options), job, { signal: options.signal });
+  return dfk.submit(jobDefinition(job, options), new BoundJob(job), { signal: options.signal });
 }

@@ -33,6 +33,7 @@ export class LocalExecutor implements Executor {
   private _state: ExecutorState = 'INITIALIZED';
   private queue: Array<QueuedTask | undefined> = [];
   private taskRunning: ((taskId: number) => void) | undefined;
+  private log: ((line: string) => void) | undefined;
   private queueHead = 0;
   /** Abort controllers of the tasks running now: shutdown kills their process groups. */
   private readonly running = new Set<AbortController>();
@@ -57,6 +58,7 @@ export class LocalExecutor implements Executor {
   async start(ctx: ExecutorStartContext): Promise<void> {
     if (this._state !== 'INITIALIZED') throw new ExecutorStateError(this.label, this._state, 'start');
     this.taskRunning = ctx.taskRunning;
+    this.log = ctx.log;
     this._state = 'RUNNING';
   }
 
@@ -94,7 +96,7 @@ export class LocalExecutor implements Executor {
     this.running.add(controller);
     if (this.running.size > this.peakRunning) this.peakRunning = this.running.size;
     this.taskRunning?.(entry.task.taskId);
-    const settled = runTask(entry.task.spec, controller.signal, { killGraceMs: this.killGraceMs }).then(entry.resolve, entry.reject);
+    const settled = runTask(entry.task.spec, controller.signal, { killGraceMs: this.killGraceMs, log: this.log }).then(entry.resolve, entry.reject);
     this.runningSettled.add(settled);
     void settled.finally(() => {
       signal?.removeEventListener('abort', onAbort);
