@@ -130,6 +130,14 @@ function bindValue(
   }
   const t = matchingType(type, value);
   if (t === undefined || typeof t === 'string') return;
+  // CommandInputRecordSchema / CommandInputEnumSchema: a binding on the type binds the value as well.
+  if ((t.type === 'record' || t.type === 'enum') && t.inputBinding) {
+    const typeBinding = t.inputBinding;
+    const position = evaluatePosition(typeBinding, value, inputs, runtime, evaluator, `${field}.type.inputBinding.position`);
+    // Nested under the parameter's own binding, when it has one (it sorts right after it).
+    out.push({ key: typeof name === 'number' ? [...key, position] : [...key, position, name], binding: typeBinding, value, field, fromArguments: false });
+    if (typeBinding.valueFrom !== undefined) return;
+  }
   if (t.type === 'record') {
     const rec = value as Record<string, unknown>;
     for (const f of t.fields) {

@@ -144,6 +144,20 @@ describe('input binding (CommandLineTool.yml, Input binding)', () => {
     assert.deepEqual(argv(t, {}, js), ['-x', '1', 'two']);
   });
 
+  test('a binding on an enum or record type binds the value too (CommandInputEnumSchema.inputBinding)', () => {
+    const t = tool([
+      { id: 'mode', type: { type: 'enum', symbols: ['fast', 'slow'], inputBinding: { prefix: '--mode' } } },
+      { id: 'opt', type: ['null', { type: 'enum', symbols: ['a', 'b'], inputBinding: { prefix: '-o', position: 2 } }] },
+    ]);
+    assert.deepEqual(argv(t, { mode: 'slow', opt: 'b' }), ['--mode', 'slow', '-o', 'b']);
+    assert.deepEqual(argv(t, { mode: 'fast', opt: null }), ['--mode', 'fast']);
+    const both = tool([
+      { id: 'mode', type: { type: 'enum', symbols: ['fast', 'slow'], inputBinding: { prefix: '--mode' } } },
+      { id: 'both', type: { type: 'enum', symbols: ['x', 'y'], inputBinding: { prefix: '-t' } }, inputBinding: { prefix: '-p', position: 1 } },
+    ]);
+    assert.deepEqual(argv(both, { mode: 'slow', both: 'x' }), ['--mode', 'slow', '-p', 'x', '-t', 'x'], 'the type binding sorts right after the parameter binding (as cwltool)');
+  });
+
   test('a record input without its own binding still binds its fields', () => {
     const t = tool([{ id: 'r', type: { type: 'record', fields: [{ name: 'x', type: 'string', inputBinding: { prefix: '-x' } }] } }]);
     assert.deepEqual(argv(t, { r: { x: 'v' } }), ['-x', 'v']);
