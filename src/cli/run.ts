@@ -84,6 +84,8 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
       },
       log,
       signal,
+      serial: opts.serial,
+      progressDetail: (describe) => progress.setDetail(describe),
     });
     const { OutputRelocator } = await import('../cwl/relocate.js');
     const final = await new OutputRelocator(path.resolve(opts.outdir), { movableRoots: [runDir] }).relocate(outputs);
@@ -94,8 +96,10 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     return ExitCode.Success;
   } finally {
     progress.stop();
+    // Issue 5: when a workflow fails, the outputs of its finished steps stay (runProcess says where).
+    const keepFailedWorkflow = !succeeded && proc.class === 'Workflow';
     if (keep) log.info(`job folders kept in ${runDir}`);
-    else await rm(runDir, { recursive: true, force: true });
+    else if (!keepFailedWorkflow) await rm(runDir, { recursive: true, force: true });
     if (!succeeded) log.debug(`run failed after ${((Date.now() - started) / 1000).toFixed(2)} s`);
   }
 }

@@ -7,6 +7,7 @@ export class ProgressLine {
   private timer: NodeJS.Timeout | undefined;
   private shown = false;
   private readonly started = Date.now();
+  private detail: (() => string) | undefined;
 
   constructor(
     private readonly label: string,
@@ -20,9 +21,15 @@ export class ProgressLine {
     return this;
   }
 
+  /** What to add after the elapsed time, read at every redraw (a workflow's steps done/running/waiting). */
+  setDetail(describe: () => string): void {
+    this.detail = describe;
+  }
+
   private draw(): void {
     const secs = Math.round((Date.now() - this.started) / 1000);
-    this.stream.write(`\r\x1b[2Kparsl-cwl: running ${this.label} (${secs} s)`);
+    const detail = this.detail ? `: ${this.detail()}` : '';
+    this.stream.write(`\r\x1b[2Kparsl-cwl: running ${this.label} (${secs} s)${detail}`);
     this.shown = true;
   }
 

@@ -15,6 +15,8 @@ export interface RunOptions {
   /** Keep job folders after the run (also implied by --debug). */
   leaveTmp: boolean;
   computeChecksum: boolean;
+  /** Workflows: one tool job at a time (`--serial`, for debugging); `--parallel` is the default. */
+  serial: boolean;
   /** Wall-clock limit of one JavaScript expression, in seconds (cwltool's --eval-timeout). */
   evalTimeoutSec?: number;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
@@ -34,7 +36,6 @@ export interface RunOptions {
  */
 export const IGNORED_FLAGS = [
   '--no-container',
-  '--parallel',
   '--enable-ext',
   '--enable-dev',
   '--strict',
@@ -65,6 +66,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     validate: false,
     leaveTmp: false,
     computeChecksum: true,
+    serial: false,
     docCache: true,
     version: false,
     help: false,
@@ -99,6 +101,12 @@ export function parseRunArgs(argv: string[]): RunOptions {
       }
       case '--quiet':
         opts.quiet = true;
+        break;
+      case '--serial':
+        opts.serial = true;
+        break;
+      case '--parallel':
+        opts.serial = false;
         break;
       case '--debug':
         opts.debug = true;
@@ -155,6 +163,9 @@ options:
                         (default: <system temp>/parsl-cwl-)
   --leave-tmp           keep job folders after the run (alias --leave-tmpdir)
   --no-compute-checksum do not compute sha1 checksums of output files
+  --parallel            workflows: run every step instance as soon as its inputs are
+                        ready, as many at once as the executor takes (the default)
+  --serial              workflows: run one tool job at a time (debugging)
   --no-doc-cache        do not use the disk cache of loaded documents
                         ($XDG_CACHE_HOME/parsl-cwl, default ~/.cache/parsl-cwl)
   --eval-timeout S      time limit of one JavaScript expression, in seconds (default 10)

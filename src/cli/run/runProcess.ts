@@ -18,8 +18,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** Workflows: one tool job at a time (`--serial`); the default runs every ready step at once. */
   serial?: boolean;
-  /** Workflows: draw steps done/running/waiting on stderr (a TTY only). */
-  showProgress?: boolean;
+  /** Workflows: give the progress line a description of the steps done/running/waiting. */
+  progressDetail?: (describe: () => string) => void;
 }
 
 /** Run `process` on bound `inputs`; returns its output object, Files still in the job folders. */
@@ -38,23 +38,20 @@ export async function runProcess(process: Process, inputs: Record<string, unknow
 
 /** Workflows run on the submitting side (src/cwl/workflow); each tool step instance is one kernel task. */
 async function runWorkflow(wf: Extract<Process, { class: 'Workflow' }>, inputs: Record<string, unknown>, ctx: RunContext): Promise<Record<string, unknown>> {
-  const { runWorkflowOnKernel, WorkflowProgress, renderProgress } = await import('../../cwl/workflow/index.js');
+  const { runWorkflowOnKernel, WorkflowProgress, formatProgress } = await import('../../cwl/workflow/index.js');
   const progress = new WorkflowProgress();
-  const stopProgress = ctx.showProgress ? renderProgress(progress, process.stderr) : () => undefined;
-  try {
-    const { outputs } = await runWorkflowOnKernel(wf, inputs, {
-      runDir: ctx.runDir,
-      requirements: ctx.extraRequirements,
-      jobOptions: ctx.jobOptions,
-      serial: ctx.serial,
-      signal: ctx.signal,
-      progress,
-      log: (line) => ctx.log.info(line),
-    });
-    return outputs;
-  } finally {
-    stopProgress();
-  }
+  ctx.progressDetail?.(() => formatProgress(progress.counts));
+  const { outputs } = await runWorkflowOnKernel(wf, inputs, {
+    runDir: ctx.runDir,
+    requirements: ctx.extraRequirements,
+    jobOptions: ctx.jobOptions,
+    serial: ctx.serial,
+    signal: ctx.signal,
+    progress,
+    // Said also with --quiet: after a failure this is where the finished steps' outputs are.
+    log: (line) => ctx.log.warn(line),
+  });
+  return outputs;
 }
 
 /** A tool runs as one `cwl-job` task of a DataFlowKernel (issue 4: the runner on the kernel). */

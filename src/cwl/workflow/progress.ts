@@ -1,6 +1,6 @@
 /**
- * Live progress of a workflow run: step instances done / running / waiting, written as one
- * refreshed line on stderr (only when it is a terminal, so logs and tests stay clean).
+ * Live progress of a workflow run: step instances done / running / waiting. The run command shows
+ * formatProgress() in its refreshed stderr line (a terminal only, so logs and tests stay clean).
  */
 
 export interface ProgressCounts {
@@ -57,32 +57,4 @@ export function formatProgress(c: ProgressCounts): string {
   if (c.skipped) parts.push(`${c.skipped} skipped`);
   if (c.failed) parts.push(`${c.failed} failed`);
   return `workflow: ${parts.join(', ')}`;
-}
-
-/**
- * Render progress on a TTY stream at most every `intervalMs`. Returns a function that clears the
- * line and stops rendering; call it when the run ends.
- */
-export function renderProgress(progress: WorkflowProgress, stream: NodeJS.WriteStream, intervalMs = 200): () => void {
-  if (!stream.isTTY) return () => undefined;
-  let last = 0;
-  let stopped = false;
-  let shown = false;
-  const draw = (): void => {
-    stream.write(`\r\x1b[2K${formatProgress(progress.counts)}`);
-    shown = true;
-  };
-  progress.onChange(() => {
-    if (stopped) return;
-    const now = Date.now();
-    if (now - last >= intervalMs) {
-      last = now;
-      draw();
-    }
-  });
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    if (shown) stream.write('\r\x1b[2K');
-  };
 }
