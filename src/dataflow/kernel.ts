@@ -9,6 +9,7 @@
  * closures beyond one per dependency, no fs writes unless checkpointing, no event objects unless
  * someone listens.
  */
+import { setMaxListeners } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import type { Executor, TaskOutcome, TaskSpec } from '../executors/executor.js';
 import { LocalExecutor } from '../executors/local/localExecutor.js';
@@ -66,6 +67,8 @@ export class DataFlowKernel {
     this.checkpointWriter = new CheckpointWriter(runDir);
     this.executors = new Map(executors.map((e) => [e.label, e]));
     this.defaultExecutor = executors[0] as Executor;
+    // Every task in flight listens to this signal through its executor: more than 10 is normal.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Create a kernel, start its executors, and make it the current kernel (apps use it by default). */
@@ -152,6 +155,7 @@ export class DataFlowKernel {
       submittedAt: Date.now(),
       retries: app.retries ?? this.config.retries,
       signal: options?.signal,
+      onAbort: undefined,
     };
     const future = new AppFuture<T>(rec);
     this.counts.submitted++;
@@ -166,7 +170,9 @@ export class DataFlowKernel {
         this.finalize(rec, 'failed', rec.signal.reason);
         return future;
       }
-      rec.signal.addEventListener('abort', () => this.cancelPending(rec), { once: true });
+      const onAbort = (): void => this.cancelPending(rec);
+      rec.signal.addEventListener('abort', onAbort, { once: true });
+      rec.onAbort = onAbort;
     }
     let deps: AppFuture[];
     try {
@@ -399,7 +405,10 @@ export class DataFlowKernel {
     rec.state = state;
     rec.error = error;
     rec.args = undefined;
+    // Many tasks may share one caller signal (a workflow's): drop our listener, not keep it for the run.
+    if (rec.onAbort) rec.signal?.removeEventListener('abort', rec.onAbort);
     rec.signal = undefined;
+    rec.onAbort = undefined;
     this.counts[state]++;
     this.unfinished.delete(rec.id);
     if (state === 'failed' || state === 'dep_fail') {

@@ -61,4 +61,6 @@ export interface TaskRecord {
   retries: number;
   /** The caller's cancellation signal for this task, if any. */
   signal: AbortSignal | undefined;
+  /** Our listener on `signal`, removed when the task is final. */
+  onAbort: (() => void) | undefined;
 }

@@ -27,6 +27,8 @@ export interface RunTaskOptions {
   shell?: ShellSpawner;
   /** Debug lines of CWL jobs (ignored hints, the command line, the exit code). */
   log?: (line: string) => void;
+  /** Told the process group id of a bash task when it starts and when it is gone (last-resort cleanup). */
+  processGroups?: Set<number>;
 }
 
 /** Run one task. A bash command's non-zero exit is an outcome; walltime and abort reject. */
@@ -35,7 +37,7 @@ export async function runTask(spec: TaskSpec, signal?: AbortSignal, options?: Ru
     case 'noop':
       return NOOP_OUTCOME;
     case 'bash':
-      return options?.shell ? options.shell.run(spec, signal) : runBash(spec, signal, options?.killGraceMs ?? 1000);
+      return options?.shell ? options.shell.run(spec, signal) : runBash(spec, signal, options?.killGraceMs ?? 1000, options?.processGroups);
     case 'cwl-job':
       return { kind: 'cwl-job', result: await (await loadExecuteJob())(spec.job, signal, options?.log ? { log: options.log } : undefined) };
   }
@@ -65,7 +67,7 @@ function openOutput(path: string | undefined, cwd: string | undefined): number |
   }
 }
 
-function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceMs: number): Promise<TaskOutcome> {
+function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceMs: number, groups: Set<number> | undefined): Promise<TaskOutcome> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const out = openOutput(spec.stdout, spec.cwd);
   let err: number | 'ignore';
@@ -89,6 +91,7 @@ function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceM
     if (typeof err === 'number' && err !== out) closeSync(err);
   }
   const pgid = child.pid;
+  if (pgid !== undefined) groups?.add(pgid);
   return new Promise<TaskOutcome>((resolve, reject) => {
     let killedFor: 'walltime' | 'abort' | undefined;
     let killDeadline = 0;
@@ -106,6 +109,7 @@ function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceM
     if (spec.walltimeSec !== undefined) timer = setTimeout(() => kill('walltime'), spec.walltimeSec * 1000);
     signal?.addEventListener('abort', onAbort, { once: true });
     child.once('error', (e) => {
+      if (pgid !== undefined) groups?.delete(pgid);
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       signal?.removeEventListener('abort', onAbort);
@@ -115,11 +119,13 @@ function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceM
       if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       if (!killedFor) {
+        groups?.delete(pgid as number);
         resolve({ kind: 'bash', exitCode: code ?? 128 + signalNumber(sig), signal: sig, stdout: spec.stdout, stderr: spec.stderr });
         return;
       }
       const failure = killedFor === 'walltime' ? new TaskWalltimeExceededError(spec.command, spec.walltimeSec ?? 0) : abortReason(signal);
       void reapGroup(pgid as number, killDeadline).then(() => {
+        groups?.delete(pgid as number);
         if (killTimer) clearTimeout(killTimer);
         reject(failure);
       });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataFlowKernel, LocalExecutor, bashApp, TaskWalltimeExceededError, KernelShutDownError, KernelStateError, ErrorCode, type TaskEvent } from '../../src/index.js';
 import { isAlive, readPids, tempDir, until } from './fixtures.js';
@@ -187,4 +188,25 @@ test('the run directory holds a log naming failures', { timeout: 30_000 }, async
   const second = await DataFlowKernel.load({ runDir: join(dir, 'runinfo') });
   assert.match(second.runDir, /runinfo\/001$/);
   await second.shutdown();
+});
+
+test('a program interrupted with SIGINT while a task runs leaves no task process behind', { timeout: 30_000 }, async () => {
+  const dir = tempDir();
+  const pidFile = join(dir, 'pid');
+  const script = join(dir, 'program.mjs');
+  const index = new URL('../../src/index.js', import.meta.url).href;
+  writeFileSync(
+    script,
+    `import { DataFlowKernel, bashApp } from ${JSON.stringify(index)};
+await DataFlowKernel.load({ runDir: ${JSON.stringify(join(dir, 'runinfo'))} });
+await bashApp(() => "sleep 300 & echo $! > ${pidFile}; wait")({});
+`,
+  );
+  const child = spawn(process.execPath, [script], { stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, sig) => done(sig)));
+  await until(() => existsSync(pidFile) && readPids(pidFile).length === 1, 10_000, 'the task to start');
+  const sleeper = readPids(pidFile)[0] as number;
+  child.kill('SIGINT');
+  assert.equal(await exited, 'SIGINT', 'the program still dies of SIGINT, as it would without the kernel');
+  await until(() => !isAlive(sleeper), 5_000, `task process ${sleeper} to be gone`);
 });

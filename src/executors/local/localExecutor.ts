@@ -39,6 +39,8 @@ export class LocalExecutor implements Executor {
   private readonly running = new Set<AbortController>();
   private runningSettled = new Set<Promise<unknown>>();
   private shutdownPromise: Promise<void> | undefined;
+  /** Process groups of bash tasks running now: killed if this process exits or is interrupted. */
+  private readonly groups = new Set<number>();
   /** Highest number of tasks that ran at once (tests and reports read it). */
   peakRunning = 0;
 
@@ -60,6 +62,10 @@ export class LocalExecutor implements Executor {
     this.taskRunning = ctx.taskRunning;
     this.log = ctx.log;
     this._state = 'RUNNING';
+    process.on('exit', this.killGroupsNow);
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+    process.on('SIGHUP', this.onSignal);
   }
 
   submit(task: TaskEnvelope, signal?: AbortSignal): Promise<TaskOutcome> {
@@ -96,7 +102,7 @@ export class LocalExecutor implements Executor {
     this.running.add(controller);
     if (this.running.size > this.peakRunning) this.peakRunning = this.running.size;
     this.taskRunning?.(entry.task.taskId);
-    const settled = runTask(entry.task.spec, controller.signal, { killGraceMs: this.killGraceMs, log: this.log }).then(entry.resolve, entry.reject);
+    const settled = runTask(entry.task.spec, controller.signal, { killGraceMs: this.killGraceMs, log: this.log, processGroups: this.groups }).then(entry.resolve, entry.reject);
     this.runningSettled.add(settled);
     void settled.finally(() => {
       signal?.removeEventListener('abort', onAbort);
@@ -117,6 +123,36 @@ export class LocalExecutor implements Executor {
       }
       this.start1(entry);
     }
+  }
+
+  /**
+   * Task process groups are not in this process's group (walltime kills need their own), so a
+   * Ctrl-C or a `kill` of this process does not reach them: kill them here, synchronously.
+   */
+  private readonly killGroupsNow = (): void => {
+    for (const pgid of this.groups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    this.groups.clear();
+  };
+
+  /** On SIGINT/SIGTERM/SIGHUP: kill task groups, then let the signal do what it would have done. */
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    this.killGroupsNow();
+    this.removeProcessHooks();
+    // Nobody else handles it: re-raise so the default action (exit) happens as without us.
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
+
+  private removeProcessHooks(): void {
+    process.off('exit', this.killGroupsNow);
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    process.off('SIGHUP', this.onSignal);
   }
 
   /**
@@ -141,6 +177,7 @@ export class LocalExecutor implements Executor {
     const reason = new ExecutorFailedError(this.label, 'shut down while the task was running; its process group was killed');
     for (const c of this.running) c.abort(reason);
     await Promise.allSettled([...this.runningSettled]);
+    this.removeProcessHooks();
     this._state = 'STOPPED';
   }
 }
