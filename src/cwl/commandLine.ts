@@ -134,8 +134,10 @@ function bindValue(
   if ((t.type === 'record' || t.type === 'enum') && t.inputBinding) {
     const typeBinding = t.inputBinding;
     const position = evaluatePosition(typeBinding, value, inputs, runtime, evaluator, `${field}.type.inputBinding.position`);
-    // Nested under the parameter's own binding, when it has one (it sorts right after it).
-    out.push({ key: typeof name === 'number' ? [...key, position] : [...key, position, name], binding: typeBinding, value, field, fromArguments: false });
+    // Nested under the parameter's own binding, when it has one (it sorts right after it); a
+    // record's fields nest under the type's binding in turn.
+    key = typeof name === 'number' ? [...key, position] : [...key, position, name];
+    out.push({ key, binding: typeBinding, value, field, fromArguments: false });
     if (typeBinding.valueFrom !== undefined) return;
   }
   if (t.type === 'record') {
