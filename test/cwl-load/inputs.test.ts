@@ -63,6 +63,17 @@ cwl:requirements:
     assert.deepEqual(job.requirements, [{ class: 'EnvVarRequirement', envDef: { X: 'y' } }]);
   });
 
+  test('loadJobFile: requirements under a $namespaces prefix and format IRIs expand', async () => {
+    const path = await fx.write(
+      'ns-job.yml',
+      '$namespaces: {c: "https://w3id.org/cwl/cwl#", edam: "http://edamontology.org/"}\nc:requirements: [{class: NetworkAccess, networkAccess: true}]\nseq: {class: File, location: data/a.txt, format: edam:format_1929}\n',
+    );
+    const job = await loadJobFile(path);
+    assert.deepEqual(job.requirements, [{ class: 'NetworkAccess', networkAccess: true }]);
+    assert.deepEqual(Object.keys(job.inputs), ['seq']);
+    assert.equal((job.inputs.seq as { format: string }).format, 'http://edamontology.org/format_1929');
+  });
+
   test('loadJobFile: an empty file is an empty input object; a list or malformed YAML is an error', async () => {
     assert.deepEqual((await loadJobFile(fx.path('empty.yml'))).inputs, {});
     await assert.rejects(loadJobFile(fx.path('list.yml')), InputInvalidError);

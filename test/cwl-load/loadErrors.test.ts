@@ -40,6 +40,10 @@ steps:
     out: []
     scatterMethod: diagonal
 `,
+    'missing-import.cwl': 'cwlVersion: v1.2\nclass: CommandLineTool\ninputs: []\noutputs: []\nhints:\n  - $import: gone.yml\n',
+    'cycle-a.yml': '$import: cycle-b.yml\n',
+    'cycle-b.yml': '$import: cycle-a.yml\n',
+    'cycle.cwl': 'cwlVersion: v1.2\nclass: CommandLineTool\ninputs: []\noutputs: []\nhints:\n  - $import: cycle-a.yml\n',
     'missing-run.cwl': `cwlVersion: v1.2
 class: Workflow
 inputs: []
@@ -115,6 +119,15 @@ steps:
       assert.match(err.message, /nowhere\.cwl: no such file \(the 'run' of step 's' in .*missing-run\.cwl:9\)/);
       return true;
     });
+  });
+
+  test('a missing $import names the importing document; an $import cycle is invalid', async () => {
+    await assert.rejects(loadProcess(fx.path('missing-import.cwl')), (err: unknown) => {
+      assert.ok(err instanceof DocumentNotFoundError);
+      assert.match(err.message, /gone\.yml: no such file \(\$import in .*missing-import\.cwl\)/);
+      return true;
+    });
+    await assert.rejects(loadProcess(fx.path('cycle.cwl')), { code: 'PCWL_DOCUMENT_INVALID', message: /\$import cycle/ });
   });
 
   test('errors survive the process boundary as data', async () => {

@@ -24,17 +24,20 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** `prefix:name` → the namespace IRI + `name`, when the job's `$namespaces` defines the prefix. */
+function expandPrefix(name: string, namespaces: Record<string, string>): string {
+  const colon = name.indexOf(':');
+  const ns = colon > 0 ? namespaces[name.slice(0, colon)] : undefined;
+  return ns ? ns + name.slice(colon + 1) : name;
+}
+
 /** Expand `prefix:name` in `format` fields with the job's `$namespaces`. */
 function expandFormats(value: unknown, namespaces: Record<string, string>): unknown {
   if (Array.isArray(value)) return value.map((v) => expandFormats(v, namespaces));
   if (!isObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = expandFormats(v, namespaces);
-  if (value.class === 'File' && typeof value.format === 'string') {
-    const colon = value.format.indexOf(':');
-    const ns = colon > 0 ? namespaces[value.format.slice(0, colon)] : undefined;
-    if (ns) out.format = ns + value.format.slice(colon + 1);
-  }
+  if (value.class === 'File' && typeof value.format === 'string') out.format = expandPrefix(value.format, namespaces);
   return out;
 }
 
@@ -51,7 +54,7 @@ export async function loadJobFile(pathOrUri: string, options: { cwd?: string } =
   let requirements: Requirement[] = [];
   const namespaces = isObject(parsed.$namespaces) ? (parsed.$namespaces as Record<string, string>) : {};
   for (const [k, v] of Object.entries(parsed)) {
-    if (REQUIREMENTS_KEYS.includes(k)) {
+    if (REQUIREMENTS_KEYS.includes(k) || REQUIREMENTS_KEYS.includes(expandPrefix(k, namespaces))) {
       requirements = (Array.isArray(v) ? v : isObject(v) ? Object.entries(v).map(([cls, body]) => ({ class: cls, ...(isObject(body) ? body : {}) })) : []) as Requirement[];
       continue;
     }

@@ -2,7 +2,7 @@
  * Schema-salad document directives: `$import` (replace the object by another parsed document) and
  * `$include` (replace it by another file's text). Schema Salad spec, "Import" and "Include".
  */
-import { DocumentInvalidError } from '../errors.js';
+import { DocumentInvalidError, DocumentNotFoundError } from '../errors.js';
 import { displayName, resolveUri } from './documentRef.js';
 
 /** What the directive resolver needs from the document store. */
@@ -11,6 +11,11 @@ export interface DirectiveSource {
   parsed(uri: string): Promise<unknown>;
   /** The raw text of a document (cached). */
   text(uri: string): Promise<string>;
+}
+
+/** The reason part of a DocumentNotFoundError ("no such file"). */
+function reasonOf(err: DocumentNotFoundError): string {
+  return err.detail.startsWith(`${err.uri}: `) ? err.detail.slice(err.uri.length + 2) : err.detail;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -32,14 +37,24 @@ export async function resolveDirectives(node: unknown, baseUri: string, source: 
   if (!isPlainObject(node)) return node;
   const keys = Object.keys(node);
   if (keys.length === 1 && typeof node.$include === 'string') {
-    return source.text(resolveUri(node.$include, baseUri));
+    return source.text(resolveUri(node.$include, baseUri)).catch((err: unknown) => {
+      if (!(err instanceof DocumentNotFoundError)) throw err;
+      throw new DocumentNotFoundError(err.uri, `${reasonOf(err)} ($include in ${displayName(baseUri)})`, { cause: err });
+    });
   }
   if (keys.length === 1 && typeof node.$import === 'string') {
     const uri = resolveUri(node.$import, baseUri);
     if (seen.includes(uri)) {
       throw new DocumentInvalidError({ file: displayName(baseUri), field: '$import' }, `$import cycle: ${[...seen, uri].map(displayName).join(' -> ')}; remove one of the imports`);
     }
-    const imported = await resolveDirectives(await source.parsed(uri), uri, source, [...seen, uri]);
+    let parsed: unknown;
+    try {
+      parsed = await source.parsed(uri);
+    } catch (err) {
+      if (!(err instanceof DocumentNotFoundError)) throw err;
+      throw new DocumentNotFoundError(err.uri, `${reasonOf(err)} ($import in ${displayName(baseUri)})`, { cause: err });
+    }
+    const imported = await resolveDirectives(parsed, uri, source, [...seen, uri]);
     return absolutiseTypeNames(imported, uri);
   }
   const out: Record<string, unknown> = {};
