@@ -25,6 +25,8 @@ interface QueuedTask {
 }
 
 const NOOP: TaskOutcome = Object.freeze({ kind: 'noop' });
+/** One settled promise for every no-op task: nothing to allocate per task. */
+const NOOP_DONE: Promise<TaskOutcome> = Promise.resolve(NOOP);
 
 export class LocalExecutor implements Executor {
   readonly label: string;
@@ -70,7 +72,7 @@ export class LocalExecutor implements Executor {
 
   submit(task: TaskEnvelope, signal?: AbortSignal): Promise<TaskOutcome> {
     if (this._state !== 'RUNNING') return Promise.reject(new ExecutorStateError(this.label, this._state, 'submit a task'));
-    if (task.spec.kind === 'noop') return Promise.resolve(NOOP);
+    if (task.spec.kind === 'noop') return NOOP_DONE;
     return new Promise<TaskOutcome>((resolve, reject) => {
       const entry: QueuedTask = { task, signal, resolve, reject };
       if (this.running.size < this.maxWorkers) this.start1(entry);
