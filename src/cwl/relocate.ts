@@ -13,6 +13,8 @@
 import { existsSync } from 'node:fs';
 import { copyFile, cp, lstat, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ParslCwlError } from '../errors.js';
+import { OutputMissingError, StagingError } from './errors.js';
 import { isDirectory, isFile, type CwlDirectory, type CwlFile } from './model.js';
 import { rebase, sourcePath } from './execution/placement.js';
 import { setPath } from './execution/pathFields.js';
@@ -41,7 +43,18 @@ export class OutputRelocator {
   async relocate(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
     await mkdir(this.destDir, { recursive: true });
     this.collectDirSources(outputs);
-    return (await this.visit(outputs)) as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(outputs)) {
+      try {
+        out[name] = await this.visit(value);
+      } catch (err) {
+        if (err instanceof ParslCwlError) throw err;
+        const e = err as NodeJS.ErrnoException;
+        if (e.code === 'ENOENT') throw new OutputMissingError('final outputs', name, `${e.path ?? 'a file'} no longer exists, so it cannot be moved into ${this.destDir}`);
+        throw new StagingError('final outputs', `output '${name}': cannot move it into ${this.destDir}: ${e.message}`, { cause: err });
+      }
+    }
+    return out;
   }
 
   private collectDirSources(value: unknown): void {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OutputRelocator } from '../../src/cwl/relocate.js';
+import { ParslCwlError } from '../../src/errors.js';
 import type { CwlDirectory, CwlFile } from '../../src/cwl/model.js';
 
 const file = (p: string, extra: Partial<CwlFile> = {}): CwlFile => ({ class: 'File', location: pathToFileURL(p).href, path: p, basename: path.basename(p), ...extra });
@@ -77,4 +78,12 @@ test('secondaryFiles follow their primary; literals are written out', async () =
   assert.equal(((out.bam as CwlFile).secondaryFiles![0] as CwlFile).path, path.join(dest, 'x.bam.bai'));
   assert.equal(await readFile((out.lit as CwlFile).path!, 'utf8'), 'literal');
   assert.deepEqual((await readdir(dest)).sort(), ['note.txt', 'x.bam', 'x.bam.bai']);
+});
+
+test('an output whose file vanished is PCWL_OUTPUT_MISSING naming the output, not an internal error', async () => {
+  const { job, dest, run } = await setup();
+  await assert.rejects(
+    new OutputRelocator(dest, { movableRoots: [run] }).relocate({ gone: file(path.join(job, 'gone.txt')) }),
+    (e: unknown) => e instanceof ParslCwlError && e.code === 'PCWL_OUTPUT_MISSING' && /'gone'/.test(e.message),
+  );
 });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputStager } from '../../src/cwl/execution/staging.js';
+import { ParslCwlError } from '../../src/errors.js';
 import type { CwlDirectory, CwlFile } from '../../src/cwl/model.js';
 
 async function fixture() {
@@ -77,4 +78,13 @@ test('staging records the real sources of inputs (pass-through outputs may point
   const stager = new InputStager(path.join(dir, 'stg'), 'job');
   await stager.stageInputs({ f: file(path.join(dir, 'a.txt'), { secondaryFiles: [file(path.join(dir, 'other', 'b.sec'))] }) });
   assert.deepEqual([...stager.sources].sort(), [path.join(dir, 'a.txt'), path.join(dir, 'other', 'b.sec')]);
+});
+
+test('a remote location cannot be staged: PCWL_STAGING_FAILED naming it', async () => {
+  const dir = await fixture();
+  const stager = new InputStager(path.join(dir, 'stg'), 'job');
+  await assert.rejects(
+    stager.stageInputs({ f: { class: 'File', location: 'https://example.com/data.txt' } }),
+    (e: unknown) => e instanceof ParslCwlError && e.code === 'PCWL_STAGING_FAILED' && /example\.com/.test(e.message),
+  );
 });

@@ -142,7 +142,8 @@ async function runCommandLineTool(
     computeChecksum: spec.options?.computeChecksum ?? true,
     jobName: spec.name,
   });
-  await checkOutputConfinement(outputs, outdir, stager.sources, spec.name);
+  // Inputs, files staged for them (stg/), and the output directory are where outputs may come from.
+  await checkOutputConfinement(outputs, outdir, [...stager.sources, path.join(jobDir, 'stg')], spec.name);
   return { outputs, exitCode, outdir };
 }
 

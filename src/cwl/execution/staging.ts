@@ -55,6 +55,9 @@ export class InputStager {
   }
 
   private async stageEntry(obj: CwlFile | CwlDirectory): Promise<CwlFile | CwlDirectory> {
+    if (obj.location !== undefined && !obj.location.startsWith('_:') && sourcePath(obj) === undefined) {
+      throw new StagingError(this.jobName, `${obj.location}: only local files can be staged; download it and give its path`);
+    }
     this.recordSources(obj);
     if (usableInPlace(obj)) return inPlace(obj);
     const dir = path.join(this.stageRoot, String(this.counter++));
