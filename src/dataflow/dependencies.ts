@@ -10,19 +10,27 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** Every future inside `value` (depth first). Native promises are reported separately: they are a mistake. */
-export function findFutures(value: unknown, found: AppFuture[] = []): AppFuture[] {
+const NONE: readonly AppFuture[] = Object.freeze([]);
+
+/** Every future inside `value` (depth first). A native Promise throws: it is a mistake (see below). */
+export function findFutures(value: unknown): readonly AppFuture[] {
+  // Scalars and no-argument tasks (the benchmark's) allocate nothing.
+  if (typeof value !== 'object' || value === null) return NONE;
+  return collect(value, []);
+}
+
+function collect(value: unknown, found: AppFuture[]): AppFuture[] {
   if (typeof value !== 'object' || value === null) return found;
   if (value instanceof AppFuture) {
     found.push(value);
   } else if (Array.isArray(value)) {
-    for (const item of value) if (typeof item === 'object' && item !== null) findFutures(item, found);
+    for (const item of value) if (typeof item === 'object' && item !== null) collect(item, found);
   } else if (value instanceof Promise) {
     throw new TypeError('an argument is a Promise: pass an AppFuture (from an app call) or await the promise first');
   } else if (isPlainObject(value)) {
     for (const key in value) {
       const item = (value as Record<string, unknown>)[key];
-      if (typeof item === 'object' && item !== null) findFutures(item, found);
+      if (typeof item === 'object' && item !== null) collect(item, found);
     }
   }
   return found;

@@ -174,7 +174,7 @@ export class DataFlowKernel {
       rec.signal.addEventListener('abort', onAbort, { once: true });
       rec.onAbort = onAbort;
     }
-    let deps: AppFuture[];
+    let deps: readonly AppFuture[];
     try {
       deps = findFutures(args);
     } catch (err) {
@@ -269,7 +269,7 @@ export class DataFlowKernel {
     if (rec.state === 'pending') this.finalize(rec, 'failed', rec.signal?.reason);
   }
 
-  private dependenciesSettled(rec: TaskRecord, deps: AppFuture[]): void {
+  private dependenciesSettled(rec: TaskRecord, deps: readonly AppFuture[]): void {
     if (isFinalState(rec.state)) return;
     const failed: TaskRecord[] = [];
     for (const d of deps) if (!isSuccessState(d.record.state) && !failed.includes(d.record)) failed.push(d.record);
