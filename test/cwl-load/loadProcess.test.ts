@@ -217,6 +217,11 @@ describe('loadProcess: $import, $include, $namespaces, SchemaDefRequirement', as
 - name: Mode
   type: enum
   symbols: [fast, slow]
+- name: Run
+  type: record
+  fields:
+    sample: "#Sample"
+    modes: {type: {type: array, items: "#Mode"}}
 `,
     'script.sh': 'echo included\n',
     'hint.yml': 'class: EnvVarRequirement\nenvDef: {A: b}\n',
@@ -237,6 +242,7 @@ hints:
 inputs:
   sample: types.yml#Sample
   mode: types.yml#Mode
+  run: types.yml#Run
   local: "#Local"
   seq:
     type: File
@@ -256,6 +262,11 @@ baseCommand: sh
     assert.deepEqual(sample.fields.map((f) => [f.name, f.type]), [['id', 'string'], ['reads', { type: 'array', items: 'File' }]]);
     assert.deepEqual(byId.get('mode')?.type, { type: 'enum', symbols: ['fast', 'slow'], name: 'Mode' });
     assert.deepEqual(byId.get('local')?.type, { type: 'record', name: 'Local', fields: [{ name: 'n', type: 'int' }] });
+    // `#Sample` inside types.yml refers to types.yml#Sample, not to the importing tool.
+    const run = byId.get('run')?.type as RecordType;
+    assert.deepEqual(run.fields.map((f) => f.name), ['modes', 'sample'], 'map-form fields in key order');
+    assert.deepEqual(run.fields[0]?.type, { type: 'array', items: { type: 'enum', symbols: ['fast', 'slow'], name: 'Mode' } });
+    assert.deepEqual(run.fields[1]?.type, sample);
   });
 
   test('$include inlines text and $import inlines a document', async () => {

@@ -62,12 +62,21 @@ export async function resolveDirectives(node: unknown, baseUri: string, source: 
   return out;
 }
 
+/** `#Name` type references inside an imported document point into that document. */
+function absolutiseTypeRef(v: unknown, docUri: string): unknown {
+  if (typeof v === 'string') return v.startsWith('#') ? resolveUri(v, docUri) : v;
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? absolutiseTypeRef(x, docUri) : x));
+  return v;
+}
+
 /** Give record/enum definitions of an imported document absolute names in that document. */
 function absolutiseTypeNames(node: unknown, docUri: string): unknown {
   if (Array.isArray(node)) return node.map((n) => absolutiseTypeNames(n, docUri));
   if (!isPlainObject(node)) return node;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = absolutiseTypeNames(v, docUri);
+  for (const [k, v] of Object.entries(node)) {
+    out[k] = absolutiseTypeNames(k === 'type' || k === 'items' ? absolutiseTypeRef(v, docUri) : v, docUri);
+  }
   if ((node.type === 'record' || node.type === 'enum') && typeof node.name === 'string' && !node.name.includes(':')) {
     out.name = resolveUri(node.name.startsWith('#') ? node.name : `#${node.name}`, docUri);
   }
