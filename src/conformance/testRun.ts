@@ -208,7 +208,9 @@ async function readTail(file: string): Promise<string> {
 
 /** The last non-empty line of a runner's stderr, shortened: the usual one-line cause of a failure. */
 function lastLine(text: string, max = 160): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  // Runners colour their logs; the escape sequences are noise in a report.
+  const plain = text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+  const lines = plain.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   return oneLine(lines[lines.length - 1] ?? '', max);
 }
 

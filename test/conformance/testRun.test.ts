@@ -131,6 +131,11 @@ describe('exit-code rules', () => {
     assert.equal(result.exitCode, 1);
   });
 
+  test('colour escape sequences are dropped from the reason', async () => {
+    const result = await run(`printf '\\033[1;31mError:\\033[0m no luck\\n' >&2; exit 1`, { id: 'colour' });
+    assert.equal(result.reason, 'exit code 1: Error: no luck');
+  });
+
   test('a timeout is a failure, and the runner with everything it started is killed', async () => {
     const pidFile = path.join(root, 'timeout.pid');
     const start = performance.now();
