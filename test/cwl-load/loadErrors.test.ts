@@ -40,6 +40,8 @@ steps:
     out: []
     scatterMethod: diagonal
 `,
+    'badreq.cwl': 'cwlVersion: v1.2\nclass: CommandLineTool\nrequirements:\n  - class: InlineJavascriptRequirment\ninputs: []\noutputs: []\n',
+    'noin.cwl': 'cwlVersion: v1.2\nclass: Workflow\ninputs: []\noutputs: []\nsteps:\n  s:\n    run: typo.cwl\n    out: []\n',
     'missing-import.cwl': 'cwlVersion: v1.2\nclass: CommandLineTool\ninputs: []\noutputs: []\nhints:\n  - $import: gone.yml\n',
     'cycle-a.yml': '$import: cycle-b.yml\n',
     'cycle-b.yml': '$import: cycle-a.yml\n',
@@ -96,6 +98,20 @@ steps:
       assert.match(err.message, /scatterMethod.*dotproduct/);
       return true;
     });
+  });
+
+  test('a misspelt requirement class lists the classes there are', async () => {
+    await assert.rejects(loadProcess(fx.path('badreq.cwl')), (err: unknown) => {
+      assert.ok(err instanceof DocumentInvalidError);
+      assert.equal(err.location.line, 4);
+      assert.match(err.message, /field 'requirements\.class': unknown class; expected one of: InlineJavascriptRequirement, SchemaDefRequirement, /);
+      return true;
+    });
+  });
+
+  test('a missing required field is named as missing', async () => {
+    await assert.rejects(loadProcess(fx.path('noin.cwl')), { code: 'PCWL_DOCUMENT_INVALID', message: /field 'steps\.in': missing required field 'in'/ });
+    await assert.rejects(loadProcess(fx.path('noclass.cwl')), { message: /missing 'class'/ });
   });
 
   test('a missing class, a missing cwlVersion and a non-mapping document are invalid', async () => {

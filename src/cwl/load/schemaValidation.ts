@@ -70,16 +70,17 @@ export async function validateProcess(req: ValidateRequest): Promise<Record<stri
   const loader = lib.LoaderInstances[`${cls}Loader`];
   if (!loader) throw new Error(`cwl-ts-auto has no loader for ${cls}`);
   const options = new lib.LoadingOptions({ fileUri: req.docUri, namespaces: req.namespaces, schemas: req.schemas });
-  const presentFields = new Set(Object.keys(req.raw));
+  // cwl-ts-auto may change what it loads; keep a copy to tell a missing field from a wrong one.
+  const rawCopy = structuredClone(req.raw);
   let loaded: Saveable;
   try {
     loaded = await loader.load(req.raw, req.docUri, options, req.docUri);
   } catch (err) {
     if (!(err instanceof lib.ValidationException)) throw err;
     const summary = summariseValidation(err);
-    // A required top-level field that is not there at all: say so rather than what type it lacks.
-    const top = summary.path[0];
-    if (summary.path.length === 1 && top !== undefined && !presentFields.has(top)) summary.message = `missing required field '${top}'`;
+    // A required field that is not there at all: say so rather than what shape it lacks.
+    const last = summary.path[summary.path.length - 1];
+    if (last !== undefined && summary.message.startsWith('expected ') && isMissing(rawCopy, summary.path)) summary.message = `missing required field '${last}'`;
     const loc = req.text ? locateField(req.text, [...(req.rootPath ?? []), ...summary.path]) : undefined;
     throw new DocumentInvalidError({ file, line: loc?.line, field: summary.path.join('.') || undefined }, summary.message, { cause: err });
   }
@@ -93,6 +94,22 @@ export async function validateProcess(req: ValidateRequest): Promise<Record<stri
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * True when an object reached by `path` lacks its last field. A path from the validator skips the
+ * keys/indexes of list and map forms (`steps.in` for `steps: {s: {...}}`), so each step may also
+ * descend into the children of a list or map.
+ */
+function isMissing(node: unknown, path: string[]): boolean {
+  const [head, ...rest] = path;
+  if (head === undefined) return false;
+  if (isObject(node) && head in node) return rest.length > 0 && isMissing(node[head], rest);
+  // A list, or a map whose values are all objects, holds the records the path continues in.
+  const values = isObject(node) ? Object.values(node) : [];
+  const children = Array.isArray(node) ? node : values.length > 0 && values.every(isObject) ? values : undefined;
+  if (children) return children.some((c) => isMissing(c, path));
+  return rest.length === 0 && isObject(node);
 }
 
 /**

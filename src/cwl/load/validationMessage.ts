@@ -94,6 +94,11 @@ function walk(node: ValidationNode, path: string[]): Candidate | undefined {
   // In a union, skip the branches of other classes when some branch has the right class.
   const branchOf = (c: ValidationNode): ValidationNode => c.children.find((g) => TRYING.test(g.message.trim())) ?? c;
   const rightClass = node.children.filter((c) => !isWrongBranch(branchOf(c)));
+  const wrongClasses = node.children.map((c) => TRYING.exec(branchOf(c).message.trim())?.[1]).filter((n): n is string => n !== undefined);
+  if (rightClass.length === 0 && wrongClasses.length > 1) {
+    // No branch has this class: the class itself is the mistake (a typo in a requirement name...).
+    return { path: [...here, 'class'], score: 3, message: `unknown class; expected one of: ${wrongClasses.join(', ')}` };
+  }
   const children = rightClass.length > 0 && rightClass.length < node.children.length ? rightClass : node.children;
   let best: Candidate | undefined;
   for (const child of children) {
