@@ -68,6 +68,11 @@ describe('loadProcess: tools', async () => {
     assert.deepEqual(a, b);
   });
 
+  test('a flow sequence continued at its key\'s indentation loads, as cwltool accepts it', async () => {
+    const path = await fx.write('flow.cwl', 'cwlVersion: v1.2\nclass: CommandLineTool\nbaseCommand: [echo,\nhello]\ninputs: []\noutputs: []\n');
+    assert.deepEqual(((await loadProcess(path)) as CommandLineTool).baseCommand, ['echo', 'hello']);
+  });
+
   test('the model is plain JSON (survives a JSON round trip unchanged)', async () => {
     const tool = await loadProcess(fx.path('echo.cwl'));
     assert.deepEqual(JSON.parse(JSON.stringify(tool)), tool);

@@ -3,6 +3,7 @@
  * Failures become DocumentNotFoundError / YamlSyntaxError naming file:line:col.
  */
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { loadAll, YAMLException } from 'js-yaml';
 import { DocumentNotFoundError, YamlSyntaxError } from '../errors.js';
 import { displayName, stripFragment, uriToPath } from './documentRef.js';
@@ -32,19 +33,36 @@ export async function readText(uri: string): Promise<string> {
   throw new DocumentNotFoundError(target, 'unsupported URI scheme (use a path, file://, http:// or https://)');
 }
 
+/**
+ * js-yaml 4, for text js-yaml 5 rejects but YAML parsers in the CWL world accept (cwltool's ruamel
+ * takes a flow sequence continued at the key's indentation, which js-yaml 5 calls "deficient
+ * indentation"). Loaded only on that path.
+ */
+function lenientParse(text: string): { ok: true; docs: unknown[] } | { ok: false } {
+  try {
+    const yaml4 = createRequire(import.meta.url)('js-yaml-4') as { loadAll(text: string): unknown[] };
+    return { ok: true, docs: yaml4.loadAll(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
 /** Parse YAML/JSON text; `file` names the source in errors. */
 export function parseYaml(text: string, file: string): unknown {
+  let docs: unknown[];
   try {
     // loadAll: an empty (or comments-only) file is null rather than an error; job files may be empty.
-    const docs = loadAll(text, { filename: file });
-    if (docs.length > 1) throw new YamlSyntaxError({ file }, `${docs.length} YAML documents in one file (separated by '---'); keep one`);
-    return docs[0] ?? null;
+    docs = loadAll(text, { filename: file });
   } catch (err) {
-    if (err instanceof YAMLException) {
+    if (!(err instanceof YAMLException)) throw err;
+    const lenient = lenientParse(text);
+    if (!lenient.ok) {
       const mark = err.mark;
       const location = mark ? { file, line: mark.line + 1, column: mark.column + 1 } : { file };
       throw new YamlSyntaxError(location, `malformed YAML: ${err.reason}`, { cause: err });
     }
-    throw err;
+    docs = lenient.docs;
   }
+  if (docs.length > 1) throw new YamlSyntaxError({ file }, `${docs.length} YAML documents in one file (separated by '---'); keep one`);
+  return docs[0] ?? null;
 }
