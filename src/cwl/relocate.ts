@@ -11,7 +11,7 @@
  * listings and secondaryFiles) are rewritten to the new places.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, cp, lstat, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { copyFile, cp, lstat, mkdir, readdir, realpath, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ParslCwlError } from '../errors.js';
 import { OutputMissingError, StagingError } from './errors.js';
@@ -26,11 +26,13 @@ export interface RelocateOptions {
 
 export class OutputRelocator {
   private readonly taken = new Set<string>();
-  /** source path → destination path, so an object listed twice is relocated once. */
+  /** real source path → destination path, so an object listed twice is relocated once. */
   private readonly done = new Map<string, string>();
   private readonly movable: string[];
   /** Sources of output Directories: files inside them are copied, never moved out from under them. */
   private readonly dirSources = new Set<string>();
+  /** source path → its real path (links resolved), taken before anything moved. */
+  private readonly realPaths = new Map<string, string>();
 
   constructor(
     private readonly destDir: string,
@@ -42,7 +44,7 @@ export class OutputRelocator {
   /** Relocate every File/Directory in `outputs`; returns the rewritten output object. */
   async relocate(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
     await mkdir(this.destDir, { recursive: true });
-    this.collectDirSources(outputs);
+    await this.collectSources(outputs);
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(outputs)) {
       try {
@@ -57,13 +59,27 @@ export class OutputRelocator {
     return out;
   }
 
-  private collectDirSources(value: unknown): void {
-    if (Array.isArray(value)) for (const v of value) this.collectDirSources(v);
-    else if (isDirectory(value)) {
+  /**
+   * Before anything moves: note output Directories, and the real path behind every source, so one
+   * file reached through two paths (a link made by InplaceUpdate, say) is relocated once.
+   */
+  private async collectSources(value: unknown): Promise<void> {
+    if (Array.isArray(value)) {
+      for (const v of value) await this.collectSources(v);
+    } else if (isFile(value) || isDirectory(value)) {
       const src = sourcePath(value);
-      if (src !== undefined) this.dirSources.add(src);
-    } else if (isFile(value)) for (const s of value.secondaryFiles ?? []) this.collectDirSources(s);
-    else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) this.collectDirSources(v);
+      if (src !== undefined) {
+        if (isDirectory(value)) this.dirSources.add(src);
+        try {
+          this.realPaths.set(src, await realpath(src));
+        } catch {
+          // A missing source is reported when it is moved.
+        }
+      }
+      if (isFile(value)) for (const s of value.secondaryFiles ?? []) await this.collectSources(s);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const v of Object.values(value)) await this.collectSources(v);
+    }
   }
 
   private async visit(value: unknown): Promise<unknown> {
@@ -96,11 +112,12 @@ export class OutputRelocator {
         result.listing = listing;
       }
     } else {
-      let dest = this.done.get(src);
+      const key = this.realPaths.get(src) ?? src;
+      let dest = this.done.get(key);
       if (dest === undefined) {
         dest = this.claim(obj.basename ?? path.basename(src));
         await this.transfer(src, dest, isDirectory(obj));
-        this.done.set(src, dest);
+        this.done.set(key, dest);
       }
       setPath(result, dest);
       if (isDirectory(result) && result.listing) result.listing = result.listing.map((e) => rebase(e, src, dest));

@@ -87,3 +87,19 @@ test('an output whose file vanished is PCWL_OUTPUT_MISSING naming the output, no
     (e: unknown) => e instanceof ParslCwlError && e.code === 'PCWL_OUTPUT_MISSING' && /'gone'/.test(e.message),
   );
 });
+
+test('one file reached through two paths (a linked folder) is relocated once and both point at it', async () => {
+  const { job, dest, run } = await setup();
+  await mkdir(path.join(job, 'real'));
+  await writeFile(path.join(job, 'real', 'blurb'), 'b');
+  await symlink(path.join(job, 'real'), path.join(job, 'alias'));
+  const out = await new OutputRelocator(dest, { movableRoots: [run] }).relocate({
+    a: [file(path.join(job, 'real', 'blurb'))],
+    b: [file(path.join(job, 'alias', 'blurb'))],
+  });
+  const a = (out.a as CwlFile[])[0]!;
+  const b = (out.b as CwlFile[])[0]!;
+  assert.equal(a.path, path.join(dest, 'blurb'));
+  assert.equal(b.path, a.path);
+  assert.equal(await readFile(a.path!, 'utf8'), 'b');
+});
