@@ -272,6 +272,13 @@ describe('ExpressionTool', () => {
     await assert.rejects(runExpressionTool(notObject, {}, { outdir: await outdir({}) }, js), ExpressionError);
   });
 
+  test('an output of type Any may be null; other required outputs may not', async () => {
+    const t = exprTool('$({"output": null})', [{ id: 'output', type: 'Any' }]);
+    assert.deepEqual(await runExpressionTool(t, {}, { outdir: await outdir({}) }, js), { output: null });
+    const req = exprTool('$({"output": null})', [{ id: 'output', type: 'string' }]);
+    await assert.rejects(runExpressionTool(req, {}, { outdir: await outdir({}) }, js), OutputMissingError);
+  });
+
   test('File and Directory literals are written into the output directory (exprtool_file_literal)', async () => {
     const dir = await outdir({});
     const t = exprTool(
