@@ -50,6 +50,8 @@ export class DataFlowKernel {
   private readonly defaultExecutor: Executor;
   private readonly runLog: RunLog;
   private readonly memo = new Map<string, unknown>();
+  /** Memoized tasks running now, by key: an identical task waits for the one running. */
+  private readonly memoInFlight = new Map<string, TaskRecord>();
   private readonly checkpointWriter: CheckpointWriter;
   /** Tasks not yet in a final state. */
   private readonly unfinished = new Map<number, TaskRecord>();
@@ -305,7 +307,22 @@ export class DataFlowKernel {
         if (this.memo.has(key)) {
           rec.result = this.memo.get(key);
           this.finalize(rec, 'memo_done');
-        } else this.tryTask(rec);
+          return;
+        }
+        const twin = this.memoInFlight.get(key);
+        if (twin === undefined) {
+          this.memoInFlight.set(key, rec);
+          this.tryTask(rec);
+          return;
+        }
+        // The same work is running now: share its result rather than run it twice.
+        onSettled(twin, () => {
+          if (isFinalState(rec.state)) return;
+          if (isSuccessState(twin.state)) {
+            rec.result = twin.result;
+            this.finalize(rec, 'memo_done');
+          } else this.launch(rec); // it failed: this task gets its own tries
+        });
       },
       (err: unknown) => {
         // An input that cannot be hashed (e.g. a missing file) is the task's problem to report.
@@ -409,6 +426,7 @@ export class DataFlowKernel {
     if (rec.onAbort) rec.signal?.removeEventListener('abort', rec.onAbort);
     rec.signal = undefined;
     rec.onAbort = undefined;
+    if (rec.memoKey !== undefined && this.memoInFlight.get(rec.memoKey) === rec) this.memoInFlight.delete(rec.memoKey);
     this.counts[state]++;
     this.unfinished.delete(rec.id);
     if (state === 'failed' || state === 'dep_fail') {

@@ -111,3 +111,26 @@ test('checkpointMode dfk_exit writes the checkpoint at shutdown; manual writes o
   assert.equal(lines(join(manual.runDir, 'checkpoint', 'tasks.jsonl')).length, 1);
   await manual.shutdown();
 });
+
+test('an identical cached task submitted while the first runs waits for it instead of running twice', async () => {
+  const dir = tempDir();
+  const dfk = await DataFlowKernel.load({ runDir: join(dir, 'runinfo') });
+  try {
+    const ranLog = join(dir, 'ran.log');
+    const slow = bashApp((a: { n: number }) => `echo ${a.n} >> '${ranLog}'; sleep 0.3`, { cache: true });
+    const [a, b] = [slow({ n: 1 }), slow({ n: 1 })];
+    await Promise.all([a.result(), b.result()]);
+    assert.deepEqual([a.state, b.state], ['exec_done', 'memo_done']);
+    assert.deepEqual(lines(ranLog), ['1']);
+
+    // When the running twin fails, the waiting task gets its own try.
+    const flag = join(dir, 'flag');
+    const once = bashApp((a: { f: string }) => `if [ -e '${a.f}' ]; then exit 0; else touch '${a.f}'; sleep 0.3; exit 3; fi`, { cache: true });
+    const [c, d] = [once({ f: flag }), once({ f: flag })];
+    const settled = await Promise.allSettled([c.result(), d.result()]);
+    assert.deepEqual(settled.map((s) => s.status), ['rejected', 'fulfilled']);
+    assert.equal(d.state, 'exec_done');
+  } finally {
+    await dfk.shutdown();
+  }
+});
