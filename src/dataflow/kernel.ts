@@ -17,7 +17,7 @@ import { AppFuture, onSettled } from './appFuture.js';
 import { allCheckpointFiles, CheckpointWriter, loadCheckpoints } from './checkpoint.js';
 import { resolveKernelConfig, type DataFlowKernelConfig, type ResolvedKernelConfig, type ShutdownMode } from './config.js';
 import { findFutures, substituteFutures } from './dependencies.js';
-import { DependencyError, KernelShutDownError, KernelStateError } from './errors.js';
+import { DependencyError, KernelConfigError, KernelShutDownError, KernelStateError } from './errors.js';
 import { memoKey } from './memoKey.js';
 import { createRunDir, RunLog } from './runDir.js';
 import type { AppDefinition, TaskRecord } from './taskRecord.js';
@@ -76,7 +76,12 @@ export class DataFlowKernel {
   /** Create a kernel, start its executors, and make it the current kernel (apps use it by default). */
   static async load(config?: DataFlowKernelConfig): Promise<DataFlowKernel> {
     const resolved = resolveKernelConfig(config);
-    const runDir = createRunDir(resolved.runDir);
+    let runDir: string;
+    try {
+      runDir = createRunDir(resolved.runDir);
+    } catch (err) {
+      throw new KernelConfigError('runDir', `cannot create a run directory under ${resolvePath(resolved.runDir)} (${(err as Error).message}); choose a writable folder`);
+    }
     const executors = resolved.executors ?? [new LocalExecutor({ maxWorkers: resolved.maxWorkers })];
     const dfk = new DataFlowKernel(resolved, runDir, executors);
     dfk.log(`kernel started in ${runDir}; executors: ${executors.map((e) => e.label).join(', ')}`);

@@ -37,7 +37,11 @@ export class RunLog {
   }
 
   write(line: string): void {
-    this.stream ??= createWriteStream(this.path, { flags: 'a' });
+    if (!this.stream) {
+      this.stream = createWriteStream(this.path, { flags: 'a' });
+      // A log that cannot be written (folder removed, disk full) must not crash the program.
+      this.stream.on('error', () => undefined);
+    }
     this.stream.write(`${new Date().toISOString()} ${line}\n`);
   }
 

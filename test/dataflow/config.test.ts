@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataFlowKernel, LocalExecutor, bashApp, lazyTool, KernelConfigError, KernelStateError, ErrorCode, type CwlFile } from '../../src/index.js';
 import { tempDir } from './fixtures.js';
@@ -65,4 +65,10 @@ test('a lazyTool loads its document on first call; a bad document fails the call
 test('apps called with no kernel loaded say how to load one', () => {
   assert.equal(DataFlowKernel.current(), undefined, 'every kernel of this file was shut down');
   assert.throws(() => bashApp(() => 'true')({}), (e: unknown) => e instanceof KernelStateError && /DataFlowKernel\.load\(\)/.test(e.message));
+});
+
+test('a run directory that cannot be created is a config error naming the folder', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'file'), '');
+  await assert.rejects(DataFlowKernel.load({ runDir: join(dir, 'file', 'runinfo') }), (e: unknown) => e instanceof KernelConfigError && /'runDir'.*file\/runinfo/.test(e.message));
 });
