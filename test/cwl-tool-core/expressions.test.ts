@@ -138,22 +138,24 @@ describe('JavaScript expressions (InlineJavascriptRequirement)', () => {
   });
 
   test('evaluators with the same expressionLib share one vm context, so making one per step is cheap', () => {
-    const lib = ['function inc(x) { return x + 1; }'];
-    const started = performance.now();
-    for (let i = 0; i < 300; i++) assert.equal(new ExpressionEvaluator({ javascript: true, expressionLib: lib }).evaluate('$(inc(1))', ctx), 2);
-    assert.ok(performance.now() - started < 300, `${performance.now() - started} ms`);
-    const other = new ExpressionEvaluator({ javascript: true, expressionLib: ['function inc(x) { return x + 10; }'] });
-    assert.equal(other.evaluate('$(inc(1))', ctx), 11, 'a different expressionLib gets its own context');
+    const lib = ['var calls = 0; function inc(x) { calls++; return x + 1; }'];
+    const a = new ExpressionEvaluator({ javascript: true, expressionLib: lib });
+    const b = new ExpressionEvaluator({ javascript: true, expressionLib: lib });
+    assert.equal(a.evaluate('$(inc(1))', ctx), 2);
+    assert.equal(b.evaluate('$(inc(1) && calls)', ctx), 2, 'b sees the context a used: expressionLib state is shared');
+    const other = new ExpressionEvaluator({ javascript: true, expressionLib: ['var calls = 100; function inc(x) { return x + 10; }'] });
+    assert.equal(other.evaluate('$(inc(1) + calls)', ctx), 111, 'a different expressionLib gets its own context');
   });
 
   test('an unclosed expression is an error', () => {
     assert.throws(() => js.evaluate('$(inputs.name', ctx), /not closed/);
   });
 
-  test('1,000 distinct JavaScript evaluations take well under a second (no subprocess per expression)', () => {
+  test('1,000 distinct JavaScript evaluations take a few seconds at most (no subprocess per expression)', () => {
     const started = performance.now();
     for (let i = 0; i < 1000; i++) js.evaluate(`$(inputs.n.length + ${i})`, ctx);
-    assert.ok(performance.now() - started < 1000);
+    // About 0.15 s here; a subprocess per expression would take minutes. Loose bound for busy CI machines.
+    assert.ok(performance.now() - started < 5000);
   });
 });
 
