@@ -111,6 +111,11 @@ cwl:requirements:
     assert.equal(listing[1]?.listing, undefined, 'shallow: sub-folders are not listed');
   });
 
+  test('a literal named by a _: location keeps it and gets no path', async () => {
+    const inputs = await prepareInputs(tool, { message: 'x', literal: { class: 'File', location: '_:b1', basename: 'b.txt', contents: 'c' } });
+    assert.deepEqual(inputs.literal, { class: 'File', location: '_:b1', basename: 'b.txt', contents: 'c', nameroot: 'b', nameext: '.txt' });
+  });
+
   test('relative locations in raw inputs resolve against baseUri', async () => {
     const inputs = await prepareInputs(tool, { message: 'x', file: { class: 'File', location: 'a.txt' } }, { baseUri: uri('data/') });
     assert.equal((inputs.file as { path: string }).path, fx.path('data/a.txt'));

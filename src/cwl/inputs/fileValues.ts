@@ -57,7 +57,9 @@ export async function normaliseFileValues(value: unknown, ctx: FileValueContext)
 async function normaliseFileObject(obj: Raw, ctx: FileValueContext): Promise<CwlFile | CwlDirectory> {
   const isFileClass = obj.class === 'File';
   const out: Raw = { ...obj };
-  const location = absoluteLocation(obj, ctx.baseUri);
+  // `_:` names a literal (a blank node, as cwltool writes literals): nothing to resolve.
+  const blank = typeof obj.location === 'string' && obj.location.startsWith('_:');
+  const location = blank ? undefined : absoluteLocation(obj, ctx.baseUri);
   if (location === undefined) {
     // Literals: a File with `contents`, a Directory with `listing` (CWL v1.2 "File", "Directory").
     if (isFileClass && typeof obj.contents !== 'string') {

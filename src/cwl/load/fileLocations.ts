@@ -20,7 +20,8 @@ export function absolutiseFileLocations(value: unknown, docUri: string): unknown
   const out: Raw = {};
   for (const [k, v] of Object.entries(value)) out[k] = absolutiseFileLocations(v, docUri);
   if (value.class === 'File' || value.class === 'Directory') {
-    if (typeof value.location === 'string') out.location = resolveUri(value.location, docUri);
+    // `_:` locations name literals (blank nodes); they stay as written.
+    if (typeof value.location === 'string') out.location = value.location.startsWith('_:') ? value.location : resolveUri(value.location, docUri);
     else if (typeof value.path === 'string') {
       // `path` written in a document means the same as a relative `location`.
       out.location = docUri.startsWith('file:') ? pathToFileURL(resolvePath(dirname(uriToPath(docUri)), value.path)).href : resolveUri(value.path, docUri);
