@@ -36,9 +36,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   const log = new RunLog(opts.quiet, opts.debug);
   const interrupt = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => interrupt.abort(new ParslCwlError(ErrorCode.Internal, `interrupted by ${sig}`));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The first signal cancels the run (the tool's process group is stopped, folders cleaned up); a
+  // second one exits at once. `on`, not `once`: while the run goes on this handler stays registered,
+  // so other handlers (the local executor's) know the signal is taken care of and do not re-raise it.
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(ExitCode.Interrupted);
+    interrupt.abort(new ParslCwlError(ErrorCode.Internal, `interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     return await run(opts, log, interrupt.signal);
   } catch (err) {

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile, watch } from 'node:fs/promises';
+import path from 'node:path';
+import { CLI, fixture, tempDir } from './cliHarness.js';
+
+/** Resolves once `file` exists in `dir` (an fs event, no polling sleeps). */
+async function appeared(dir: string, file: string): Promise<void> {
+  const ac = new AbortController();
+  try {
+    for await (const ev of watch(dir, { signal: ac.signal })) if (ev.filename === file) return;
+  } catch (err) {
+    if ((err as Error).name !== 'AbortError') throw err;
+  } finally {
+    ac.abort();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('Ctrl-C (SIGINT) stops the running tool and exits 130', async () => {
+  const marks = await tempDir('pcwl-int-');
+  const tool = `cwlVersion: v1.2
+class: CommandLineTool
+baseCommand: [sh, -c, 'echo $$ > ${marks}/pid.tmp && mv ${marks}/pid.tmp ${marks}/pid && exec sleep 60']
+inputs: []
+outputs: []
+`;
+  const dir = await fixture({ 'slow.cwl': tool });
+  const child = spawn(process.execPath, [CLI, '--outdir', await tempDir(), 'slow.cwl'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  await appeared(marks, 'pid');
+  const toolPid = Number(await readFile(path.join(marks, 'pid'), 'utf8'));
+  assert.ok(alive(toolPid));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.match(stderr, /interrupted/);
+  // The tool's group got SIGTERM before the CLI exited; a zombie may linger until reaped.
+  const stat = await readFile(`/proc/${toolPid}/stat`, 'utf8').catch(() => '');
+  assert.ok(stat === '' || /^\d+ \(.*\) [ZX]/.test(stat), `the tool is still running: ${stat}`);
+});
