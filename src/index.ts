@@ -33,5 +33,19 @@ export { runTask } from './executors/taskRunner.js';
 export { loadTool, lazyTool, submitJob } from './cwl/app/index.js';
 export type { CwlApp, CwlAppInfo, LoadToolOptions, SubmitJobOptions } from './cwl/app/index.js';
 export type { CwlFile, CwlDirectory } from './cwl/model.js';
+export { loadProcess, LoadCache } from './cwl/load/index.js';
+export type { LoadOptions } from './cwl/load/index.js';
+export { loadJobFile, parseCommandLineInputs, prepareInputs } from './cwl/inputs/index.js';
+export type { JobFile, PrepareInputsOptions, CommandLineInputOptions } from './cwl/inputs/index.js';
+export type { Process, CommandLineTool, ExpressionTool, Workflow, Operation, CwlType, InputParameter, OutputParameter } from './cwl/model.js';
+export {
+  YamlSyntaxError,
+  DocumentNotFoundError,
+  DocumentInvalidError,
+  UnsupportedVersionError,
+  InputInvalidError,
+  InputUnknownError,
+  InputFileMissingError,
+} from './cwl/errors.js';
 export type { JobSpec, JobResult } from './cwl/jobSpec.js';
 export { ParslCwlError, ErrorCode } from './errors.js';
