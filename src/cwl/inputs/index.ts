@@ -1,4 +1,4 @@
-/** The input object of a process: job files, command-line inputs, defaults, File/Directory values, validation. */
+/** The input object of a process: job files, command-line inputs, defaults, File/Directory values, validation. Experimental API: may change before 1.0. */
 export { loadJobFile } from './jobFile.js';
 export type { JobFile } from './jobFile.js';
 export { parseCommandLineInputs } from './commandLineInputs.js';
