@@ -73,11 +73,10 @@ export async function prepareInputs(process: Process, rawInputs: Record<string, 
   const baseUri = options.baseUri ?? toUri(`${globalThis.process.cwd()}/`);
   const declared = new Map(process.inputs.map((p) => [p.id, p]));
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(rawInputs)) {
+  for (const name of Object.keys(rawInputs)) {
     if (declared.has(name)) continue;
     if ((options.unknownInputs ?? 'error') === 'error') throw new InputUnknownError(name, [...declared.keys()]);
     options.warn?.(`ignoring input '${name}': the process does not declare it (it declares: ${[...declared.keys()].join(', ') || 'no inputs'})`);
-    void value;
   }
   for (const param of process.inputs) {
     let value = rawInputs[param.id];
