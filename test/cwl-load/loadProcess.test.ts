@@ -128,6 +128,14 @@ steps:
     assert.deepEqual(second?.in, [{ id: 'x', source: 'first/out' }]);
   });
 
+  test('run: {$import: file} loads the file as its own document', async () => {
+    await fx.write('tools/cat.cwl', 'cwlVersion: v1.2\nclass: CommandLineTool\nbaseCommand: cat\ninputs:\n  f: {type: File, default: {class: File, location: data.txt}}\noutputs: []\n');
+    const path = await fx.write('import-run.cwl', 'cwlVersion: v1.2\nclass: Workflow\ninputs: []\noutputs: []\nsteps:\n  s:\n    run: {$import: tools/cat.cwl}\n    in: []\n    out: []\n');
+    const run = ((await loadProcess(path)) as Workflow).steps[0]?.run;
+    assert.equal(run?.id, pathToFileURL(fx.path('tools/cat.cwl')).href);
+    assert.deepEqual(run?.inputs[0]?.default, { class: 'File', location: pathToFileURL(fx.path('tools/data.txt')).href });
+  });
+
   test('an inline run: process loads as its own process with short ids', async () => {
     const wf = (await loadProcess(fx.path('wf.cwl'))) as Workflow;
     const run = wf.steps[1]?.run;

@@ -58,7 +58,12 @@ export async function resolveDirectives(node: unknown, baseUri: string, source: 
     return absolutiseTypeNames(imported, uri);
   }
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) out[k] = await resolveDirectives(v, baseUri, source, seen);
+  for (const [k, v] of Object.entries(node)) {
+    // `run: {$import: tool.cwl}` means the same as `run: tool.cwl`: keep it a reference, so the
+    // process loads as its own document (its relative references resolve against its own URI).
+    if (k === 'run' && isPlainObject(v) && Object.keys(v).length === 1 && typeof v.$import === 'string') out[k] = resolveUri(v.$import, baseUri);
+    else out[k] = await resolveDirectives(v, baseUri, source, seen);
+  }
   return out;
 }
 
