@@ -210,7 +210,11 @@ async function readTail(file: string): Promise<string> {
 function lastLine(text: string, max = 160): string {
   // Runners colour their logs; the escape sequences are noise in a report.
   const plain = text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
-  const lines = plain.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  // Node ends an uncaught exception's report with stack frames and its version line; the error is above them.
+  const lines = plain
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^Node\.js v\d+\.\d+\.\d+$/.test(l) && !/^at \S/.test(l));
   return oneLine(lines[lines.length - 1] ?? '', max);
 }
 

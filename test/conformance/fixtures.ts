@@ -72,3 +72,16 @@ export async function waitForFile(file: string): Promise<void> {
     }
   });
 }
+
+/**
+ * Resolves true once the process is gone, false after `withinMs`. A killed grandchild gives its
+ * killer no event to await (it is not our child), so this checks /proc every few milliseconds.
+ */
+export async function goneWithin(pid: number, withinMs: number): Promise<boolean> {
+  const deadline = performance.now() + withinMs;
+  while (!processGone(pid)) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return true;
+}
