@@ -142,7 +142,7 @@ cwl:requirements:
       [{ message: 'x', mode: 'medium' }, 'mode', /"medium" does not match type enum\(fast\|slow\)/],
       [{ message: 'x', words: ['a', 1] }, 'words', /1 at \/1 does not match type string\[\]\?/],
       [{ message: 'x', pair: { right: 'r' } }, 'pair', /does not match type Pair\?/],
-      [{ message: 'x', file: 'a.txt' }, 'file', /"a.txt" does not match type File\?/],
+      [{ message: 'x', file: 'a.txt' }, 'file', /"a.txt" does not match type File\? .*; write a File as \{class: File, path: a.txt\}/],
     ];
     for (const [raw, name, message] of cases) {
       await assert.rejects(prepareInputs(tool, raw), (err: unknown) => {

@@ -95,7 +95,10 @@ export async function prepareInputs(process: Process, rawInputs: Record<string, 
     const at = failure.pointer ? ` at ${failure.pointer}` : '';
     const bad = valueAt(out[failure.input], failure.pointer);
     if (bad === null && !failure.pointer) throw new InputInvalidError(failure.input, `null given, but the input is required (type ${type}) and has no default`);
-    throw new InputInvalidError(failure.input, `${preview(bad)}${at} does not match type ${type} (${failure.message})`);
+    // A bare path where a File/Directory is expected is the common slip: show the form to use.
+    const kind = /\bFile\b/.test(type) ? 'File' : /\bDirectory\b/.test(type) ? 'Directory' : undefined;
+    const fileHint = typeof bad === 'string' && kind ? `; write a ${kind} as {class: ${kind}, path: ${bad}}` : '';
+    throw new InputInvalidError(failure.input, `${preview(bad)}${at} does not match type ${type} (${failure.message})${fileHint}`);
   }
   return out;
 }
