@@ -48,45 +48,51 @@ export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: Ex
   const tmpdir = path.resolve(spec.paths.tmpdir ?? path.join(jobDir, 'tmp'));
   await Promise.all([mkdir(outdir, { recursive: true }), mkdir(tmpdir, { recursive: true })]);
 
-  const evaluator = ExpressionEvaluator.fromRequirements(spec.requirements, spec.hints, { timeoutMs: spec.options?.expressionTimeoutMs });
+  const evaluator = ExpressionEvaluator.fromRequirements(reqs.inForce, [], { timeoutMs: spec.options?.expressionTimeoutMs });
   const evaluate: Evaluate = (text, ctx, options) => evaluator.evaluate(text, ctx, options);
 
-  if (spec.tool.class === 'ExpressionTool') {
-    // §ExpressionTool: no command, no folders beyond outdir; ToolTimeLimit applies to commands only.
-    const runtime = await buildRuntime(reqs.get('ResourceRequirement'), { outdir, tmpdir }, spec.inputs, evaluate);
-    const outputs = await runExpressionTool(spec.tool as ExpressionTool, spec.inputs, { ...runtime }, evaluator, {
-      jobName: spec.name,
-      computeChecksum: spec.options?.computeChecksum ?? true,
-      requirements: [...reqs.requirements, ...reqs.hints],
-    });
-    return { outputs, exitCode: 0, outdir };
-  }
-  const tool = spec.tool as CommandLineTool;
   try {
-    return await runCommandLineTool(spec, tool, reqs, { jobDir, outdir, tmpdir }, evaluator, evaluate, log, signal);
+    if (spec.tool.class === 'ExpressionTool') {
+      // §ExpressionTool: no command; File/Directory literals it returns are written into outdir.
+      // ToolTimeLimit limits commands only (conformance timelimit_expressiontool).
+      const runtime = await buildRuntime(reqs.get('ResourceRequirement'), { outdir, tmpdir }, spec.inputs, evaluate);
+      const outputs = await runExpressionTool(spec.tool as ExpressionTool, spec.inputs, { ...runtime }, evaluator, {
+        jobName: spec.name,
+        computeChecksum: spec.options?.computeChecksum ?? true,
+        requirements: reqs.inForce,
+      });
+      return { outputs, exitCode: 0, outdir };
+    }
+    const run: JobRun = { spec, reqs, jobDir, outdir, tmpdir, evaluator, evaluate, log, signal };
+    return await runCommandLineTool(run, spec.tool as CommandLineTool);
   } finally {
+    // §Runtime environment: the designated temporary directory may go as soon as the tool ends.
     if (!spec.options?.keepTmp) await rm(tmpdir, { recursive: true, force: true });
   }
 }
 
-async function runCommandLineTool(
-  spec: JobSpec,
-  tool0: CommandLineTool,
-  reqs: RequirementSet,
-  dirs: { jobDir: string; outdir: string; tmpdir: string },
-  evaluator: ExpressionEvaluator,
-  evaluate: Evaluate,
-  log: (line: string) => void,
-  signal: AbortSignal | undefined,
-): Promise<JobResult> {
-  const { jobDir, outdir, tmpdir } = dirs;
+/** What one job run carries from step to step. */
+interface JobRun {
+  spec: JobSpec;
+  reqs: RequirementSet;
+  jobDir: string;
+  outdir: string;
+  tmpdir: string;
+  evaluator: ExpressionEvaluator;
+  evaluate: Evaluate;
+  log: (line: string) => void;
+  signal: AbortSignal | undefined;
+}
+
+async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promise<JobResult> {
+  const { spec, reqs, jobDir, outdir, tmpdir, evaluator, evaluate, log, signal } = run;
   const stager = new InputStager(path.join(jobDir, 'stg'), spec.name);
   // Input secondaryFiles patterns and loadContents of the tool's own parameters (a workflow step's
   // inputs arrive without them).
-  const prepared = await loadInputContents(tool0.inputs, await resolveInputSecondaryFiles(tool0.inputs, spec.inputs, evaluator));
-  checkInputFormats(tool0, prepared, evaluate, { inputs: prepared, self: null, runtime: { outdir, tmpdir } });
+  const prepared = await loadInputContents(declared.inputs, await resolveInputSecondaryFiles(declared.inputs, spec.inputs, evaluator));
+  checkInputFormats(declared, prepared, evaluate, { inputs: prepared, self: null, runtime: { outdir, tmpdir } });
   let inputs = await stager.stageInputs(prepared);
-  await applyLoadListing(tool0, reqs.get('LoadListingRequirement'), inputs);
+  await applyLoadListing(declared, reqs.get('LoadListingRequirement'), inputs);
 
   const runtime: Runtime = await buildRuntime(reqs.get('ResourceRequirement'), { outdir, tmpdir }, inputs, evaluate);
   const ctx: EvalContext = { inputs, self: null, runtime: { ...runtime } };
@@ -107,10 +113,10 @@ async function runCommandLineTool(
     ctx.inputs = inputs;
   }
 
-  const { tool, streams } = await resolveStreams(tool0, outdir, evaluate, ctx);
+  const { tool, streams } = await resolveStreams(declared, outdir, evaluate, ctx);
   const env = await buildEnvironment(reqs.get('EnvVarRequirement'), { outdir, tmpdir }, evaluate, ctx);
   const timeLimitSec = timeLimit(reqs, evaluate, ctx);
-  const commandLine = buildCommandLine(tool, inputs, { ...runtime }, evaluator, { requirements: [...reqs.requirements, ...reqs.hints] });
+  const commandLine = buildCommandLine(tool, inputs, { ...runtime }, evaluator, { requirements: reqs.inForce });
   log(`${spec.name}: ${commandLine.argv.map((w) => (/^[\w./=:@%+,-]+$/.test(w) ? w : JSON.stringify(w))).join(' ')}`);
 
   const stdoutFile = streams.stdout ?? path.join(jobDir, 'tool.stdout.log');
@@ -138,7 +144,7 @@ async function runCommandLineTool(
 
   runtime.exitCode = exitCode;
   const outputs = await collectOutputs(tool, inputs, { ...runtime }, evaluator, {
-    requirements: [...reqs.requirements, ...reqs.hints],
+    requirements: reqs.inForce,
     computeChecksum: spec.options?.computeChecksum ?? true,
     jobName: spec.name,
   });

@@ -51,6 +51,11 @@ export class RequirementSet {
     for (const req of requirements) this.byClass.set(requirementClass(req), { req, isRequirement: true });
   }
 
+  /** One entry per class, the one in force (for readers that take the first entry of a class). */
+  get inForce(): Requirement[] {
+    return [...this.byClass.values()].map((v) => v.req);
+  }
+
   /** The requirement (or, failing that, the hint) of this class. */
   get(cls: string): Requirement | undefined {
     return this.byClass.get(cls)?.req;
