@@ -145,6 +145,18 @@ steps:
     assert.equal(run?.cwlVersion, 'v1.2');
   });
 
+  test('record-form secondaryFiles on a Workflow input keep pattern and required (cwl-ts-auto union bug)', async () => {
+    const path = await fx.write(
+      'sf-wf.cwl',
+      'cwlVersion: v1.2\nclass: Workflow\ninputs:\n  bam:\n    type: File\n    secondaryFiles:\n      - {pattern: .bai, required: false}\n      - pattern: "$(self.basename).idx"\n        required: "$(true)"\noutputs: []\nsteps: []\n',
+    );
+    const wf = await loadProcess(path);
+    assert.deepEqual(wf.inputs[0]?.secondaryFiles, [
+      { pattern: '.bai', required: false },
+      { pattern: '$(self.basename).idx', required: '$(true)' },
+    ]);
+  });
+
   test('a shared cache loads a document referenced twice once', async () => {
     const cache = new LoadCache();
     const a = await loadProcess(fx.path('wf.cwl'), { cache });
