@@ -36,6 +36,9 @@ export interface WorkflowRunResult {
 export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, unknown>, req: WorkflowRunRequest): Promise<WorkflowRunResult> {
   const dfk = req.dfk ?? (await DataFlowKernel.load({ runDir: path.join(req.runDir, 'runinfo'), maxWorkers: req.maxWorkers }));
   const jobsDir = path.join(dfk.runDir, 'jobs');
+  // An interrupt cancels the tool jobs in flight (the engine itself stops starting new ones).
+  const cancel = (): void => void dfk.shutdown({ mode: 'cancel' });
+  if (!req.dfk) req.signal?.addEventListener('abort', cancel, { once: true });
   const extra = req.requirements ?? [];
   const top: Workflow = extra.length > 0 ? { ...wf, requirements: [...(wf.requirements ?? []).filter((r) => !extra.some((e) => e.class === r.class)), ...extra] } : wf;
   try {
@@ -52,6 +55,7 @@ export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, u
     req.log?.(`job folders of the steps that ran, with the outputs of those that finished, are in ${jobsDir}`);
     throw err;
   } finally {
+    req.signal?.removeEventListener('abort', cancel);
     if (!req.dfk) await dfk.shutdown();
   }
 }

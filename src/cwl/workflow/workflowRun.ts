@@ -28,7 +28,10 @@ export interface WorkflowRunOptions {
   jobsDir: string;
   /** Run one tool job at a time (debugging); the default runs every ready instance at once. */
   serial?: boolean;
-  /** Cancels the run: no new instances start, and in-flight tool jobs are cancelled. */
+  /**
+   * Stops the run: no new step instance starts. In-flight tool jobs are the kernel's to cancel
+   * (one listener on the kernel, not one per task: a 20,000-way scatter would add 20,000).
+   */
   signal?: AbortSignal;
   progress?: WorkflowProgress;
   jobOptions?: JobOptions;
@@ -269,7 +272,7 @@ class WorkflowRun {
       result =
         proc.class === 'ExpressionTool'
           ? await services.runExpressionJob(job)
-          : await this.limited(() => services.submitToolJob(job, this.shared.signal));
+          : await this.limited(() => services.submitToolJob(job));
     } catch (err) {
       progress.instanceFinished('failed');
       throw err;
