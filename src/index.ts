@@ -48,4 +48,8 @@ export {
   InputFileMissingError,
 } from './cwl/errors.js';
 export type { JobSpec, JobResult } from './cwl/jobSpec.js';
+/** Workflows (experimental): run a loaded Workflow on a kernel, with live progress counts. */
+export { runWorkflowOnKernel, WorkflowProgress, formatProgress } from './cwl/workflow/index.js';
+export type { WorkflowRunRequest, WorkflowRunResult, ProgressCounts } from './cwl/workflow/index.js';
+export { WorkflowStepFailedError, WorkflowInvalidError, PickValueError, ConditionNotBooleanError, ScatterInputError } from './cwl/errors.js';
 export { ParslCwlError, ErrorCode } from './errors.js';
