@@ -10,6 +10,9 @@ import {
   countResults,
   defaultRunner,
   formatReport,
+  formatSideBySide,
+  formatSideBySideMarkdown,
+  formatTagTableMarkdown,
   junitXml,
   loadTestList,
   locateSuite,
@@ -29,6 +32,8 @@ import {
   BaselineInvalidError,
   type ConformanceOptions,
   type HarnessRun,
+  type RunnerCommand,
+  type RunnerResults,
   type TestResult,
 } from '../conformance/index.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
@@ -73,11 +78,7 @@ async function runConformance(argv: string[]): Promise<number> {
     return ExitCode.Success;
   }
   const runner = resolveRunner(options.runner !== undefined ? parseRunner(options.runner) : defaultRunner());
-  note(
-    `Running ${tests.length} of ${list.tests.length} conformance tests from ${suite.listFile}` +
-      `${sets ? ` (sets ${options.sets.join(', ')} from ${sets.source})` : ''} against ${runner.label}, ${options.jobs} at a time, ${options.timeoutSeconds} s timeout each`,
-  );
-
+  const others = options.compareWith.map((command) => resolveRunner(parseRunner(command)));
   const controller = new AbortController();
   const interrupt = (): void => {
     note('interrupted: stopping the running tests');
@@ -85,26 +86,52 @@ async function runConformance(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
-  let run: HarnessRun;
+  const runs: { runner: RunnerCommand; run: HarnessRun }[] = [];
   try {
-    run = await runTests({
-      runner: runner.argv,
-      suiteDir: suite.dir,
-      tests,
-      jobs: options.jobs,
-      timeoutSeconds: options.timeoutSeconds,
-      signal: controller.signal,
-      onResult: (result, finished, total) => progress(result, finished, total, options),
-    });
+    // The runners take turns over the same tests, so they never compete for the cores.
+    for (const each of [runner, ...others]) {
+      if (controller.signal.aborted) break;
+      note(
+        `Running ${tests.length} of ${list.tests.length} conformance tests from ${suite.listFile}` +
+          `${sets ? ` (sets ${options.sets.join(', ')} from ${sets.source})` : ''} against ${each.label}, ${options.jobs} at a time, ${options.timeoutSeconds} s timeout each`,
+      );
+      const run = await runTests({
+        runner: each.argv,
+        suiteDir: suite.dir,
+        tests,
+        jobs: options.jobs,
+        timeoutSeconds: options.timeoutSeconds,
+        signal: controller.signal,
+        onResult: (result, finished, total) => progress(result, finished, total, options),
+      });
+      runs.push({ runner: each, run });
+    }
   } finally {
     process.removeListener('SIGINT', interrupt);
     process.removeListener('SIGTERM', interrupt);
   }
-
-  say(formatReport({ results: run.results, wallMs: run.wallMs, runnerLabel: runner.label, suiteDir: suite.dir, jobs: options.jobs, showFailures: options.showFailures }));
-  if (options.json !== undefined) await writeFile(options.json, JSON.stringify(jsonReport(run, runner.label, suite.listFile, options), null, 2) + '\n');
+  const primary = runs[0] as { runner: RunnerCommand; run: HarnessRun };
+  const run = primary.run;
+  const reportOf = (r: { runner: RunnerCommand; run: HarnessRun }): string =>
+    formatReport({ results: r.run.results, wallMs: r.run.wallMs, runnerLabel: r.runner.label, suiteDir: suite.dir, jobs: options.jobs, showFailures: options.showFailures });
+  const sideBySide: RunnerResults[] = runs.map((r) => ({ label: r.runner.label, results: r.run.results }));
+  if (runs.length > 1) {
+    for (const r of runs) say(`== ${r.runner.label} ==\n${reportOf(r)}\n`);
+    say(`Side by side (passed/total per tag):\n${formatSideBySide(sideBySide)}\n`);
+    say(closingLine(countResults(run.results)));
+  } else {
+    say(reportOf(primary));
+  }
+  if (options.json !== undefined) {
+    const report = { ...jsonReport(run, runner.label, suite.listFile, options), compared: runs.slice(1).map((r) => jsonReport(r.run, r.runner.label, suite.listFile, options)) };
+    await writeFile(options.json, JSON.stringify(report, null, 2) + '\n');
+  }
   if (options.junit !== undefined) {
     await writeFile(options.junit, junitXml({ results: run.results, wallMs: run.wallMs, suiteName: `cwl-v1.2 conformance (${runner.label})` }));
+  }
+  if (options.markdown !== undefined) {
+    const table = runs.length > 1 ? formatSideBySideMarkdown(sideBySide) : formatTagTableMarkdown(tagTable(run.results));
+    await writeFile(options.markdown, table + '\n');
   }
   if (controller.signal.aborted) return ExitCode.Interrupted;
 
@@ -147,7 +174,7 @@ async function ratchet(file: string, baseline: Awaited<ReturnType<typeof readBas
   return ExitCode.Success;
 }
 
-function jsonReport(run: HarnessRun, runnerLabel: string, listFile: string, options: ConformanceOptions): unknown {
+function jsonReport(run: HarnessRun, runnerLabel: string, listFile: string, options: ConformanceOptions): Record<string, unknown> {
   const counts = countResults(run.results);
   return {
     suite: listFile,

@@ -8,7 +8,20 @@ export { DEFAULT_TIMEOUT_SECONDS, parseConformanceArgs, USAGE, type ConformanceO
 export { defaultRunner, parseRunner, resolveRunner, shellQuote, splitCommand, type RunnerCommand } from './runnerCommand.js';
 export { selectTests, type Selection } from './selection.js';
 export { locateSuite, packageRoot, PINNED_SUITE, pinnedTarballUrl, type LocateSuiteOptions, type SuiteLocation } from './suiteLocation.js';
-export { ALL_TAG, closingLine, countResults, formatReport, formatTagTable, formatTagTableMarkdown, tagTable, type Counts, type TagCounts } from './summary.js';
+export {
+  ALL_TAG,
+  closingLine,
+  countResults,
+  formatReport,
+  formatSideBySide,
+  formatSideBySideMarkdown,
+  formatTagTable,
+  formatTagTableMarkdown,
+  tagTable,
+  type Counts,
+  type RunnerResults,
+  type TagCounts,
+} from './summary.js';
 export { loadTestList, type ConformanceTest, type TestList } from './testList.js';
 export { runConformanceTest, UNSUPPORTED_FEATURE_EXIT, type TestResult, type TestRunOptions, type TestStatus } from './testRun.js';
 export { classifyTest, TEST_SETS, testSetIds, type TestSetName } from './testSets.js';

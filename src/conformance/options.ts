@@ -10,6 +10,8 @@ export interface ConformanceOptions {
   suite?: string;
   /** The runner command line; default parsl-cwl itself. */
   runner?: string;
+  /** More runners to run the same tests with, one after another, reported side by side. */
+  compareWith: string[];
   tags: string[];
   excludeTags: string[];
   ids: string[];
@@ -20,6 +22,8 @@ export interface ConformanceOptions {
   timeoutSeconds: number;
   json?: string;
   junit?: string;
+  /** Write the per-tag table (side by side with --compare-with) as Markdown. */
+  markdown?: string;
   showFailures: boolean;
   /** Check this baseline: fail only when a listed test does not pass. */
   baseline?: string;
@@ -41,6 +45,8 @@ Runs the CWL v1.2 conformance suite against a cwl-runner (default: this parsl-cw
                         (default: ../shared/cwl-v1.2 beside this package, else a cached
                         download of cwl-v1.2 at the pinned commit)
   --runner CMD          runner command line, e.g. "cwltool --no-container"
+  --compare-with CMD    also run the same tests with CMD (repeatable); prints a side-by-side
+                        per-tag table (the exit status and ratchet follow --runner)
   --set S[,S]           test sets: ${TEST_SETS.join(', ')} (tool + workflow = container-free)
   --tags a,b            only tests with any of these tags
   --exclude-tags a,b    skip tests with any of these tags
@@ -49,6 +55,7 @@ Runs the CWL v1.2 conformance suite against a cwl-runner (default: this parsl-cw
   --timeout S           seconds per test before it fails (default ${DEFAULT_TIMEOUT_SECONDS})
   --json FILE           write every result as JSON
   --junit FILE          write JUnit XML
+  --markdown FILE       write the per-tag table (side by side with --compare-with) as Markdown
   --show-failures       print the command, expected vs actual and stderr of each failure
   --baseline FILE       ratchet: fail only when a test listed in FILE does not pass
   --update-baseline     with --baseline: add the new passes to FILE
@@ -61,6 +68,7 @@ Exit status: 0 when no test failed (with --baseline: no listed test failed), 1 o
 
 export function parseConformanceArgs(argv: string[]): ConformanceOptions {
   const options: ConformanceOptions = {
+    compareWith: [],
     tags: [],
     excludeTags: [],
     ids: [],
@@ -94,6 +102,9 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions {
       case '--runner':
         options.runner = value();
         break;
+      case '--compare-with':
+        options.compareWith.push(value());
+        break;
       case '--tags':
         options.tags.push(...list(value()));
         break;
@@ -123,6 +134,9 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions {
       case '--junit':
       case '--junit-xml':
         options.junit = value();
+        break;
+      case '--markdown':
+        options.markdown = value();
         break;
       case '--show-failures':
         options.showFailures = flag();

@@ -112,3 +112,40 @@ export function formatReport(input: ReportInput): string {
   );
   return out.join('\n');
 }
+
+/** One runner's results, for a side-by-side table. */
+export interface RunnerResults {
+  label: string;
+  results: TestResult[];
+}
+
+/** Rows: every tag of any runner (then `all`); cells: passed/total and unsupported per runner. */
+function sideBySideRows(runs: RunnerResults[]): { tag: string; cells: string[] }[] {
+  const tables = runs.map((run) => new Map(tagTable(run.results).map((row) => [row.tag, row])));
+  const tags = [...new Set(tables.flatMap((t) => [...t.keys()]))].filter((t) => t !== ALL_TAG).sort();
+  tags.push(ALL_TAG);
+  return tags.map((tag) => ({
+    tag,
+    cells: tables.map((table) => {
+      const row = table.get(tag);
+      return row ? `${row.passed}/${row.total}${row.unsupported > 0 ? ` (${row.unsupported} unsupported)` : ''}` : '-';
+    }),
+  }));
+}
+
+/** Per-tag counts of several runners on the same tests, side by side. */
+export function formatSideBySide(runs: RunnerResults[]): string {
+  const header = ['tag', ...runs.map((r) => r.label)];
+  const body = sideBySideRows(runs).map((row) => [row.tag, ...row.cells]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), ...body.map(line)].join('\n');
+}
+
+/** The side-by-side table as Markdown, for docs/conformance.md and the README. */
+export function formatSideBySideMarkdown(runs: RunnerResults[]): string {
+  const lines = [`| tag | ${runs.map((r) => r.label).join(' | ')} |`, `|---|${runs.map(() => '---:').join('|')}|`];
+  for (const row of sideBySideRows(runs)) lines.push(`| ${row.tag === ALL_TAG ? '**all**' : row.tag} | ${row.cells.join(' | ')} |`);
+  return lines.join('\n');
+}

@@ -87,6 +87,19 @@ describe('parsl-cwl conformance', () => {
     assert.match(r.stdout, /1 passed, 0 failed, 1 unsupported\n$/);
   });
 
+  test('--compare-with runs another runner on the same tests and prints both side by side', async () => {
+    const other = await fakeRunner(root, 'other.sh', `echo '{"x": 1}'`);
+    const markdown = path.join(root, 'side.md');
+    const r = await cli(['--suite', suite, '--runner', runner, '--compare-with', other, '--markdown', markdown]);
+    assert.equal(r.code, 1, 'the exit status follows --runner');
+    assert.match(r.stdout, new RegExp(`== ${other} ==[\\s\\S]*3 passed, 1 failed, 0 unsupported`));
+    assert.match(r.stdout, /^all\s+2\/4 \(1 unsupported\)\s+3\/4$/m);
+    assert.match(r.stdout, /\n2 passed, 1 failed, 1 unsupported\n$/, 'the closing line is the --runner one');
+    const table = await readFile(markdown, 'utf8');
+    assert.match(table, /^\| tag \| .*runner\.sh \| .*other\.sh \|$/m);
+    assert.match(table, /^\| \*\*all\*\* \| 2\/4 \(1 unsupported\) \| 3\/4 \|$/m);
+  });
+
   test('the ratchet fails when a baseline test does not pass', async () => {
     const baseline = path.join(root, 'baseline-regress.json');
     await writeFile(baseline, JSON.stringify({ passing: ['good', 'bad'] }));
