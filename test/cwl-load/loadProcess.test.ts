@@ -332,6 +332,22 @@ steps:
     out: []
 `,
     'draft3.cwl': 'cwlVersion: draft-3\nclass: CommandLineTool\ninputs: []\noutputs: []\n',
+    'v10-ext.cwl': `cwlVersion: v1.0
+$namespaces: {cwltool: "http://commonwl.org/cwltool#"}
+class: ExpressionTool
+requirements:
+  - class: InlineJavascriptRequirement
+  - class: cwltool:LoadListingRequirement
+    loadListing: shallow_listing
+hints:
+  cwltool:TimeLimit: {timelimit: 5}
+inputs:
+  f:
+    type: File
+    inputBinding: {loadContents: true, position: 2}
+outputs: {out: string}
+expression: '$({out: inputs.f.contents})'
+`,
   });
   after(() => fx.remove());
 
@@ -346,6 +362,21 @@ steps:
     const f = tool.inputs.find((i) => i.id === 'f');
     assert.equal(f?.loadContents, true);
     assert.deepEqual(f?.inputBinding, { position: 1 });
+  });
+
+  test('v1.0 extension classes become the standard ones; Workflow/ExpressionTool input bindings keep only loadContents', async () => {
+    const et = await loadProcess(fx.path('v10-ext.cwl'));
+    assert.deepEqual(et.requirements, [{ class: 'InlineJavascriptRequirement' }, { class: 'LoadListingRequirement', loadListing: 'shallow_listing' }]);
+    assert.deepEqual(
+      [...(et.hints ?? [])].sort((a, b) => a.class.localeCompare(b.class)),
+      [
+        { class: 'NetworkAccess', networkAccess: true },
+        { class: 'ToolTimeLimit', timelimit: 5 },
+      ],
+    );
+    const f = et.inputs[0];
+    assert.equal(f?.loadContents, true);
+    assert.equal(f?.inputBinding, undefined);
   });
 
   test('a v1.0 document that uses v1.2 syntax is invalid, with file and line', async () => {

@@ -117,32 +117,76 @@ function addHint(proc: Raw, hint: Raw): void {
   else proc.hints = [hint];
 }
 
-/** Move a v1.0 `inputBinding.loadContents` up to the parameter (v1.1 changelog). */
-function liftLoadContents(params: unknown): void {
+/**
+ * v1.0 documents used extension classes for features v1.1 standardised; they mean the standard
+ * class (CommandLineTool v1.1 changelog: WorkReuse, ToolTimeLimit, NetworkAccess,
+ * InplaceUpdateRequirement, LoadListingRequirement).
+ */
+const V10_EXTENSION_CLASSES: Record<string, string> = {
+  'http://commonwl.org/cwltool#WorkReuse': 'WorkReuse',
+  'http://arvados.org/cwl#ReuseRequirement': 'WorkReuse',
+  'http://commonwl.org/cwltool#TimeLimit': 'ToolTimeLimit',
+  'http://commonwl.org/cwltool#NetworkAccess': 'NetworkAccess',
+  'http://commonwl.org/cwltool#InplaceUpdateRequirement': 'InplaceUpdateRequirement',
+  'http://commonwl.org/cwltool#LoadListingRequirement': 'LoadListingRequirement',
+};
+
+function expandClass(cls: string, namespaces: Record<string, string>): string {
+  const colon = cls.indexOf(':');
+  const ns = colon > 0 ? namespaces[cls.slice(0, colon)] : undefined;
+  return ns ? ns + cls.slice(colon + 1) : cls;
+}
+
+/** Rename extension classes in a requirements/hints list or map to their standard names. */
+function standardiseClasses(reqs: unknown, namespaces: Record<string, string>): unknown {
+  const rename = (cls: string): string => V10_EXTENSION_CLASSES[expandClass(cls, namespaces)] ?? cls;
+  if (Array.isArray(reqs)) return reqs.map((r) => (isObject(r) && typeof r.class === 'string' ? { ...r, class: rename(r.class) } : r));
+  if (isObject(reqs)) return Object.fromEntries(Object.entries(reqs).map(([k, v]) => [rename(k), v]));
+  return reqs;
+}
+
+/**
+ * v1.0 `inputBinding` on parameters: its `loadContents` moves to the parameter (v1.1 changelog).
+ * Workflow and ExpressionTool inputs can only bind `loadContents` in v1.1+, so their other binding
+ * fields (meaningless there) are dropped.
+ */
+function liftLoadContents(params: unknown, keepBinding: boolean): void {
   for (const [, p] of entries(params)) {
-    if (!isObject(p) || !isObject(p.inputBinding) || !('loadContents' in p.inputBinding)) continue;
+    if (!isObject(p) || !isObject(p.inputBinding)) continue;
     const { loadContents, ...binding } = p.inputBinding;
-    if (!('loadContents' in p)) p.loadContents = loadContents;
-    p.inputBinding = binding;
+    if (loadContents !== undefined && !('loadContents' in p)) p.loadContents = loadContents;
+    if (keepBinding) p.inputBinding = binding;
+    else delete p.inputBinding;
   }
 }
 
 /**
  * Give a v1.0 document its v1.0 meaning under v1.2 rules (mutates `proc`):
  * - v1.0 listed Directory inputs deeply: add a `LoadListingRequirement: deep_listing` hint;
- * - v1.0 tools had network access: add a `NetworkAccess: true` hint;
+ * - v1.0 tools had network access: add a `NetworkAccess: true` hint (on workflows too, so their
+ *   steps inherit it as v1.0 had it);
+ * - cwltool/Arvados extension classes become the standard v1.1 classes;
  * - `inputBinding.loadContents` moves to the parameter.
- * v1.1 → v1.2 changes no syntax; behaviour that differs at run time (e.g. how `Dirent.entry`
- * results are serialised) is decided by the runner from `originalCwlVersion`.
+ * Hints are added only where the document does not name the class itself. v1.1 → v1.2 changes no
+ * syntax; behaviour that differs at run time (e.g. how `Dirent.entry` results are serialised) is
+ * decided by the runner from `originalCwlVersion`.
  */
-export function upgradeToV12(proc: Raw, version: CwlVersion): void {
+export function upgradeToV12(proc: Raw, version: CwlVersion, namespaces: Record<string, string> = {}): void {
   if (version !== 'v1.0') return;
-  const cls = proc.class;
+  proc.requirements = standardiseClasses(proc.requirements, namespaces);
+  proc.hints = standardiseClasses(proc.hints, namespaces);
+  if (proc.requirements === undefined) delete proc.requirements;
+  if (proc.hints === undefined) delete proc.hints;
+  for (const [, step] of entries(proc.steps)) {
+    if (!isObject(step)) continue;
+    if (step.requirements !== undefined) step.requirements = standardiseClasses(step.requirements, namespaces);
+    if (step.hints !== undefined) step.hints = standardiseClasses(step.hints, namespaces);
+  }
   if (!hasClass(proc.requirements, 'LoadListingRequirement') && !hasClass(proc.hints, 'LoadListingRequirement')) {
     addHint(proc, { class: 'LoadListingRequirement', loadListing: 'deep_listing' });
   }
-  if (cls === 'CommandLineTool' && !hasClass(proc.requirements, 'NetworkAccess') && !hasClass(proc.hints, 'NetworkAccess')) {
+  if (!hasClass(proc.requirements, 'NetworkAccess') && !hasClass(proc.hints, 'NetworkAccess')) {
     addHint(proc, { class: 'NetworkAccess', networkAccess: true });
   }
-  liftLoadContents(proc.inputs);
+  liftLoadContents(proc.inputs, proc.class === 'CommandLineTool');
 }

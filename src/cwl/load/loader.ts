@@ -218,7 +218,7 @@ async function loadUnit(uri: string, cache: LoadCache, inherited: Map<string, Ra
     // cwl-ts-auto mutates what it loads; the unit stays pristine for other references.
     const raw = structuredClone(unit.raw);
     delete raw.cwlVersion;
-    upgradeToV12(raw, declared);
+    upgradeToV12(raw, declared, unit.namespaces);
     return {
       version: declared,
       saved: await validateProcess({ raw, docUri: unit.docUri, text, rootPath: unit.rootPath, namespaces: unit.namespaces, schemas: unit.schemas }),
