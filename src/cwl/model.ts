@@ -5,10 +5,11 @@
  * normalises them, so every later layer (command line, execution, workflows, HTEX workers) works on
  * one shape that can cross a process boundary as data (docs/loading-and-inputs.md has the details):
  *  - every document is upgraded to v1.2 semantics (`cwlVersion: 'v1.2'`, `originalCwlVersion` keeps
- *    what the file said). A v1.0 document gets a `LoadListingRequirement: deep_listing` hint and (tools)
- *    a `NetworkAccess: true` hint unless it names those classes, and `inputBinding.loadContents` moves
- *    to the parameter's `loadContents`; behaviour that differs only at run time is the runner's to
- *    decide from `originalCwlVersion`. Syntax newer than the declared version is rejected;
+ *    what the file said). A v1.0 document gets `LoadListingRequirement: deep_listing` and
+ *    `NetworkAccess: true` hints unless it names those classes, its cwltool extension classes become
+ *    the standard ones, and `inputBinding.loadContents` moves to the parameter's `loadContents`;
+ *    behaviour that differs only at run time is the runner's to decide from `originalCwlVersion`.
+ *    Syntax newer than the declared version is rejected;
  *  - `id` of a process is an absolute URI (`file:///dir/tool.cwl` or `...#fragment`; an inline `run:`
  *    without an id gets `<workflow id>#<step>/run`); ids of inputs, outputs, steps and step
  *    inputs/outputs are SHORT names (`file1`, `step1`, `output`), and `source`/`outputSource` use short
