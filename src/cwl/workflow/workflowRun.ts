@@ -82,6 +82,11 @@ interface StepPlan {
   declared: Set<string>;
   /** The tool declares secondaryFiles on its inputs: check that the values carry them. */
   checkSecondaryFiles: boolean;
+  /**
+   * Settles when the step's first input binding did: the first one builds the per-process caches
+   * (the compiled input validator), so 20,000 scatter instances do not all build them at once.
+   */
+  firstBinding?: Promise<void>;
 }
 
 class WorkflowRun {
@@ -249,7 +254,18 @@ class WorkflowRun {
     if (proc.class === 'Operation') {
       throw new UnsupportedRequirementError('Operation', `step '${plan.path}' runs an abstract Operation, which cannot be executed`);
     }
-    const prepared = await services.prepareInputs(proc, inputs, plan.processReqs);
+    let prepared: Record<string, unknown>;
+    if (plan.firstBinding === undefined) {
+      const first = services.prepareInputs(proc, inputs, plan.processReqs);
+      plan.firstBinding = first.then(
+        () => undefined,
+        () => undefined,
+      );
+      prepared = await first;
+    } else {
+      await plan.firstBinding;
+      prepared = await services.prepareInputs(proc, inputs, plan.processReqs);
+    }
     if (plan.checkSecondaryFiles) checkStepSecondaryFiles(proc.inputs, prepared);
     if (proc.class === 'Workflow') {
       const inner = new WorkflowRun(proc, prepared, plan.stepReqs, `${plan.path}${suffix}/`, this.shared);
