@@ -151,9 +151,16 @@ export class OutputRelocator {
 
   private async transfer(src: string, dest: string, isDir: boolean): Promise<void> {
     const st = await lstat(src);
+    // Decide on real paths: a file reached through a linked folder (an input staged as a link
+    // inside the outdir) must be copied, never moved: moving it would take the user's input away.
+    const realSrc = this.realPaths.get(src) ?? (await realpath(src));
+    const root = this.movable.find((r) => src.startsWith(r + path.sep));
+    const realRoot = root === undefined ? undefined : await realpath(root).catch(() => root);
     const movable =
       !st.isSymbolicLink() &&
-      this.movable.some((r) => src.startsWith(r + path.sep)) &&
+      root !== undefined &&
+      realRoot !== undefined &&
+      realSrc === path.join(realRoot, path.relative(root, src)) &&
       (isDir ? !(await containsSymlink(src)) : ![...this.dirSources].some((d) => src.startsWith(d + path.sep)));
     if (movable) {
       try {

@@ -103,3 +103,17 @@ test('one file reached through two paths (a linked folder) is relocated once and
   assert.equal(b.path, a.path);
   assert.equal(await readFile(a.path!, 'utf8'), 'b');
 });
+
+test('a file reached through a linked input folder inside the outdir is copied; the input stays where it was', async () => {
+  const { root, job, dest, run } = await setup();
+  const inputDir = path.join(root, 'inputs');
+  await mkdir(inputDir);
+  await writeFile(path.join(inputDir, 'a'), 'user data');
+  await symlink(inputDir, path.join(job, 'linked'));
+  const out = await new OutputRelocator(dest, { movableRoots: [run] }).relocate({
+    found: file(path.join(job, 'linked', 'a')),
+  });
+  assert.equal((out.found as CwlFile).path, path.join(dest, 'a'));
+  assert.equal(await readFile(path.join(dest, 'a'), 'utf8'), 'user data');
+  assert.equal(await readFile(path.join(inputDir, 'a'), 'utf8'), 'user data', 'the input file must not be moved away');
+});
