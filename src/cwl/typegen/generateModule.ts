@@ -5,7 +5,7 @@
  */
 import type { Tool } from '../app/loadTool.js';
 import { commandTemplate } from '../app/commandTemplate.js';
-import { propertyName, TypeWriter } from './tsTypes.js';
+import { orNull, propertyName, TypeWriter } from './tsTypes.js';
 
 export interface GenerateOptions {
   /** How the module refers to the tool: the code of an expression giving a path or URL. */
@@ -27,12 +27,12 @@ export function generateModule(tool: Tool, options: GenerateOptions): string {
   const w = new TypeWriter();
   const inputFields = tool.inputs.map((p) => {
     const optional = TypeWriter.isOptional(p.type) || p.default !== undefined;
-    const type = w.render(p.type, p.id, optional) + (TypeWriter.isOptional(p.type) ? ' | null' : '');
+    const type = orNull(w.render(p.type, p.id, optional), TypeWriter.isOptional(p.type));
     return `${docComment(p.doc ?? p.label, '  ')}  ${propertyName(p.id)}${optional ? '?' : ''}: ${type};`;
   });
   const outputFields = tool.outputs.map((p) => {
     const optional = TypeWriter.isOptional(p.type);
-    const type = w.render(p.type, p.id, optional) + (optional ? ' | null' : '');
+    const type = orNull(w.render(p.type, p.id, optional), optional);
     return `${docComment(p.doc ?? p.label, '  ')}  ${propertyName(p.id)}${optional ? '?' : ''}: ${type};`;
   });
   const typeImports = ['AppFuture', 'Deferred', ...[...w.used].sort()].map((n) => `type ${n}`).join(', ');

@@ -21,6 +21,11 @@ export function propertyName(name: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
 }
 
+/** `T | null` for an optional value (`unknown` already admits null). */
+export function orNull(type: string, optional: boolean): string {
+  return optional && type !== 'unknown' ? `${type} | null` : type;
+}
+
 /** Collects named record interfaces while types are rendered. */
 export class TypeWriter {
   readonly declarations = new Map<string, string>();
@@ -83,7 +88,7 @@ export class TypeWriter {
         .map((f) => {
           const optional = TypeWriter.isOptional(f.type);
           const doc = f.doc ? `${indent}/** ${String(f.doc).replace(/\*\//g, '* /').split('\n').join(` `)} */\n` : '';
-          return `${doc}${indent}${propertyName(shortName(f.name))}${optional ? '?' : ''}: ${this.render(f.type, `${hint}${pascal(f.name)}`, optional)}${optional ? ' | null' : ''};`;
+          return `${doc}${indent}${propertyName(shortName(f.name))}${optional ? '?' : ''}: ${orNull(this.render(f.type, `${hint}${pascal(f.name)}`, optional), optional)};`;
         })
         .join('\n');
     if (t.name === undefined) return `{\n${body('    ')}\n  }`;
