@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tempDir } from './fixtures.js';
 
@@ -125,4 +125,31 @@ say({ message: 'm', files: [], either: 1, who: { name: 'x' }, mode: 'medium' });
   assert.match(bad.output, /main\.ts\(2,7\).*error TS2322/);
   assert.match(bad.output, /main\.ts\(3,5\).*error TS2345.*either/s);
   assert.match(bad.output, /main\.ts\(4,\d+\).*error/);
+});
+
+test('every CommandLineTool and ExpressionTool of the CWL v1.2 suite that loads gets a module strict tsc accepts', { timeout: 300_000 }, async (t) => {
+  const suite = resolve(repo, '..', 'shared', 'cwl-v1.2', 'tests');
+  if (!existsSync(suite)) {
+    t.skip(`the conformance suite is not at ${suite}`);
+    return;
+  }
+  const { loadTool } = await import('../../src/index.js');
+  const { generateModule } = await import('../../src/cwl/typegen/index.js');
+  const dir = project();
+  let generated = 0;
+  for (const name of readdirSync(suite).filter((n) => n.endsWith('.cwl'))) {
+    const text = readFileSync(join(suite, name), 'utf8');
+    if (!/^class: (CommandLineTool|ExpressionTool)/m.test(text) || text.includes('$graph')) continue;
+    let app;
+    try {
+      app = await loadTool(join(suite, name));
+    } catch {
+      continue; // documents the suite makes invalid on purpose
+    }
+    writeFileSync(join(dir, `t${generated}.ts`), generateModule(app.tool, { toolRefCode: JSON.stringify(join(suite, name)), source: name }));
+    generated++;
+  }
+  assert.ok(generated > 150, `only ${generated} tools loaded`);
+  const r = compile(dir);
+  assert.equal(r.status, 0, r.output);
 });
