@@ -41,7 +41,15 @@ export async function main(argv: string[]): Promise<number> {
   process.stdin.resume();
   process.once('SIGTERM', () => void interchange.stop('SIGTERM'));
   process.once('SIGINT', () => void interchange.stop('SIGINT'));
-  await interchange.start();
+  try {
+    await interchange.start();
+  } catch (err) {
+    // stdin and the sockets would keep a failed interchange alive: report and leave, so the
+    // executor sees the exit (and this log) at once instead of waiting for its start timeout.
+    log(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    await interchange.stop('start failed');
+    process.exit(1);
+  }
   await interchange.done();
   // stdin keeps the event loop alive; everything is closed, so leave now.
   process.exit(0);

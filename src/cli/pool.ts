@@ -58,7 +58,14 @@ export async function main(argv: string[]): Promise<number> {
   });
   process.once('SIGTERM', () => void pool.stop('SIGTERM'));
   process.once('SIGINT', () => void pool.stop('SIGINT'));
-  await pool.start();
+  try {
+    await pool.start();
+  } catch (err) {
+    // A refused registration (VersionMismatch) or an unreachable interchange ends the pool at once.
+    log(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    await pool.stop('start failed');
+    process.exit(1);
+  }
   await pool.done();
   // zeromq's context and the workers' IPC channels may keep the loop alive: leave now.
   process.exit(0);

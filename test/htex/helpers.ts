@@ -16,11 +16,9 @@ export function freshRunDir(prefix = 'htex-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Start an executor with short heartbeats so fault tests finish quickly. */
-export async function startHtex(options: Partial<HtexOptions> = {}, provider: LocalProviderOptions = {}): Promise<RunningHtex> {
-  const runDir = freshRunDir();
-  const logs: string[] = [];
-  const executor = new HighThroughputExecutor({
+/** An executor with short heartbeats so fault tests finish quickly (not started: a kernel may start it). */
+export function makeHtex(options: Partial<HtexOptions> = {}, provider: LocalProviderOptions = {}): HighThroughputExecutor {
+  return new HighThroughputExecutor({
     provider: new LocalProvider({ cancelGraceMs: 1000, ...provider }),
     workersPerPool: 2,
     heartbeatPeriodSec: 0.25,
@@ -29,6 +27,12 @@ export async function startHtex(options: Partial<HtexOptions> = {}, provider: Lo
     addresses: ['127.0.0.1'],
     ...options,
   });
+}
+
+export async function startHtex(options: Partial<HtexOptions> = {}, provider: LocalProviderOptions = {}): Promise<RunningHtex> {
+  const runDir = freshRunDir();
+  const logs: string[] = [];
+  const executor = makeHtex(options, provider);
   await executor.start({ runDir, log: (l) => logs.push(l) });
   return { executor, runDir, logs };
 }

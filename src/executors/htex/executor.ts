@@ -240,8 +240,8 @@ export class HighThroughputExecutor implements Executor {
   }
 
   /** Where the executor's link listens and which port pools connect to (tests, diagnostics; experimental). */
-  endpoints(): { executor: string; workerPort: number; certDir: string | null } {
-    return { executor: this.socket?.lastEndpoint ?? '', workerPort: this.workerPort, certDir: this.certDir };
+  endpoints(): { executor: string; workerPort: number; certDir: string | null; interchangePid: number | undefined } {
+    return { executor: this.socket?.lastEndpoint ?? '', workerPort: this.workerPort, certDir: this.certDir, interchangePid: this.interchange?.pid };
   }
 
   /** Pools connected to the interchange, as of its last status report (experimental). */
@@ -306,7 +306,8 @@ export class HighThroughputExecutor implements Executor {
     await Promise.allSettled(steps);
     process.removeListener('exit', this.onProcessExit);
     this.interchange?.stdin?.destroy();
-    await this.writer?.flushed();
+    // A send to an interchange that is gone never completes (a DEALER without peers blocks): bound it.
+    await Promise.race([this.writer?.flushed(), new Promise((r) => setTimeout(r, 300))]);
     this.writer?.close();
     this.socket?.close();
     this.zap?.close();

@@ -26,41 +26,75 @@ export function z85Encode(data: Uint8Array): string {
 }
 
 export interface ZapAuthenticator {
-  /** Handshakes refused so far (tests and logs). */
+  /** Handshakes refused so far by this process's handler (tests and logs). */
   readonly refused: number;
+  /** Stop admitting this key; the handler closes with its last user. Safe twice. */
   close(): void;
 }
 
-/** Start the process's ZAP handler; `log` receives one line per refused handshake. */
+/**
+ * One handler per process (the endpoint can be bound once per context), shared by every server
+ * socket of the process: it admits the union of the keys registered, each with a use count, so
+ * two executors in one program each admit only their own run's clients... and each other's, which
+ * belong to the same user.
+ */
+interface SharedHandler {
+  socket: Zmq.Reply;
+  allowed: Map<string, number>;
+  logs: Set<(line: string) => void>;
+  refused: number;
+  closed: boolean;
+}
+let shared: SharedHandler | undefined;
+
+/** Register `allowedClientKey` with the process's ZAP handler, starting it if needed. */
 export async function startZapAuthenticator(zmq: typeof Zmq, allowedClientKey: string, log: (line: string) => void): Promise<ZapAuthenticator> {
-  const socket = new zmq.Reply({ linger: 0 });
-  await socket.bind(ZAP_ENDPOINT);
-  const state = { refused: 0, closed: false };
-  void (async () => {
-    try {
-      for await (const frames of socket) {
-        // Request: version, request id, domain, address, identity, mechanism, credentials...
-        const [version, requestId, , address, , mechanism, credentials] = frames;
-        const mech = mechanism?.toString() ?? '';
-        const key = credentials && credentials.length === 32 ? z85Encode(credentials) : '';
-        const ok = version?.toString() === '1.0' && mech === 'CURVE' && key === allowedClientKey;
-        if (!ok) {
-          state.refused++;
-          log(`refused a ${mech || 'unknown'} handshake from ${address?.toString() ?? '?'}: not the run's client key`);
-        }
-        await socket.send(['1.0', requestId ?? '', ok ? '200' : '400', ok ? 'OK' : 'client key not allowed', ok ? 'parsl-cwl' : '', '']);
-      }
-    } catch (err) {
-      if (!state.closed) log(`ZAP handler stopped: ${(err as Error).message}`);
-    }
-  })();
+  if (!shared) {
+    const socket = new zmq.Reply({ linger: 0 });
+    await socket.bind(ZAP_ENDPOINT);
+    const handler: SharedHandler = { socket, allowed: new Map(), logs: new Set(), refused: 0, closed: false };
+    shared ??= handler;
+    void serve(handler);
+  }
+  const handler = shared;
+  handler.allowed.set(allowedClientKey, (handler.allowed.get(allowedClientKey) ?? 0) + 1);
+  handler.logs.add(log);
+  let closed = false;
   return {
     get refused() {
-      return state.refused;
+      return handler.refused;
     },
     close() {
-      state.closed = true;
-      socket.close();
+      if (closed) return;
+      closed = true;
+      handler.logs.delete(log);
+      const left = (handler.allowed.get(allowedClientKey) ?? 1) - 1;
+      if (left > 0) handler.allowed.set(allowedClientKey, left);
+      else handler.allowed.delete(allowedClientKey);
+      if (handler.allowed.size === 0) {
+        handler.closed = true;
+        handler.socket.close();
+        if (shared === handler) shared = undefined;
+      }
     },
   };
+}
+
+async function serve(handler: SharedHandler): Promise<void> {
+  try {
+    for await (const frames of handler.socket) {
+      // Request: version, request id, domain, address, identity, mechanism, credentials...
+      const [version, requestId, , address, , mechanism, credentials] = frames;
+      const mech = mechanism?.toString() ?? '';
+      const key = credentials && credentials.length === 32 ? z85Encode(credentials) : '';
+      const ok = version?.toString() === '1.0' && mech === 'CURVE' && handler.allowed.has(key);
+      if (!ok) {
+        handler.refused++;
+        for (const log of handler.logs) log(`refused a ${mech || 'unknown'} handshake from ${address?.toString() ?? '?'}: not the run's client key`);
+      }
+      await handler.socket.send(['1.0', requestId ?? '', ok ? '200' : '400', ok ? 'OK' : 'client key not allowed', ok ? 'parsl-cwl' : '', '']);
+    }
+  } catch (err) {
+    if (!handler.closed) for (const log of handler.logs) log(`ZAP handler stopped: ${(err as Error).message}`);
+  }
 }
