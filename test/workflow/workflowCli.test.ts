@@ -85,6 +85,14 @@ test('when skips instances (null in the gathered array); pickValue picks among s
   assert.deepEqual(small.outputs, { evens: [null], evens_only: [], chosen: 'small' });
 });
 
+test('pickValue the_only_non_null with two non-null sources fails the step, naming it and the input', async () => {
+  const r = await runWorkflow('pick-fail.cwl', { a: 'x', b: 'y' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /PCWL_WORKFLOW_STEP_FAILED/);
+  assert.match(r.stderr, /PCWL_PICK_VALUE_FAILED/);
+  assert.match(r.stderr, /step 'pick' input 'value'/);
+});
+
 test('valueFrom sees the scattered element as self and the pre-valueFrom inputs; undeclared step inputs are usable there', async () => {
   const r = await runWorkflow('valuefrom.cwl', { names: ['ann', 'bob'], greeting: 'hi' });
   ok(r);

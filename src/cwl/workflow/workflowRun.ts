@@ -111,10 +111,11 @@ class WorkflowRun {
     this.shared.progress.stepWaiting(this.graph.steps.size);
     const all = [...this.graph.steps.keys()].map((id) => this.stepResult(id));
     const settled = await Promise.allSettled(all);
+    // The first failure in time is the one to report; the others are its consequences.
+    if (this.shared.failure) throw this.shared.failure;
     for (const s of settled) {
       if (s.status === 'rejected' && !(s.reason instanceof NotRun)) throw s.reason;
     }
-    if (this.shared.failure) throw this.shared.failure;
     if (this.shared.signal?.aborted) throw this.shared.signal.reason;
     return this.collectOutputs();
   }
@@ -142,12 +143,18 @@ class WorkflowRun {
 
   private async runStep(step: WorkflowStep): Promise<Record<string, unknown>> {
     let waiting = true;
+    const plan = this.planStep(step);
     try {
-      const gathered = await this.gatherInputs(step);
+      let gathered: Record<string, unknown>;
+      try {
+        gathered = await this.gatherInputs(step);
+      } catch (err) {
+        // pickValue, loadContents...: the step's own input failed (not an upstream step).
+        throw err instanceof NotRun ? err : this.fail(plan, [], err);
+      }
       this.shared.progress.stepWaiting(-1);
       waiting = false;
       this.checkStillRunning();
-      const plan = this.planStep(step);
       if (step.scatter && step.scatter.length > 0) {
         let scatterPlan;
         try {
