@@ -91,6 +91,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
       log,
       signal,
       serial: opts.serial,
+      configFile: opts.config,
       progressDetail: (describe) => progress.setDetail(describe),
     });
     const { OutputRelocator } = await import('../cwl/relocate.js');

@@ -12,6 +12,8 @@ export interface RunOptions {
   validate: boolean;
   /** Prefix of the temporary folders that hold job folders (default `<os tmpdir>/parsl-cwl-`). */
   tmpdirPrefix?: string;
+  /** `--config FILE`: executor/provider configuration (docs/configuration.md); default: local executor. */
+  config?: string;
   /** Keep job folders after the run (also implied by --debug). */
   leaveTmp: boolean;
   computeChecksum: boolean;
@@ -56,7 +58,7 @@ export const IGNORED_FLAGS = [
 /** Ignored cwltool options that take a value. */
 const IGNORED_WITH_VALUE = new Set(['--preserve-environment', '--tmp-outdir-prefix', '--cachedir', '--default-container', '--beta-dependency-resolvers-configuration']);
 
-const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', ...IGNORED_WITH_VALUE]);
+const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', '--config', ...IGNORED_WITH_VALUE]);
 
 export function parseRunArgs(argv: string[]): RunOptions {
   const opts: RunOptions = {
@@ -92,6 +94,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
         break;
       case '--tmpdir-prefix':
         opts.tmpdirPrefix = value;
+        break;
+      case '--config':
+        opts.config = value;
         break;
       case '--eval-timeout': {
         const sec = Number(value);
@@ -159,6 +164,7 @@ The output object is printed as JSON on stdout; logs and errors go to stderr.
 
 options:
   --outdir DIR          where final outputs are moved (default: the current folder)
+  --config FILE         executor configuration (YAML), e.g. cwl-examples/configs/htex-local.yml
   --tmpdir-prefix P     prefix for the temporary folders holding job folders
                         (default: <system temp>/parsl-cwl-)
   --leave-tmp           keep job folders after the run (alias --leave-tmpdir)

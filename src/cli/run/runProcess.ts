@@ -20,6 +20,18 @@ export interface RunContext {
   serial?: boolean;
   /** Workflows: give the progress line a description of the steps done/running/waiting. */
   progressDetail?: (describe: () => string) => void;
+  /** `--config FILE`: the kernel's executor (HTEX, local...) and retries come from it. */
+  configFile?: string;
+}
+
+/** The kernel of this run: from --config when given (src/config), else the local executor. */
+async function loadKernel(ctx: RunContext, maxWorkers: number | undefined) {
+  const { DataFlowKernel } = await import('../../dataflow/kernel.js');
+  const base = { runDir: path.join(ctx.runDir, 'runinfo'), log: (line: string) => ctx.log.debug(line) };
+  if (ctx.configFile === undefined) return DataFlowKernel.load({ ...base, maxWorkers });
+  const { loadConfigFile, buildFromConfig } = await import('../../config/index.js');
+  const built = await buildFromConfig(await loadConfigFile(ctx.configFile), ctx.configFile);
+  return DataFlowKernel.load({ ...base, executors: built.executors, retries: built.retries });
 }
 
 /** Run `process` on bound `inputs`; returns its output object, Files still in the job folders. */
@@ -41,24 +53,34 @@ async function runWorkflow(wf: Extract<Process, { class: 'Workflow' }>, inputs: 
   const { runWorkflowOnKernel, WorkflowProgress, formatProgress } = await import('../../cwl/workflow/index.js');
   const progress = new WorkflowProgress();
   ctx.progressDetail?.(() => formatProgress(progress.counts));
-  const { outputs } = await runWorkflowOnKernel(wf, inputs, {
-    runDir: ctx.runDir,
-    requirements: ctx.extraRequirements,
-    jobOptions: ctx.jobOptions,
-    serial: ctx.serial,
-    signal: ctx.signal,
-    progress,
-    // Said also with --quiet: after a failure this is where the finished steps' outputs are.
-    log: (line) => ctx.log.warn(line),
-  });
-  return outputs;
+  // With --config the kernel is made here (its executor from the file) and shut down here.
+  const dfk = ctx.configFile !== undefined ? await loadKernel(ctx, undefined) : undefined;
+  const cancel = (): void => void dfk?.shutdown({ mode: 'cancel' });
+  if (dfk) ctx.signal.addEventListener('abort', cancel, { once: true });
+  try {
+    const { outputs } = await runWorkflowOnKernel(wf, inputs, {
+      dfk,
+      runDir: ctx.runDir,
+      requirements: ctx.extraRequirements,
+      jobOptions: ctx.jobOptions,
+      serial: ctx.serial,
+      signal: ctx.signal,
+      progress,
+      // Said also with --quiet: after a failure this is where the finished steps' outputs are.
+      log: (line) => ctx.log.warn(line),
+    });
+    return outputs;
+  } finally {
+    ctx.signal.removeEventListener('abort', cancel);
+    await dfk?.shutdown();
+  }
 }
 
 /** A tool runs as one `cwl-job` task of a DataFlowKernel (issue 4: the runner on the kernel). */
 async function runTool(tool: Extract<Process, { class: 'CommandLineTool' | 'ExpressionTool' }>, inputs: Record<string, unknown>, ctx: RunContext): Promise<JobResult> {
-  const [{ DataFlowKernel }, { submitJob }] = await Promise.all([import('../../dataflow/kernel.js'), import('../../cwl/app/jobApp.js')]);
+  const { submitJob } = await import('../../cwl/app/jobApp.js');
   const name = toolName(tool.id);
-  const dfk = await DataFlowKernel.load({ runDir: path.join(ctx.runDir, 'runinfo'), maxWorkers: 1, log: (line) => ctx.log.debug(line) });
+  const dfk = await loadKernel(ctx, 1);
   try {
     const job = {
       tool,

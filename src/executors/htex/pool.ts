@@ -86,6 +86,10 @@ export class WorkerPool {
 
   /** Connect, register and start the workers. Resolves once registered; `done()` resolves at exit. */
   async start(): Promise<void> {
+    // Workers start while the pool connects and registers: Node start-up is most of a pool's start.
+    mkdirSync(this.options.logDir, { recursive: true });
+    this.workerLog = openSync(join(this.options.logDir, `workers-${this.poolId}.log`), 'a');
+    for (let i = 0; i < this.options.workers; i++) this.startWorker(i);
     this.zmq = await import('zeromq');
     const keys = this.options.certDir ? await loadClientKeys(this.options.certDir) : undefined;
     const curve: CurveClientOptions = keys ? { curveServerKey: keys.serverPublicKey, curvePublicKey: keys.client.publicKey, curveSecretKey: keys.client.secretKey } : {};
@@ -113,9 +117,7 @@ export class WorkerPool {
     this.options.log(`registered with ${endpoint} as ${this.poolId} (${this.options.workers} workers)`);
     this._state = 'RUNNING';
     this.lastHeardMs = Date.now();
-    mkdirSync(this.options.logDir, { recursive: true });
-    this.workerLog = openSync(join(this.options.logDir, `workers-${this.poolId}.log`), 'a');
-    for (let i = 0; i < this.options.workers; i++) this.startWorker(i);
+    this.dispatch();
     this.timers.push(setInterval(() => this.heartbeat(), this.options.heartbeatPeriodMs));
     if (this.options.drainPeriodMs !== undefined) this.timers.push(setTimeout(() => this.drain('drain period reached'), this.options.drainPeriodMs));
     void this.receiveLoop();
@@ -139,7 +141,7 @@ export class WorkerPool {
     const exits = this.slots.filter((s): s is WorkerSlot => s !== undefined).map((s) => terminate(s.child, 2000));
     await Promise.allSettled(exits);
     this.flush();
-    await Promise.race([this.writer?.flushed(), new Promise((r) => setTimeout(r, 500))]);
+    await Promise.race([this.writer?.flushed(), new Promise((r) => setTimeout(r, 200))]);
     this.writer?.close();
     this.socket?.close();
     if (this.workerLog !== undefined) closeSync(this.workerLog);

@@ -1,0 +1,112 @@
+/**
+ * Reads and validates a `--config FILE` (YAML or JSON) against CONFIG_JSON_SCHEMA, then builds
+ * the kernel's executor from it. ajv and js-yaml are loaded only when a config file is used.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Executor } from '../executors/executor.js';
+import type { ExecutionProvider } from '../providers/provider.js';
+import { ConfigInvalidError } from './errors.js';
+import { DEFAULT_EXECUTOR, DEFAULT_HTEX_PROVIDER, DEFAULT_RETRIES } from './defaults.js';
+import type { HtexSection, ParslCwlConfig } from './types.js';
+import { CONFIG_JSON_SCHEMA } from './schema.js';
+
+interface AjvError {
+  instancePath: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+type AjvValidate = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
+interface AjvLike {
+  compile(schema: unknown): AjvValidate;
+}
+
+/** Parse and validate a config file. */
+export async function loadConfigFile(file: string): Promise<ParslCwlConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigInvalidError(file, '', `cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { cause });
+  }
+  let data: unknown;
+  try {
+    const yaml = await import('js-yaml');
+    data = yaml.load(text) ?? {};
+  } catch (cause) {
+    throw new ConfigInvalidError(file, '', `is not valid YAML: ${(cause as Error).message.split('\n')[0]}`, { cause });
+  }
+  return validateConfig(data, file);
+}
+
+/** Validate config data (from a file, or built in code) against the schema. */
+export async function validateConfig(data: unknown, source = '(in code)'): Promise<ParslCwlConfig> {
+  const mod = await import('ajv');
+  // ajv is CommonJS: under NodeNext its class is `default` or `default.default` depending on the loader.
+  const Ajv = ((mod.default as unknown as { default?: unknown }).default ?? mod.default) as unknown as new (opts: Record<string, unknown>) => AjvLike;
+  const validate = new Ajv({ allErrors: false, strict: false }).compile(CONFIG_JSON_SCHEMA);
+  if (!validate(data)) {
+    // oneOf failures report every branch; the most specific error names the deepest path.
+    const errors = [...(validate.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length);
+    const e = errors[0];
+    const field = e ? e.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+    const detail = e ? `${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}${e.params && 'allowedValue' in e.params ? ` (${JSON.stringify(e.params.allowedValue)})` : ''}` : 'is invalid';
+    throw new ConfigInvalidError(source, field, detail);
+  }
+  return data as ParslCwlConfig;
+}
+
+/** What a run needs from a config: the executor object(s) and the kernel's retry budget. */
+export interface BuiltConfig {
+  executors: Executor[];
+  retries: number;
+}
+
+/** Build the executor a validated config describes (not started: the kernel starts it). */
+export async function buildFromConfig(config: ParslCwlConfig, source = '(in code)'): Promise<BuiltConfig> {
+  const section = config.executor ?? DEFAULT_EXECUTOR;
+  const retries = config.retries ?? DEFAULT_RETRIES;
+  if (section.type === 'local') {
+    const { LocalExecutor } = await import('../executors/local/localExecutor.js');
+    return { executors: [new LocalExecutor({ label: section.label, maxWorkers: section.max_workers })], retries };
+  }
+  return { executors: [await buildHtex(section, source)], retries };
+}
+
+async function buildHtex(section: HtexSection, source: string): Promise<Executor> {
+  const providerSection = section.provider ?? DEFAULT_HTEX_PROVIDER;
+  let provider: ExecutionProvider;
+  try {
+    if (providerSection.type === 'local') {
+      const [{ LocalProvider }, { createLauncher }] = await Promise.all([import('../providers/local.js'), import('../providers/launchers.js')]);
+      provider = new LocalProvider({
+        initBlocks: providerSection.init_blocks,
+        minBlocks: providerSection.min_blocks,
+        maxBlocks: providerSection.max_blocks,
+        parallelism: providerSection.parallelism,
+        launcher: providerSection.launcher ? createLauncher(providerSection.launcher) : undefined,
+      });
+    } else {
+      const { slurmProviderFromSection } = await import('../providers/slurm/slurmConfig.js');
+      provider = slurmProviderFromSection(providerSection, section.label);
+    }
+  } catch (cause) {
+    throw new ConfigInvalidError(source, 'executor.provider', (cause as Error).message, { cause });
+  }
+  const { HighThroughputExecutor } = await import('../executors/htex/executor.js');
+  const strategy = section.strategy;
+  return new HighThroughputExecutor({
+    label: section.label,
+    provider,
+    workersPerPool: section.workers_per_pool,
+    prefetchCapacity: section.prefetch_capacity,
+    encrypted: section.encrypted,
+    heartbeatPeriodSec: section.heartbeat_period,
+    heartbeatThresholdSec: section.heartbeat_threshold,
+    drainPeriodSec: section.drain_period,
+    addresses: section.address === undefined ? undefined : Array.isArray(section.address) ? section.address : [section.address],
+    workerBindInterface: section.worker_bind_interface,
+    workerPort: section.worker_port,
+    interchangeStartTimeoutSec: section.interchange_start_timeout,
+    strategy: strategy === false ? false : strategy === undefined ? undefined : { periodSec: strategy.period, maxIdleTimeSec: strategy.max_idle_time, maxBlockFailures: strategy.max_block_failures },
+  });
+}
