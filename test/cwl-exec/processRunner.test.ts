@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runCommand, SpawnFailure } from '../../src/cwl/execution/processRunner.js';
-import { ToolTimeoutError } from '../../src/cwl/errors.js';
+import { StagingError, ToolTimeoutError } from '../../src/cwl/errors.js';
 
 /** Gone, or a zombie nobody reaped yet (PID 1 in a container may never reap it). */
 async function isRunning(pid: number): Promise<boolean> {
@@ -74,4 +74,12 @@ test('a command killed by a signal reports 128 + the signal number', async () =>
   const out = await runCommand({ argv: ['/bin/sh', '-c', 'kill -TERM $$'], cwd: d, env: {}, stdout: path.join(d, 'o'), stderr: path.join(d, 'e'), jobName: 'x' });
   assert.equal(out.exitCode, 128 + 15);
   assert.equal(out.signal, 'SIGTERM');
+});
+
+test('a stdin file that does not exist is a StagingError naming it', async () => {
+  const d = await dir();
+  await assert.rejects(
+    runCommand({ argv: ['cat'], cwd: d, env: {}, stdin: path.join(d, 'missing.txt'), stdout: path.join(d, 'o'), stderr: path.join(d, 'e'), jobName: 'x' }),
+    (e: unknown) => e instanceof StagingError && /missing\.txt/.test(e.message) && /stdin/.test(e.message),
+  );
 });

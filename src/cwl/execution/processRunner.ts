@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
-import { ToolTimeoutError } from '../errors.js';
+import { StagingError, ToolTimeoutError } from '../errors.js';
 
 export interface CommandRun {
   /** The program and its arguments (`['/bin/sh', '-c', script]` under ShellCommandRequirement). */
@@ -52,14 +52,20 @@ export function runCommand(run: CommandRun): Promise<CommandOutcome> {
   if (file === undefined) return Promise.reject(new SpawnFailure('(empty command line)', 'the command line is empty'));
   run.signal?.throwIfAborted();
   const fds: number[] = [];
-  const open = (p: string, flags: string) => {
-    const fd = openSync(p, flags);
-    fds.push(fd);
-    return fd;
+  const open = (p: string, flags: string, role: string) => {
+    try {
+      const fd = openSync(p, flags);
+      fds.push(fd);
+      return fd;
+    } catch (err) {
+      throw new StagingError(run.jobName, `cannot open ${p} as the command's ${role}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    }
   };
   let stdio: Array<number | 'ignore'>;
   try {
-    stdio = [run.stdin !== undefined ? open(run.stdin, 'r') : 'ignore', open(run.stdout, 'w'), run.stderr === run.stdout ? fds[1]! : open(run.stderr, 'w')];
+    const stdin = run.stdin !== undefined ? open(run.stdin, 'r', 'stdin') : 'ignore';
+    const stdout = open(run.stdout, 'w', 'stdout');
+    stdio = [stdin, stdout, run.stderr === run.stdout ? stdout : open(run.stderr, 'w', 'stderr')];
   } catch (err) {
     for (const fd of fds) closeSync(fd);
     return Promise.reject(err);
