@@ -7,7 +7,7 @@
 import { afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, ParslCwlError } from '../../src/errors.js';
 import { DataFlowKernel, bashApp } from '../../src/dataflow/index.js';
@@ -133,5 +133,34 @@ describe('HTEX on Slurm blocks', slurmTestOptions, () => {
     await run.dfk.shutdown({ mode: 'cancel' });
     await Promise.all(futures);
     // afterEach checks squeue: nothing of ours may be left.
+  });
+
+  test('a block squeue stops listing is treated as ended: replaced, and cancelled rather than left running', async () => {
+    label = uniqueLabel('gone');
+    run = await startOnSlurm(label, { initBlocks: 1, minBlocks: 1, maxBlocks: 1 });
+    const where = bashApp(() => 'echo "$SLURM_JOB_ID"', { name: 'where', dfk: run.dfk });
+    const first = join(run.dir, 'first');
+    await where({}, { stdout: first });
+    const hiddenJob = readFileSync(first, 'utf8').trim();
+
+    // From now on the executor's squeue no longer lists that job (the job itself keeps running).
+    const realSqueue = execFileSync('bash', ['-c', 'command -v squeue'], { encoding: 'utf8' }).trim();
+    const bin = join(run.dir, 'forgetful-bin');
+    execFileSync('mkdir', ['-p', bin]);
+    writeFileSync(join(bin, 'squeue'), `#!/bin/sh\n${realSqueue} "$@" | grep -v -E '^ *${hiddenJob}[|]'\nexit 0\n`);
+    chmodSync(join(bin, 'squeue'), 0o755);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath ?? ''}`;
+    try {
+      await pollUntil('the strategy to report the unlisted block ended', () => (readFileSync(run!.dfk.logPath, 'utf8').includes(`block 0 (job ${hiddenJob}) ended`) ? true : undefined), 30_000);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    const second = join(run.dir, 'second');
+    await where({}, { stdout: second });
+    const newJob = readFileSync(second, 'utf8').trim();
+    assert.notEqual(newJob, hiddenJob, 'the work ran on a replacement block');
+    await pollUntil('the unlisted job to be cancelled for real', () => (liveJobsNamed(label).every((job) => job.id !== hiddenJob) ? true : undefined), 30_000);
+    assert.deepEqual(liveJobsNamed(label).map((job) => job.name), [`parsl.${label}.block-1`]);
   });
 });

@@ -106,6 +106,7 @@ export class BlockScaler {
     const ended = await this.pollEnded(views);
     if (this.stopped) return;
     for (const { view, status } of ended) this.reportEnded(view, status);
+    if (ended.length > 0) await this.cancelEnded(ended.map((e) => e.view.jobId));
 
     const endedIds = new Set(ended.map((e) => e.view.blockId));
     const decision = decideScaling({
@@ -132,6 +133,19 @@ export class BlockScaler {
     } catch (err) {
       this.log(`strategy: ${decision.action} failed: ${err instanceof Error ? err.message : String(err)}`);
       if (decision.action === 'scaleOut') this.countFailure(`submitting a block failed: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+  }
+
+  /**
+   * Cancels blocks the provider reported ended. For most this is a no-op, but a job that merely
+   * vanished from squeue (MISSING, or COMPLETED after running) may still hold nodes: it must not
+   * linger until its walltime once the executor has forgotten it.
+   */
+  private async cancelEnded(jobIds: string[]): Promise<void> {
+    try {
+      await this.hooks.provider.cancel(jobIds, this.abort.signal);
+    } catch (err) {
+      if (!this.stopped) this.log(`strategy: cancelling ended block(s) ${jobIds.join(', ')} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
