@@ -37,7 +37,9 @@ export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, u
   const dfk = req.dfk ?? (await DataFlowKernel.load({ runDir: path.join(req.runDir, 'runinfo'), maxWorkers: req.maxWorkers }));
   const jobsDir = path.join(dfk.runDir, 'jobs');
   // An interrupt cancels the tool jobs in flight (the engine itself stops starting new ones).
-  const cancel = (): void => void dfk.shutdown({ mode: 'cancel' });
+  const cancel = (): void => {
+    dfk.shutdown({ mode: 'cancel' }).catch((err: unknown) => req.log?.(`cancelling the running jobs failed: ${String(err)}`));
+  };
   if (!req.dfk) req.signal?.addEventListener('abort', cancel, { once: true });
   const extra = req.requirements ?? [];
   const top: Workflow = extra.length > 0 ? { ...wf, requirements: [...(wf.requirements ?? []).filter((r) => !extra.some((e) => e.class === r.class)), ...extra] } : wf;
