@@ -35,7 +35,6 @@ interface PendingTask {
   resolve: (o: TaskOutcome) => void;
   reject: (e: unknown) => void;
   signal?: AbortSignal;
-  onAbort?: () => void;
 }
 
 interface BlockRecord {
@@ -65,6 +64,8 @@ export class HighThroughputExecutor implements Executor {
   private workerPort = 0;
   private nextId = 1;
   private readonly pending = new Map<number, PendingTask>();
+  /** Weak: a signal used for one task only is collected with its task. */
+  private readonly abortWatch = new WeakMap<AbortSignal, Set<number>>();
   private outgoing: WireTask[] = [];
   private flushScheduled = false;
   private lastHeardMs = 0;
@@ -217,15 +218,11 @@ export class HighThroughputExecutor implements Executor {
     const id = this.nextId++;
     return new Promise<TaskOutcome>((resolve, reject) => {
       const p: PendingTask = { envelope: task, resolve, reject };
-      if (signal) {
-        // The task may still run on its worker; the caller stops waiting for it.
-        p.signal = signal;
-        p.onAbort = () => {
-          if (this.pending.delete(id)) reject(signal.reason);
-        };
-        signal.addEventListener('abort', p.onAbort, { once: true });
-      }
       this.pending.set(id, p);
+      if (signal) {
+        p.signal = signal;
+        this.watchAbort(signal, id);
+      }
       this.outgoing.push({ id, taskId: task.taskId, attempt: task.attempt, spec: task.spec });
       if (this.outgoing.length >= MAX_BATCH) this.flush();
       else if (!this.flushScheduled) {
@@ -326,12 +323,43 @@ export class HighThroughputExecutor implements Executor {
   }
 
   private rejectAll(err: unknown): void {
-    const pending = [...this.pending.values()];
+    const pending = [...this.pending.entries()];
     this.pending.clear();
-    for (const p of pending) {
-      if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+    for (const [id, p] of pending) {
+      if (p.signal) this.unwatchAbort(p.signal, id);
       p.reject(err);
     }
+  }
+
+  /**
+   * One 'abort' listener per distinct signal, not per task: kernels pass one signal to many tasks,
+   * and EventTarget.addEventListener is linear in the listeners already there (quadratic overall).
+   * An aborted task may still run on its worker; the caller stops waiting for it.
+   */
+  private watchAbort(signal: AbortSignal, id: number): void {
+    let ids = this.abortWatch.get(signal);
+    if (!ids) {
+      const watched = new Set<number>();
+      ids = watched;
+      this.abortWatch.set(signal, watched);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const taskId of watched) {
+            const p = this.pending.get(taskId);
+            if (!p) continue;
+            this.pending.delete(taskId);
+            p.reject(signal.reason);
+          }
+        },
+        { once: true },
+      );
+    }
+    ids.add(id);
+  }
+
+  private unwatchAbort(signal: AbortSignal, id: number): void {
+    this.abortWatch.get(signal)?.delete(id);
   }
 
   private send(m: ToInterchange): void {
@@ -412,7 +440,7 @@ export class HighThroughputExecutor implements Executor {
       const p = this.pending.get(r.id);
       if (!p) continue; // aborted by the caller meanwhile
       this.pending.delete(r.id);
-      if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+      if (p.signal) this.unwatchAbort(p.signal, r.id);
       if (r.ok) p.resolve(r.outcome);
       else p.reject(errorFromJson(r.error));
     }
