@@ -12,9 +12,8 @@ const EXAMPLE = fileURLToPath(new URL('../../../cwl-examples/configs/slurm.yml',
 const validate = new Ajv({ allErrors: true }).compile(SLURM_PROVIDER_JSON_SCHEMA);
 
 test('the example config holds a valid slurm provider section that builds a provider', () => {
-  const config = load(readFileSync(EXAMPLE, 'utf8')) as { executors: { label: string; provider: SlurmProviderSection }[] };
-  const [htex] = config.executors;
-  assert.ok(htex);
+  const config = load(readFileSync(EXAMPLE, 'utf8')) as { executor: { label: string; provider: SlurmProviderSection } };
+  const htex = config.executor;
   assert.ok(validate(htex.provider), JSON.stringify(validate.errors));
   const provider = slurmProviderFromSection(htex.provider, htex.label);
   assert.equal(provider.label, 'slurm-htex');
