@@ -4,11 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, watch } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli, tempDir, type CliResult } from '../cli/cliHarness.js';
+import { CLI, runCli, tempDir, type CliResult } from '../cli/cliHarness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/test/workflow → <repo>/test/workflow/fixtures */
@@ -149,6 +150,27 @@ test('--serial runs one tool job at a time', async () => {
     const name = log[i]!.split(' ')[1];
     assert.deepEqual([log[i], log[i + 1]], [`start ${name}`, `end ${name}`], `no interleaving: ${log.join(' | ')}`);
   }
+});
+
+test('SIGINT stops a running workflow: exit 130 and the running tool is killed', async () => {
+  const dir = await tempDir('pcwl-interrupt-');
+  const jobFile = path.join(dir, 'job.json');
+  await writeFile(jobFile, JSON.stringify({ dir }));
+  const started = new Promise<void>((resolve) => {
+    const w = watch(dir, () => {
+      if (existsSync(path.join(dir, 'pid'))) {
+        w.close();
+        resolve();
+      }
+    });
+  });
+  const child = spawn(process.execPath, [CLI, '--quiet', '--outdir', path.join(dir, 'out'), path.join(FIXTURES, 'sleep-wf.cwl'), jobFile], { cwd: dir, stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await started;
+  const toolPid = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130);
+  assert.throws(() => process.kill(toolPid, 0), /ESRCH/, 'the tool process is gone');
 });
 
 test('the image example: generate -> resize -> blur/annotate -> montage (ImageMagick)', async (t) => {
