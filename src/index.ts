@@ -30,6 +30,11 @@ export type { LocalExecutorOptions } from './executors/local/index.js';
 export type { Executor, TaskSpec, TaskOutcome, TaskEnvelope, ExecutorState } from './executors/executor.js';
 export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './executors/errors.js';
 export { runTask } from './executors/taskRunner.js';
+/** Experimental: the HighThroughputExecutor and the LocalProvider (docs/htex-protocol.md, docs/configuration.md). */
+export { HighThroughputExecutor, HTEX_DEFAULTS, InterchangeFailedError, VersionMismatchError, ProtocolError, CertificateError } from './executors/htex/index.js';
+export type { HtexOptions, ManagerInfo, CommandRequest, CommandReply } from './executors/htex/index.js';
+export { LocalProvider } from './providers/local.js';
+export type { LocalProviderOptions } from './providers/local.js';
 export { loadTool, lazyTool, submitJob } from './cwl/app/index.js';
 export type { CwlApp, CwlAppInfo, LoadToolOptions, SubmitJobOptions } from './cwl/app/index.js';
 export type { CwlFile, CwlDirectory } from './cwl/model.js';
