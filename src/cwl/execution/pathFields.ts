@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CwlDirectory, CwlFile } from '../model.js';
+import { nameParts } from '../outputs/fileObjects.js';
 
 /** Point a File/Directory at `p` (absolute), keeping its other fields. Mutates and returns `obj`. */
 export function setPath<T extends CwlFile | CwlDirectory>(obj: T, p: string): T {
@@ -14,10 +15,10 @@ export function setPath<T extends CwlFile | CwlDirectory>(obj: T, p: string): T 
   if (obj.class === 'File') {
     const file = obj as CwlFile;
     file.dirname = path.dirname(p);
-    // nameroot + nameext == basename; nameext is empty or starts with the last '.' (not a leading one).
-    const ext = path.extname(file.basename ?? '');
-    file.nameext = ext;
-    file.nameroot = (file.basename ?? '').slice(0, (file.basename ?? '').length - ext.length);
+    // nameroot + nameext == basename; the same split output collection uses.
+    const { nameroot, nameext } = nameParts(file.basename ?? '');
+    file.nameroot = nameroot;
+    file.nameext = nameext;
   }
   return obj;
 }

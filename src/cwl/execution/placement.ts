@@ -5,19 +5,14 @@
  */
 import { chmod, copyFile, cp, lstat, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { localPath } from '../commandLine/inputFiles.js';
 import { isDirectory, isFile, type CwlDirectory, type CwlFile } from '../model.js';
 import { setPath } from './pathFields.js';
 
 export type PlaceMode = 'link' | 'copy';
 
-/** The local path a File/Directory value refers to, or undefined for a literal. */
-export function sourcePath(obj: CwlFile | CwlDirectory): string | undefined {
-  if (obj.path) return obj.path;
-  if (obj.location?.startsWith('file://')) return fileURLToPath(obj.location);
-  if (obj.location && path.isAbsolute(obj.location)) return obj.location;
-  return undefined;
-}
+/** The local path a File/Directory value refers to (`path`, else a file:// `location`); undefined for a literal. */
+export const sourcePath = localPath;
 
 let literalCounter = 0;
 /** A name for a literal without `basename` (CWL leaves the choice to the runner). */
