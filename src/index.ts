@@ -35,6 +35,14 @@ export { HighThroughputExecutor, HTEX_DEFAULTS, InterchangeFailedError, VersionM
 export type { HtexOptions, ManagerInfo, CommandRequest, CommandReply } from './executors/htex/index.js';
 export { LocalProvider } from './providers/local.js';
 export type { LocalProviderOptions } from './providers/local.js';
+/** Experimental: Slurm blocks, launchers and block scaling (docs/slurm.md). */
+export { SlurmProvider, SLURM_DEFAULTS } from './providers/slurm/index.js';
+export type { SlurmProviderOptions } from './providers/slurm/index.js';
+export { SingleNodeLauncher, SimpleLauncher, SrunLauncher } from './providers/launchers.js';
+export type { ExecutionProvider, Launcher, BlockState, BlockStatus, SubmitRequest } from './providers/provider.js';
+export { SubmitFailedError, ProviderCommandFailedError, ProviderCommandTimeoutError, ProviderOptionInvalidError } from './providers/errors.js';
+export { BlockScaler, BLOCK_SCALER_DEFAULTS } from './executors/strategy/index.js';
+export type { BlockScalerOptions } from './executors/strategy/index.js';
 export { loadTool, lazyTool, submitJob } from './cwl/app/index.js';
 export type { CwlApp, CwlAppInfo, LoadToolOptions, SubmitJobOptions } from './cwl/app/index.js';
 export type { CwlFile, CwlDirectory } from './cwl/model.js';

@@ -3,7 +3,6 @@
  * cmd_timeout, cancelled by an AbortSignal, and turned into a provider error on failure. These
  * are rare, cold calls, so their output is piped and read.
  */
-import { execa } from 'execa';
 import { ProviderCommandFailedError, ProviderCommandTimeoutError } from '../errors.js';
 
 export interface CommandOutput {
@@ -22,6 +21,8 @@ export interface CommandOptions {
 export async function runSlurmCommand(file: string, args: string[], options: CommandOptions): Promise<CommandOutput> {
   options.signal?.throwIfAborted();
   const commandLine = [file, ...args].join(' ');
+  // Loaded on first use: importing the provider (or the package) stays cheap.
+  const { execa } = await import('execa');
   const result = await execa(file, args, {
     timeout: options.timeoutSec * 1000,
     cancelSignal: options.signal,
