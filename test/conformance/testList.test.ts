@@ -95,6 +95,13 @@ test('sets are classified from the process documents: Workflow, tool, and Docker
   assert.equal(await classifyTest(packedTool, suite), 'container');
 });
 
+test('without set lists beside the suite, --set classifies the process documents', async () => {
+  const list = await loadTestList(path.join(suite, 'conformance_tests.yaml'));
+  const { ids, source } = await testSetIds(['workflow'], list.tests, suite);
+  assert.match(source, /classified/);
+  assert.deepEqual([...ids].sort(), ['last', 'nested']);
+});
+
 // The shared folder beside the repository (as CI has it): the suite and its set lists.
 const SHARED = path.resolve(packageRoot(), '..', 'shared');
 const realSuite = path.join(SHARED, 'cwl-v1.2');
