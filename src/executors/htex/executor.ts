@@ -29,6 +29,8 @@ const MAIN_SCRIPT = fileURLToPath(new URL('../../cli/main.js', import.meta.url))
 /** Tasks per wire message at most; larger submissions go out as several batches. */
 const MAX_BATCH = 2000;
 const SHUTDOWN_GRACE_MS = 2000;
+/** Scale-in waits this long at most for tasks already on a held block before cancelling it. */
+const SCALE_IN_DRAIN_MS = 60_000;
 
 interface PendingTask {
   envelope: TaskEnvelope;
@@ -528,6 +530,8 @@ export class HighThroughputExecutor implements Executor {
       for (const m of this.managerSnapshot.filter((x) => x.blockId === view.blockId)) {
         await this.command({ command: 'hold', poolId: m.poolId }).catch(() => undefined);
       }
+      // Drain: tasks that reached the block before the hold finish there (bounded), then it is cancelled.
+      await this.waitBlockIdle(view.blockId, SCALE_IN_DRAIN_MS);
       await this.provider.cancel([record.jobId]);
       this.blockRecords.delete(view.blockId);
       // Anything that still reached it fails now (ManagerLost → the kernel's retries), not after heartbeats.
@@ -536,6 +540,17 @@ export class HighThroughputExecutor implements Executor {
       cancelled.push(view.blockId);
     }
     return cancelled;
+  }
+
+  /** Polls the interchange until the block's pools hold no task, the limit passes, or the executor stops running. */
+  private async waitBlockIdle(blockId: string, limitMs: number): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    for (;;) {
+      const reply = await this.command({ command: 'managers' }).catch(() => undefined);
+      const busy = reply?.command === 'managers' ? reply.managers.filter((m) => m.blockId === blockId).reduce((sum, m) => sum + m.tasks, 0) : 0;
+      if (busy === 0 || Date.now() >= deadline || this._state !== 'RUNNING') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   private blockTerminated(blockId: string, status: BlockStatus): void {
