@@ -31,7 +31,7 @@ export interface SubmitRequest {
   command: string;
   /** Job name, e.g. `parsl.htex.block-3`; providers may shorten it but keep the `parsl` prefix. */
   jobName: string;
-  /** Number of tasks per node the launcher needs (workers per node), for scheduler options. */
+  /** Copies of the command the launcher starts per node (1 for HTEX: one pool per node, which forks its workers). */
   tasksPerNode: number;
   /** Where to write the submit script, stdout and stderr (runinfo/NNN/submit_scripts). */
   scriptDir: string;

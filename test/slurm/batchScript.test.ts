@@ -22,7 +22,7 @@ test('every provider option becomes its #SBATCH line, then worker_init, then the
     schedulerOptions: '#SBATCH --gres=gpu:1',
     workerInit: 'module load nodejs',
   });
-  const script = renderBatchScript(options, { jobName: 'parsl.big.block-0', stdoutPath: '/r/o', stderrPath: '/r/e', command: 'parsl-cwl pool --block-id 0' });
+  const script = renderBatchScript(options, { jobName: 'parsl.big.block-0', stdoutPath: '/r/o', stderrPath: '/r/e', command: 'parsl-cwl pool --block-id 0', tasksPerNode: 1 });
   const lines = script.split('\n');
   assert.equal(lines[0], '#!/bin/bash');
   for (const expected of [
@@ -51,7 +51,7 @@ test('every provider option becomes its #SBATCH line, then worker_init, then the
 });
 
 test('options left out are left out of the script (Slurm defaults apply)', () => {
-  const script = renderBatchScript(resolveSlurmOptions({}), { jobName: 'parsl.slurm.block-0', stdoutPath: 'o', stderrPath: 'e', command: 'true' });
+  const script = renderBatchScript(resolveSlurmOptions({}), { jobName: 'parsl.slurm.block-0', stdoutPath: 'o', stderrPath: 'e', command: 'true', tasksPerNode: 1 });
   for (const absent of ['--partition', '--account', '--qos', '--constraint', '--cpus-per-task', '--mem', '--exclusive']) {
     assert.ok(!script.includes(absent), `${absent} should not be in\n${script}`);
   }

@@ -12,6 +12,8 @@ export interface BatchScriptInput {
   stderrPath: string;
   /** The pool command, already wrapped by the launcher. */
   command: string;
+  /** Copies of the command the launcher starts per node. */
+  tasksPerNode: number;
 }
 
 /** `#SBATCH` lines, one option each (sbatch reads them until the first command line). */
@@ -21,8 +23,8 @@ function headerLines(options: ResolvedSlurmOptions, input: BatchScriptInput): st
     `--output=${input.stdoutPath}`,
     `--error=${input.stderrPath}`,
     `--nodes=${options.nodesPerBlock}`,
-    // One task per node: the launcher starts one pool there, the pool starts its own workers.
-    '--ntasks-per-node=1',
+    // The launcher's copies per node (1 for HTEX: one pool, which starts its own workers).
+    `--ntasks-per-node=${Math.max(1, input.tasksPerNode)}`,
     `--time=${formatWalltime(options.walltimeSec)}`,
   ];
   if (options.partition) lines.push(`--partition=${options.partition}`);

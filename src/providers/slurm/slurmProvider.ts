@@ -81,6 +81,7 @@ export class SlurmProvider implements ExecutionProvider {
       stdoutPath: join(request.scriptDir, `${jobName}.stdout`),
       stderrPath: join(request.scriptDir, `${jobName}.stderr`),
       command: request.command,
+      tasksPerNode: request.tasksPerNode,
     });
     await writeFile(scriptPath, script, { mode: 0o644 });
 
