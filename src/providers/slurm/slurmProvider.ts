@@ -89,8 +89,8 @@ export class SlurmProvider implements ExecutionProvider {
     try {
       ({ stdout } = await runSlurmCommand('sbatch', ['--parsable', scriptPath], { timeoutSec: this.options.cmdTimeout, signal }));
     } catch (err) {
-      // A timed-out or aborted sbatch may still have queued the job: find it by name and cancel it,
-      // so that no block is left behind.
+      // A timed-out or aborted sbatch may still have queued the job: find it by its script and
+      // cancel it, so that no block is left behind.
       if (!(err instanceof ProviderCommandFailedError)) await this.cancelOrphan(jobName, scriptPath);
       throw new SubmitFailedError(this.label, jobName, `${err instanceof Error ? err.message : String(err)} (batch script ${scriptPath})`, { cause: err });
     }
