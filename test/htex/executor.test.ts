@@ -66,7 +66,7 @@ describe('HighThroughputExecutor on a LocalProvider', () => {
   });
 
   test('the scaling hooks see the block, its pool and its idleness', async () => {
-    const block = await until(() => htex.executor.scaling.blocks().find((b) => b.managers === 1 && b.idleSinceMs !== undefined), 10_000, 'an idle block');
+    const block = await until(() => htex.executor.scaling.blocks().find((b) => b.managers === 1 && b.idleSinceMs !== undefined), 30_000, 'an idle block');
     assert.equal(block.blockId, '0');
     assert.equal(block.activeTasks, 0);
     assert.deepEqual(htex.executor.scaling.connectedBlocks(), ['0']);
@@ -83,8 +83,8 @@ describe('HighThroughputExecutor lifecycle', () => {
     try {
       const added = await htex.executor.scaling.scaleOut(1);
       assert.deepEqual(added, ['1']);
-      await until(() => htex.executor.managers().length === 2, 10_000, 'two pools');
-      await until(() => htex.executor.scaling.blocks().every((b) => b.idleSinceMs !== undefined), 10_000, 'idle blocks');
+      await until(() => htex.executor.managers().length === 2, 30_000, 'two pools');
+      await until(() => htex.executor.scaling.blocks().every((b) => b.idleSinceMs !== undefined), 30_000, 'idle blocks');
       const removed = await htex.executor.scaling.scaleIn(1);
       assert.equal(removed.length, 1);
       assert.equal(htex.executor.scaling.connectedBlocks().length, 1);
@@ -100,7 +100,7 @@ describe('HighThroughputExecutor lifecycle', () => {
     try {
       const outcome = await htex.executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'bash', command: 'sleep 1.5' } });
       assert.equal((outcome as { exitCode: number }).exitCode, 0);
-      await until(() => htex.logs.some((l) => l.includes('pool') && l.includes('registered')) && htex.executor.managers().length === 0, 10_000, 'the drained pool to leave');
+      await until(() => htex.logs.some((l) => l.includes('pool') && l.includes('registered')) && htex.executor.managers().length === 0, 30_000, 'the drained pool to leave');
       assert.ok(!htex.logs.some((l) => l.includes('lost')), htex.logs.join('\n'));
     } finally {
       await htex.executor.shutdown();
@@ -122,7 +122,7 @@ describe('HighThroughputExecutor lifecycle', () => {
   test('tasks pending at shutdown reject with a shut-down error instead of hanging', async () => {
     const htex = await startHtex();
     const running = htex.executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'bash', command: 'sleep 30' } });
-    await until(() => htex.executor.managers()[0]?.tasks === 1, 10_000, 'the task to reach the pool');
+    await until(() => htex.executor.managers()[0]?.tasks === 1, 30_000, 'the task to reach the pool');
     await htex.executor.shutdown();
     await assert.rejects(running, (err: unknown) => err instanceof ParslCwlError && err.code === ErrorCode.ExecutorFailed);
   });

@@ -34,7 +34,7 @@ function hangOnFirstTry(dir: string, name: string): string {
 
 async function workerPidOfFirstTry(dir: string, name: string): Promise<number> {
   const file = join(dir, `${name}.tries`);
-  return until(() => (existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) || undefined : undefined), 10_000, 'the task to start');
+  return until(() => (existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) || undefined : undefined), 30_000, 'the task to start');
 }
 
 describe('a worker killed mid-task', () => {
@@ -74,7 +74,7 @@ describe('a pool killed mid-task', () => {
     const executor = makeHtex({ strategy: false }, { initBlocks: 2, maxBlocks: 2 });
     const dfk = await DataFlowKernel.load({ executors: [executor], retries: 1, runDir: join(dir, 'runinfo') });
     try {
-      await until(() => executor.managers().length === 2, 10_000, 'two pools');
+      await until(() => executor.managers().length === 2, 30_000, 'two pools');
       const app = bashApp((d: string) => hangOnFirstTry(d, 'p'), { name: 'hang_once', dfk });
       const future = app(dir);
       const worker = await workerPidOfFirstTry(dir, 'p');
@@ -165,7 +165,7 @@ describe('shutdown leaves no process behind', () => {
     const htex = await startHtex();
     const started = join(htex.runDir, 'started');
     const running = htex.executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'bash', command: `touch ${started}; sleep 60` } });
-    await until(() => existsSync(started), 10_000, 'the task to start');
+    await until(() => existsSync(started), 30_000, 'the task to start');
     const pool = htex.executor.scaling.blocks()[0]?.jobId;
     const tree = [...descendants(process.pid), ...(pool ? descendants(Number(pool)) : [])];
     assert.ok(tree.some((p) => p.cmd.includes('sleep')), 'the sleep was seen running');

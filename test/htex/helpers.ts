@@ -38,7 +38,7 @@ export async function startHtex(options: Partial<HtexOptions> = {}, provider: Lo
 }
 
 /** Poll `check` until it returns a value other than undefined/false (state that has no event). */
-export async function until<T>(check: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function until<T>(check: () => T | undefined | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = check();

@@ -33,7 +33,7 @@ test('cancel stops the whole process group, background children included', async
   const scriptDir = freshRunDir('local-provider-');
   const marker = join(scriptDir, 'started');
   const jobId = await provider.submit({ command: `sleep 60 & sleep 60 & touch ${marker}; wait`, jobName: 'parsl.test.block-0', tasksPerNode: 1, scriptDir });
-  await until(() => existsSync(marker), 10_000, 'the block to start');
+  await until(() => existsSync(marker), 30_000, 'the block to start');
   const group = processTable().filter((p) => p.pgid === Number(jobId)).map((p) => p.pid);
   assert.ok(group.length >= 3, `the script and two sleeps: ${group.length}`);
   assert.deepEqual(await provider.cancel([jobId]), [true]);

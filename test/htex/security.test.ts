@@ -127,7 +127,7 @@ async function wireBytesOfOneTask(encrypted: boolean, marker: string): Promise<B
       [MAIN, 'pool', '--addresses', '127.0.0.1', '--port', String(proxy.port), '--block-id', 'sniffed', '--workers', '1', '--heartbeat-period', '0.25', '--heartbeat-threshold', '2', '--log-dir', htex.runDir, ...(certDir ? ['--cert-dir', certDir] : ['--no-encryption'])],
       { stdio: 'ignore' },
     );
-    await until(() => htex.executor.managers().length === 1, 10_000, 'the proxied pool to register');
+    await until(() => htex.executor.managers().length === 1, 30_000, 'the proxied pool to register');
     const outcome = await htex.executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'bash', command: `echo ${marker} >/dev/null` } });
     assert.equal((outcome as { exitCode: number }).exitCode, 0);
     return proxy.bytes();

@@ -18,6 +18,8 @@ export function runWorker(workerId: string): void {
   const shell = new ShellSpawner();
   const queue: WireTask[] = [];
   let head = 0;
+  /** Tasks received and not answered yet. */
+  let unfinished = 0;
   let busy = false;
   let results: WireResult[] = [];
   let flushScheduled = false;
@@ -33,12 +35,19 @@ export function runWorker(workerId: string): void {
     results = [];
     send({ type: 'results', results: batch });
   };
+  // While more tasks of this worker's batch are still to run, results wait up to 2 ms to share a
+  // message (a bash task takes ~1 ms here, so one message per task would be most of the cost);
+  // the last result of a batch goes at once.
   const push = (r: WireResult): void => {
     results.push(r);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
+    unfinished--;
+    if (unfinished === 0) {
+      flush();
+      return;
     }
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setTimeout(flush, 2);
   };
 
   const settle = (task: WireTask, run: Promise<TaskOutcome>): Promise<void> =>
@@ -76,6 +85,7 @@ export function runWorker(workerId: string): void {
   process.on('message', (m: ToWorker) => {
     if (m.type === 'tasks') {
       for (const t of m.tasks) queue.push(t);
+      unfinished += m.tasks.length;
       void pump();
     } else if (m.type === 'shutdown') {
       stop();
