@@ -4,7 +4,7 @@
  * for whatever is left after the grace period.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlockStatus, ExecutionProvider, Launcher, SubmitRequest } from './provider.js';
 import { SingleNodeLauncher } from './launchers.js';
@@ -105,7 +105,7 @@ export class LocalProvider implements ExecutionProvider {
     if (!signalGroup(pgid, 'SIGTERM')) return true; // already gone
     // Wait for the group (not only its leader) to empty, then SIGKILL the rest.
     const deadline = Date.now() + this.cancelGraceMs;
-    while (signalGroup(pgid, 0)) {
+    while (groupHasLiveMembers(pgid)) {
       if (Date.now() >= deadline) {
         signalGroup(pgid, 'SIGKILL');
         break;
@@ -115,6 +115,33 @@ export class LocalProvider implements ExecutionProvider {
     await Promise.race([block.exited, new Promise((r) => setTimeout(r, 500))]);
     return true;
   }
+}
+
+/**
+ * kill(-pgid, 0) also succeeds while only zombies are left, and orphaned zombies wait for PID 1 to
+ * reap them (in containers that can take long): on Linux, look for a member that is not a zombie.
+ */
+function groupHasLiveMembers(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  if (process.platform !== 'linux') return true;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const name of entries) {
+    if (name.charCodeAt(0) > 57) continue; // not a pid
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      // After the parenthesised command: state, ppid, pgrp.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+    } catch {
+      // exited while we looked
+    }
+  }
+  return false;
 }
 
 function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
