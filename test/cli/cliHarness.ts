@@ -1,5 +1,6 @@
 /** Runs the built `parsl-cwl` CLI as a real process for the CLI tests. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,10 +18,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/** One document cache per test process, so tests neither use nor fill the user's ~/.cache. */
+const CACHE_HOME = mkdtempSync(path.join(os.tmpdir(), 'pcwl-cli-cache-'));
+
 /** Run the CLI with `args` in `cwd`; the test reads stdout/stderr afterwards. */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? EXAMPLES, env: options.env ?? process.env });
+    const env = options.env ?? { ...process.env, XDG_CACHE_HOME: CACHE_HOME };
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? EXAMPLES, env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

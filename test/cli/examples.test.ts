@@ -138,3 +138,14 @@ test('harmless cwltool flags are accepted', async () => {
   const r = await runCli(['--no-container', '--parallel', '--enable-ext', '--quiet', '--outdir', outdir, 'echo.cwl', 'echo-job.yml']);
   assert.equal(r.code, 0, r.stderr);
 });
+
+test('a second run of an unchanged document is loaded from the document cache', async () => {
+  const outdir = await tempDir();
+  const args = ['--quiet', '--debug', '--outdir', outdir, 'cat.cwl', 'cat-job.yml'];
+  await runCli(args);
+  const second = await runCli(args);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /cat\.cwl: loaded from the document cache/);
+  const noCache = await runCli(['--no-doc-cache', ...args]);
+  assert.doesNotMatch(noCache.stderr, /document cache/);
+});

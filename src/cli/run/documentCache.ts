@@ -12,7 +12,7 @@
  * a failed write is ignored.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,6 +23,18 @@ interface Entry {
   /** [file URI, sha1 of its text] for every file the load read. */
   files: Array<[string, string]>;
   process: Process;
+}
+
+/** Entries kept at most; a store beyond this removes the least recently written ones. */
+const MAX_ENTRIES = 1000;
+const PRUNE_TO = 800;
+
+/** Keep the cache folder bounded (stores happen on misses only, which cost far more than this). */
+function prune(dir: string): void {
+  const names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  if (names.length <= MAX_ENTRIES) return;
+  const byAge = names.map((n) => ({ n, t: statSync(path.join(dir, n)).mtimeMs })).sort((a, b) => a.t - b.t);
+  for (const { n } of byAge.slice(0, names.length - PRUNE_TO)) rmSync(path.join(dir, n), { force: true });
 }
 
 function sha1(text: string): string {
@@ -99,6 +111,7 @@ export function storeProcess(ref: string, proc: Process, texts: Map<string, stri
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(entry));
     renameSync(tmp, file);
+    prune(path.dirname(file));
   } catch {
     // A read-only or full cache folder only means the next run loads the document again.
   }
