@@ -171,3 +171,9 @@ test('an aborted job stops its command', async () => {
   setTimeout(() => ac.abort(new Error('stop now')), 100);
   await assert.rejects(run, /stop now/);
 });
+
+test('a stdout file name with glob characters is still found by the stdout output', async () => {
+  const t = tool({ baseCommand: ['echo', 'x'], stdout: 'out[1]*.txt', outputs: [{ id: 'o', type: 'stdout' }] });
+  const result = await executeJob(await job(t));
+  assert.equal(path.basename((result.outputs.o as CwlFile).path!), 'out[1]*.txt');
+});

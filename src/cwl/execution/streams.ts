@@ -72,7 +72,7 @@ async function captureName(raw: string | undefined, field: 'stdout' | 'stderr', 
   return value;
 }
 
-/** A glob matching exactly `name`, even when it holds glob characters. */
+/** A glob matching exactly `name`, even when it holds glob characters (`*` → `[*]`, as fnmatch escapes). */
 function literalGlob(name: string): string {
-  return name.replace(/[*?[\]{}\\]/g, (c) => `\\${c}`);
+  return name.replace(/[*?[]/g, (c) => `[${c}]`);
 }
