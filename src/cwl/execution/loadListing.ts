@@ -5,10 +5,20 @@
  * are the ones the tool sees.
  */
 import { fillListings } from '../inputs/directoryListing.js';
-import type { CommandLineTool, LoadListing, Requirement } from '../model.js';
+import type { CommandLineTool, CwlDirectory, CwlFile, LoadListing, Requirement } from '../model.js';
 
 /** Fill in `listing` of Directory inputs that have none, as their parameter or the requirement asks. */
 export async function applyLoadListing(tool: CommandLineTool, loadListingReq: Requirement | undefined, inputs: Record<string, unknown>): Promise<void> {
   const fallback = (loadListingReq?.loadListing as LoadListing | undefined) ?? 'no_listing';
   for (const param of tool.inputs) await fillListings(inputs[param.id], param.loadListing ?? fallback);
+}
+
+/**
+ * The entries of a folder as File/Directory objects, sorted by name; sub-folders carry their own
+ * listing when `deep` (used by the workflow engine for step inputs with `loadListing`).
+ */
+export async function listDirectory(dir: string, deep: boolean): Promise<Array<CwlFile | CwlDirectory>> {
+  const holder: CwlDirectory = { class: 'Directory', path: dir };
+  await fillListings(holder, deep ? 'deep_listing' : 'shallow_listing');
+  return holder.listing ?? [];
 }
