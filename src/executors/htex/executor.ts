@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { hostname, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,10 +127,14 @@ export class HighThroughputExecutor implements Executor {
     if (this._state !== 'INITIALIZED') throw new ExecutorStateError(this.label, this._state, 'start');
     this.ctx = ctx;
     try {
-      await this.startInterchange();
+      const ready = await this.startInterchange();
       this._state = 'RUNNING';
+      // The first pools start while the interchange does (its port is known already): they retry
+      // until it listens. Both must succeed; allSettled so no submission is left running unseen.
       const init = this.provider.initBlocks;
-      if (init > 0) await this.scaleOut(init);
+      const [readied, submitted] = await Promise.allSettled([ready, init > 0 ? this.scaleOut(init) : Promise.resolve([])]);
+      if (readied.status === 'rejected') throw readied.reason;
+      if (submitted.status === 'rejected') throw submitted.reason;
       if (this.options.strategy !== false) {
         this.scaler = new BlockScaler(this, { ...this.options.strategy, log: ctx.log, onFailure: (err) => this.fail(err) });
         this.scaler.start();
@@ -142,7 +147,8 @@ export class HighThroughputExecutor implements Executor {
     }
   }
 
-  private async startInterchange(): Promise<void> {
+  /** Spawn the interchange; resolves once spawned with a promise that settles when it is ready. */
+  private async startInterchange(): Promise<Promise<void>> {
     const { runDir, log } = this.ctx;
     this.zmq = await import('zeromq');
     let curve = {};
@@ -164,13 +170,15 @@ export class HighThroughputExecutor implements Executor {
     mkdirSync(runDir, { recursive: true });
     const logFd = openSync(this.interchangeLog, 'a');
     const iface = this.options.workerBindInterface ?? HTEX_DEFAULTS.workerBindInterface;
+    // Choosing the port here (not `*` in the interchange) lets pools start before it is ready.
+    this.workerPort = this.options.workerPort || (await freePort(iface));
     const args = [
       MAIN_SCRIPT,
       'interchange',
       '--client-address',
       this.socket.lastEndpoint ?? '',
       '--worker-bind',
-      `tcp://${iface}:${this.options.workerPort ? this.options.workerPort : '*'}`,
+      `tcp://${iface}:${this.workerPort}`,
       '--heartbeat-period',
       String(this.heartbeatPeriodMs / 1000),
       '--heartbeat-threshold',
@@ -194,21 +202,23 @@ export class HighThroughputExecutor implements Executor {
       this.fail(new InterchangeFailedError(this.label, `exited unexpectedly (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`, { logFile: this.interchangeLog }));
     });
     const timeoutSec = this.options.interchangeStartTimeoutSec ?? HTEX_DEFAULTS.interchangeStartTimeoutSec;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        ready,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new InterchangeFailedError(this.label, `did not report ready within ${timeoutSec} s`, { logFile: this.interchangeLog })), timeoutSec * 1000);
-        }),
-      ]);
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
-    this.lastHeardMs = Date.now();
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatPeriodMs);
-    this.heartbeatTimer.unref();
-    log(`htex: interchange pid ${child.pid} ready; pools connect on port ${this.workerPort}${this.certDir ? ` with certificates in ${this.certDir}` : ''}`);
+    return (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          ready,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new InterchangeFailedError(this.label, `did not report ready within ${timeoutSec} s`, { logFile: this.interchangeLog })), timeoutSec * 1000);
+          }),
+        ]);
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+      this.lastHeardMs = Date.now();
+      this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatPeriodMs);
+      this.heartbeatTimer.unref();
+      log(`htex: interchange pid ${child.pid} ready; pools connect on port ${this.workerPort}${this.certDir ? ` with certificates in ${this.certDir}` : ''}`);
+    })();
   }
 
   submit(task: TaskEnvelope, signal?: AbortSignal): Promise<TaskOutcome> {
@@ -558,6 +568,19 @@ export class HighThroughputExecutor implements Executor {
     this.ctx.log(`htex: block ${blockId} ended (${status.state}${status.detail ? `: ${status.detail}` : ''})`);
     void this.command({ command: 'dropBlock', blockId, reason: `its block ended (${status.state})` }).catch(() => undefined);
   }
+}
+
+/** A TCP port free on `iface` now (the interchange binds it a moment later). */
+function freePort(iface: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, iface === '*' ? undefined : iface, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function signalGroup(pgid: number, sig: NodeJS.Signals): void {

@@ -33,7 +33,7 @@ export interface PoolOptions {
   drainPeriodMs?: number;
   /** Folder for the pool's and its workers' logs. */
   logDir: string;
-  /** How long to try the addresses before giving up (default: the heartbeat threshold). */
+  /** How long to try the addresses before giving up (default: the heartbeat threshold, at least 60 s). */
   connectTimeoutMs?: number;
   log: (line: string) => void;
 }
@@ -73,6 +73,11 @@ export class WorkerPool {
   /** Workers restarted after dying (tests read it). */
   restarts = 0;
 
+  /** Pools may start before the interchange listens (the executor starts both at once). */
+  private get connectTimeoutMs(): number {
+    return this.options.connectTimeoutMs ?? Math.max(this.options.heartbeatThresholdMs, 60_000);
+  }
+
   constructor(private readonly options: PoolOptions) {
     this.poolId = `${options.blockId}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     // The interchange sends up to workers + prefetch tasks; spread them evenly over the workers.
@@ -109,7 +114,7 @@ export class WorkerPool {
       pid: process.pid,
     };
     this.send({ type: 'register', registration });
-    const first = await this.receiveOne(this.options.connectTimeoutMs ?? this.options.heartbeatThresholdMs);
+    const first = await this.receiveOne(this.connectTimeoutMs);
     if (first === undefined) throw new InterchangeFailedError('pool', `at ${endpoint} did not answer the registration`);
     const reply = decodeToPool(first);
     if (reply.type === 'rejected') throw errorFromJson(reply.error);
@@ -151,7 +156,7 @@ export class WorkerPool {
 
   /** Try every address; the first whose interchange answers a probe wins (hosts differ per site). */
   private async probe(curve: CurveClientOptions): Promise<string> {
-    const deadline = Date.now() + (this.options.connectTimeoutMs ?? this.options.heartbeatThresholdMs);
+    const deadline = Date.now() + (this.connectTimeoutMs);
     const endpoints = this.options.addresses.map((a) => `tcp://${a.includes(':') && !a.startsWith('[') ? `[${a}]` : a}:${this.options.port}`);
     const sockets = endpoints.map((ep) => {
       const s = new this.zmq.Dealer({ linger: 0, ...curve });
@@ -183,7 +188,7 @@ export class WorkerPool {
         });
       });
       if (winner === undefined) {
-        throw new InterchangeFailedError('pool', `did not answer at ${endpoints.join(', ')} within ${Math.round((this.options.connectTimeoutMs ?? this.options.heartbeatThresholdMs) / 1000)} s (wrong address, firewall, or certificates?)`);
+        throw new InterchangeFailedError('pool', `did not answer at ${endpoints.join(', ')} within ${Math.round((this.connectTimeoutMs) / 1000)} s (wrong address, firewall, or certificates?)`);
       }
       return winner;
     } finally {
