@@ -26,6 +26,8 @@ export interface RelocateOptions {
 
 export class OutputRelocator {
   private readonly taken = new Set<string>();
+  /** Per name, the suffix to try next: claiming 20,000 `out.txt` stays linear (a scatter's outputs). */
+  private readonly nextSuffix = new Map<string, number>();
   /** real source path → destination path, so an object listed twice is relocated once. */
   private readonly done = new Map<string, string>();
   private readonly movable: string[];
@@ -140,10 +142,11 @@ export class OutputRelocator {
     const ext = path.extname(name);
     const root = name.slice(0, name.length - ext.length) || name;
     const suffix = root === name ? '' : ext;
-    for (let i = 1; ; i++) {
+    for (let i = this.nextSuffix.get(name) ?? 1; ; i++) {
       const candidate = path.join(this.destDir, i === 1 ? name : `${root}_${i}${suffix}`);
       if (!this.taken.has(candidate) && !existsSync(candidate)) {
         this.taken.add(candidate);
+        this.nextSuffix.set(name, i + 1);
         return candidate;
       }
     }
