@@ -102,7 +102,7 @@ async function runConformance(argv: string[]): Promise<number> {
         jobs: options.jobs,
         timeoutSeconds: options.timeoutSeconds,
         signal: controller.signal,
-        onResult: (result, finished, total) => progress(result, finished, total, options),
+        onResult: progressReporter(options),
       });
       runs.push({ runner: each, run });
     }
@@ -139,12 +139,18 @@ async function runConformance(argv: string[]): Promise<number> {
   return ratchet(options.baseline, baseline, run.results, options);
 }
 
-function progress(result: TestResult, finished: number, total: number, options: ConformanceOptions): void {
-  if (result.status === 'passed' && !options.verbose) return;
-  if (result.status === 'unsupported' && !options.verbose) return;
-  const label = result.status === 'passed' ? 'PASS' : result.status === 'failed' ? 'FAIL' : 'UNSUPPORTED';
-  const why = result.reason !== undefined ? `: ${result.reason}` : '';
-  note(`[${finished}/${total}] ${label} ${result.id} (${(result.durationMs / 1000).toFixed(1)} s)${why}`);
+/** Failures as they happen (every test with --verbose), and a running tally every 50 tests. */
+function progressReporter(options: ConformanceOptions): (result: TestResult, finished: number, total: number) => void {
+  const tally = { passed: 0, failed: 0, unsupported: 0 };
+  return (result, finished, total) => {
+    tally[result.status]++;
+    if (result.status === 'failed' || options.verbose) {
+      const label = result.status === 'passed' ? 'PASS' : result.status === 'failed' ? 'FAIL' : 'UNSUPPORTED';
+      const why = result.reason !== undefined ? `: ${result.reason}` : '';
+      note(`[${finished}/${total}] ${label} ${result.id} (${(result.durationMs / 1000).toFixed(1)} s)${why}`);
+    }
+    if (finished % 50 === 0 && finished < total) note(`[${finished}/${total}] so far ${tally.passed} passed, ${tally.failed} failed, ${tally.unsupported} unsupported`);
+  };
 }
 
 /** The ratchet: every baseline test must pass; new passes are printed (and added with --update-baseline). */
