@@ -22,3 +22,17 @@ test('the document cache hits only while every file read is unchanged', async ()
   await writeFile(imported, 'x: 2\n');
   assert.equal(cachedProcess(doc), undefined, 'a changed imported file is a miss');
 });
+
+test('a parsed job file is cached against its text', async () => {
+  process.env.XDG_CACHE_HOME ??= await tempDir('pcwl-cache-');
+  const { cachedJobFile, storeJobFile } = await import('../../src/cli/run/documentCache.js');
+  const dir = await tempDir();
+  const jobFile = path.join(dir, 'job.yml');
+  await writeFile(jobFile, 'message: hi\n');
+  const job = { uri: pathToFileURL(jobFile).href, inputs: { message: 'hi' }, requirements: [] };
+  assert.equal(cachedJobFile(jobFile), undefined);
+  storeJobFile(jobFile, job, 'message: hi\n');
+  assert.deepEqual(cachedJobFile(jobFile), job);
+  await writeFile(jobFile, 'message: bye\n');
+  assert.equal(cachedJobFile(jobFile), undefined);
+});

@@ -146,6 +146,7 @@ test('a second run of an unchanged document is loaded from the document cache', 
   const second = await runCli(args);
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stderr, /cat\.cwl: loaded from the document cache/);
+  assert.match(second.stderr, /cat-job\.yml: read from the document cache/);
   const noCache = await runCli(['--no-doc-cache', ...args]);
   assert.doesNotMatch(noCache.stderr, /document cache/);
 });

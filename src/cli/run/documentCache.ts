@@ -1,13 +1,14 @@
 /**
- * A disk cache of loaded CWL documents for the run command, so running the same tool again skips
- * parsing and schema validation (cwl-ts-auto alone costs more than the whole start-up budget of a
- * small tool run; see bench/tool-echo.ts).
+ * A disk cache of loaded CWL documents (and parsed job files) for the run command, so running the
+ * same tool again skips parsing and schema validation (cwl-ts-auto alone costs more than the whole
+ * start-up budget of a small tool run, and js-yaml is as much code to compile as the whole job
+ * execution layer; see bench/tool-echo.ts).
  *
  * An entry holds the loaded process and the sha1 of every file the loader read for it (the document,
  * `run:` targets, `$import`/`$include` files). It is used only when all of those files still have
  * the same contents and the loader's compiled code is the one that wrote it (a fingerprint of the
- * loader modules' sizes and modification times), so an edit to any document or to the loader
- * invalidates it. Entries live in `$XDG_CACHE_HOME/parsl-cwl/documents` (default `~/.cache`);
+ * sizes and modification times of the loader and input modules), so an edit to any document or a
+ * rebuild of the loader invalidates it. A job file entry works the same way for its one file. Entries live in `$XDG_CACHE_HOME/parsl-cwl/documents` (default `~/.cache`);
  * `--no-doc-cache` turns the cache off. Cache failures only cost time: a broken entry is a miss and
  * a failed write is ignored.
  */
@@ -18,11 +19,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Process } from '../../cwl/model.js';
 
-interface Entry {
+interface Entry<T> {
   fingerprint: string;
   /** [file URI, sha1 of its text] for every file the load read. */
   files: Array<[string, string]>;
-  process: Process;
+  value: T;
 }
 
 /** Entries kept at most; a store beyond this removes the least recently written ones. */
@@ -47,15 +48,17 @@ function cacheDir(): string {
 }
 
 let fingerprintMemo: string | undefined;
-/** Identifies the loader code in use: any rebuild of src/cwl/load (or the model) changes it. */
+/** Identifies the loader and input-reading code in use: any rebuild of src/cwl/load or src/cwl/inputs changes it. */
 function loaderFingerprint(): string {
   if (fingerprintMemo !== undefined) return fingerprintMemo;
-  const loadDir = fileURLToPath(new URL('../../cwl/load/', import.meta.url));
   const parts: string[] = [];
-  for (const name of readdirSync(loadDir).sort()) {
-    if (!name.endsWith('.js')) continue;
-    const st = statSync(path.join(loadDir, name));
-    parts.push(`${name}:${st.size}:${st.mtimeMs}`);
+  for (const folder of ['../../cwl/load/', '../../cwl/inputs/']) {
+    const dir = fileURLToPath(new URL(folder, import.meta.url));
+    for (const name of readdirSync(dir).sort()) {
+      if (!name.endsWith('.js')) continue;
+      const st = statSync(path.join(dir, name));
+      parts.push(`${folder}${name}:${st.size}:${st.mtimeMs}`);
+    }
   }
   fingerprintMemo = sha1(parts.join('|'));
   return fingerprintMemo;
@@ -70,18 +73,16 @@ function refUri(ref: string): string | undefined {
   return pathToFileURL(path.resolve(file)).href + (hash >= 0 ? ref.slice(hash) : '');
 }
 
-/** One entry per document and loader build, so two builds in use at once do not evict each other. */
-function entryPath(uri: string): string {
-  return path.join(cacheDir(), `${sha1(`${uri}\0${loaderFingerprint()}`)}.json`);
+/** One entry per kind, document and loader build, so two builds in use at once do not evict each other. */
+function entryPath(kind: 'process' | 'job', uri: string): string {
+  return path.join(cacheDir(), `${sha1(`${kind}\0${uri}\0${loaderFingerprint()}`)}.json`);
 }
 
-/** The cached process for `ref`, if every file it was loaded from is unchanged. */
-export function cachedProcess(ref: string): Process | undefined {
-  const uri = refUri(ref);
-  if (uri === undefined) return undefined;
-  let entry: Entry;
+/** The cached value, if every file it was read from is unchanged. */
+function readEntry<T>(kind: 'process' | 'job', uri: string): T | undefined {
+  let entry: Entry<T>;
   try {
-    entry = JSON.parse(readFileSync(entryPath(uri), 'utf8')) as Entry;
+    entry = JSON.parse(readFileSync(entryPath(kind, uri), 'utf8')) as Entry<T>;
   } catch {
     return undefined;
   }
@@ -93,7 +94,30 @@ export function cachedProcess(ref: string): Process | undefined {
       return undefined;
     }
   }
-  return entry.process;
+  return entry.value;
+}
+
+/** Store `value` with the texts (file URI → text) it was made from, hashed as read. */
+function writeEntry<T>(kind: 'process' | 'job', uri: string, value: T, texts: Map<string, string>): void {
+  if ([...texts.keys()].some((u) => !u.startsWith('file:'))) return;
+  const file = entryPath(kind, uri);
+  try {
+    const entry: Entry<T> = { fingerprint: loaderFingerprint(), files: [...texts].map(([u, t]) => [u, sha1(t)]), value };
+    mkdirSync(path.dirname(file), { recursive: true });
+    // Write then rename: a concurrent run never reads half an entry.
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(entry));
+    renameSync(tmp, file);
+    prune(path.dirname(file));
+  } catch {
+    // A read-only or full cache folder only means the next run reads the file again.
+  }
+}
+
+/** The cached process for `ref`, if every file it was loaded from is unchanged. */
+export function cachedProcess(ref: string): Process | undefined {
+  const uri = refUri(ref);
+  return uri === undefined ? undefined : readEntry<Process>('process', uri);
 }
 
 /**
@@ -102,17 +126,17 @@ export function cachedProcess(ref: string): Process | undefined {
  */
 export function storeProcess(ref: string, proc: Process, texts: Map<string, string>): void {
   const uri = refUri(ref);
-  if (uri === undefined || [...texts.keys()].some((u) => !u.startsWith('file:'))) return;
-  const file = entryPath(uri);
-  try {
-    const entry: Entry = { fingerprint: loaderFingerprint(), files: [...texts].map(([u, t]) => [u, sha1(t)]), process: proc };
-    mkdirSync(path.dirname(file), { recursive: true });
-    // Write then rename: a concurrent run never reads half an entry.
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entry));
-    renameSync(tmp, file);
-    prune(path.dirname(file));
-  } catch {
-    // A read-only or full cache folder only means the next run loads the document again.
-  }
+  if (uri !== undefined) writeEntry('process', uri, proc, texts);
+}
+
+/** The cached result of `loadJobFile(file)`, if the file is unchanged. */
+export function cachedJobFile<T>(file: string): T | undefined {
+  const uri = refUri(file);
+  return uri === undefined ? undefined : readEntry<T>('job', uri);
+}
+
+/** Store a job file's `loadJobFile` result with the text it was read from. */
+export function storeJobFile<T>(file: string, job: T, text: string): void {
+  const uri = refUri(file);
+  if (uri !== undefined && !uri.includes('#')) writeEntry('job', uri, job, new Map([[uri, text]]));
 }
