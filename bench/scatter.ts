@@ -1,9 +1,11 @@
 /**
  * Scatter benchmark (issue 5): a Workflow scattering an `echo` tool over N strings, run by parsl-cwl
  * and by `cwltool --no-container` (when installed) in the same run; prints both times and the ratio.
- * Then a 20,000-way scatter by parsl-cwl alone, with its wall time and peak RSS.
+ * Then a 20,000-way scatter by parsl-cwl alone, with its wall time and peak RSS. Finally the engine's
+ * own overhead: the same workflows in-process with a submitter that returns at once (no processes),
+ * which is what scatter expansion, input binding, job specs and kernel tasks cost.
  *
- *   npm run bench:scatter [-- --n 2000 --big 20000 --no-cwltool]
+ *   npm run bench:scatter [-- --n 2000 --big 20000 --no-cwltool --engine-only]
  *
  * Peak RSS is read with /usr/bin/time (GNU time) when it exists.
  */
@@ -13,6 +15,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DataFlowKernel } from '../src/dataflow/kernel.js';
+import { loadProcess } from '../src/cwl/load/index.js';
+import { prepareInputs } from '../src/cwl/inputs/index.js';
+import type { Workflow } from '../src/cwl/model.js';
+import { defaultWorkflowServices, runWorkflow, type WorkflowServices } from '../src/cwl/workflow/index.js';
 
 const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), '../src/cli/main.js');
 
@@ -111,12 +118,35 @@ function fmt(t: Timed): string {
   return `${t.seconds.toFixed(2)} s${rss} (${ok})`;
 }
 
+/** The engine alone: every tool job "finishes" at once with a File output, no process is started. */
+async function engineOverhead(wfPath: string, sizes: number[], dir: string): Promise<void> {
+  const wf = (await loadProcess(wfPath)) as Workflow;
+  const dfk = await DataFlowKernel.load({ runDir: join(dir, 'runinfo-engine') });
+  try {
+    const services: WorkflowServices = {
+      ...defaultWorkflowServices(dfk),
+      submitToolJob: (job) => Promise.resolve({ outputs: { out: { class: 'File', location: `file://${job.paths.jobDir}/out.txt` } }, exitCode: 0, outdir: job.paths.jobDir }),
+    };
+    for (const n of sizes) {
+      const inputs = await prepareInputs(wf, { messages: Array.from({ length: n }, (_, i) => `message-${i}`) });
+      const t0 = process.hrtime.bigint();
+      const out = await runWorkflow(wf, inputs, { services, jobsDir: join(dir, 'jobs-engine') });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const count = (out.outs as unknown[]).length;
+      console.log(`  engine alone, ${n}-way: ${ms.toFixed(0)} ms (${((ms * 1000) / n).toFixed(0)} us per instance, ${count} outputs)`);
+    }
+  } finally {
+    await dfk.shutdown();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       n: { type: 'string', default: '2000' },
       big: { type: 'string', default: '20000' },
       'no-cwltool': { type: 'boolean', default: false },
+      'engine-only': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
   });
@@ -125,6 +155,10 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pcwl-bench-scatter-'));
   try {
     const small = makeCase(dir, n);
+    if (values['engine-only']) {
+      await engineOverhead(small.wf, [n, ...(big > 0 ? [big] : [])], dir);
+      return;
+    }
     console.log(`scatter benchmark: a Workflow scattering echo over ${n} strings (${dir})`);
     const ours = await timeRun([process.execPath, CLI, '--quiet', '--outdir', join(dir, 'out-pcwl'), small.wf, small.job], dir, 'parsl-cwl');
     console.log(`  parsl-cwl:                ${fmt(ours)}`);
@@ -141,6 +175,7 @@ async function main(): Promise<void> {
       const t = await timeRun([process.execPath, CLI, '--quiet', '--outdir', join(dir, 'out-big'), large.wf, large.job], dir, 'parsl-cwl-big');
       console.log(`  parsl-cwl, ${big}-way scatter: ${fmt(t)}`);
     }
+    await engineOverhead(small.wf, [n, ...(big > 0 ? [big] : [])], dir);
   } finally {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
   }
