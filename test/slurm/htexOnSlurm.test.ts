@@ -13,6 +13,7 @@ import { ErrorCode, ParslCwlError } from '../../src/errors.js';
 import { DataFlowKernel, bashApp } from '../../src/dataflow/index.js';
 import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
 import type { HtexOptions } from '../../src/executors/htex/options.js';
+import { SrunLauncher } from '../../src/providers/launchers.js';
 import { SlurmProvider } from '../../src/providers/slurm/index.js';
 import type { SlurmProviderOptions } from '../../src/providers/slurm/index.js';
 import { assertNoJobsLeft, assertSlurmWorks, liveJobsNamed, pollUntil, scratchDir, slurmTestOptions, uniqueLabel } from './slurmGate.js';
@@ -67,6 +68,16 @@ describe('HTEX on Slurm blocks', slurmTestOptions, () => {
     }
     const runDir = execFileSync('ls', [join(run.dir, 'runinfo')], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
     assert.ok(existsSync(join(run.dir, 'runinfo', runDir, 'submit_scripts', `parsl.${label}.block-0.submit`)));
+  });
+
+  test('with the srun launcher the pool runs as a job step of its block', async () => {
+    label = uniqueLabel('srun');
+    run = await startOnSlurm(label, { initBlocks: 1, maxBlocks: 1, launcher: new SrunLauncher() });
+    const app = bashApp(() => 'echo "$SLURM_JOB_ID.$SLURM_STEP_ID"', { name: 'step', dfk: run.dfk });
+    const out = join(run.dir, 'step');
+    await app({}, { stdout: out });
+    const [jobId] = liveJobsNamed(label).map((job) => job.id);
+    assert.equal(readFileSync(out, 'utf8').trim(), `${jobId}.0`);
   });
 
   test('load scales out to max_blocks, idleness scales back in to min_blocks, as squeue shows', async () => {
