@@ -127,7 +127,7 @@ export class HighThroughputExecutor implements Executor {
     if (this._state !== 'INITIALIZED') throw new ExecutorStateError(this.label, this._state, 'start');
     this.ctx = ctx;
     try {
-      const ready = await this.startInterchange();
+      const { ready } = await this.startInterchange();
       this._state = 'RUNNING';
       // The first pools start while the interchange does (its port is known already): they retry
       // until it listens. Both must succeed; allSettled so no submission is left running unseen.
@@ -147,8 +147,11 @@ export class HighThroughputExecutor implements Executor {
     }
   }
 
-  /** Spawn the interchange; resolves once spawned with a promise that settles when it is ready. */
-  private async startInterchange(): Promise<Promise<void>> {
+  /**
+   * Spawn the interchange; resolves once spawned with `ready`, which settles when it reports ready
+   * (wrapped in an object: an async function returning a bare promise would wait for it).
+   */
+  private async startInterchange(): Promise<{ ready: Promise<void> }> {
     const { runDir, log } = this.ctx;
     this.zmq = await import('zeromq');
     let curve = {};
@@ -202,7 +205,7 @@ export class HighThroughputExecutor implements Executor {
       this.fail(new InterchangeFailedError(this.label, `exited unexpectedly (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`, { logFile: this.interchangeLog }));
     });
     const timeoutSec = this.options.interchangeStartTimeoutSec ?? HTEX_DEFAULTS.interchangeStartTimeoutSec;
-    return (async () => {
+    const readyAndRunning = (async () => {
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
@@ -219,6 +222,9 @@ export class HighThroughputExecutor implements Executor {
       this.heartbeatTimer.unref();
       log(`htex: interchange pid ${child.pid} ready; pools connect on port ${this.workerPort}${this.certDir ? ` with certificates in ${this.certDir}` : ''}`);
     })();
+    // Settled by start(); this keeps an early failure from counting as unhandled meanwhile.
+    readyAndRunning.catch(() => undefined);
+    return { ready: readyAndRunning };
   }
 
   submit(task: TaskEnvelope, signal?: AbortSignal): Promise<TaskOutcome> {
