@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, watch } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI, runCli, tempDir, type CliResult } from '../cli/cliHarness.js';
@@ -131,7 +132,11 @@ test('a failing scatter instance is named with its index and stderr; finished st
   assert.equal(await readFile(path.join(jobsDir, 'second_0', 'out', 'out.txt'), 'utf8'), 'ok\n');
 });
 
-test('independent steps run at the same time (each waits for the other to start)', async () => {
+test('independent steps run at the same time (each waits for the other to start)', async (t) => {
+  if (availableParallelism() < 2) {
+    t.skip('the LocalExecutor runs one job per core and this machine has one core');
+    return;
+  }
   const dir = await tempDir('pcwl-rendezvous-');
   const r = await runWorkflow('rendezvous.cwl', { dir });
   ok(r);
