@@ -1,7 +1,7 @@
 /** The `--config FILE` format: schema checks with named fields, building executors, the runner using it. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -10,7 +10,7 @@ import { ErrorCode } from '../../src/errors.js';
 import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
 import { LocalExecutor } from '../../src/executors/local/localExecutor.js';
 import { LocalProvider } from '../../src/providers/local.js';
-import { freshRunDir } from './helpers.js';
+import { alive, descendants, freshRunDir, until } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const HTEX_LOCAL = join(ROOT, 'cwl-examples/configs/htex-local.yml');
@@ -91,3 +91,23 @@ describe('parsl-cwl --config', () => {
     assert.match(r.stderr, /PCWL_CONFIG_INVALID|PCWL_DOCUMENT_NOT_FOUND/);
   });
 });
+
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  test(`parsl-cwl --config interrupted by ${sig} mid-tool exits 130 and leaves no process behind`, async () => {
+    const dir = freshRunDir('htex-cli-');
+    const started = join(dir, 'started');
+    const tool = join(dir, 'hang.cwl');
+    writeFileSync(tool, ['cwlVersion: v1.2', 'class: CommandLineTool', 'requirements: {ShellCommandRequirement: {}}', `arguments: [{valueFrom: "touch ${started}; sleep 60", shellQuote: false}]`, 'inputs: []', 'outputs: []', ''].join('\n'));
+    const runner = spawn(process.execPath, [MAIN, '--config', HTEX_LOCAL, '--outdir', join(dir, 'out'), tool], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    runner.stderr?.on('data', (d: Buffer) => (stderr += String(d)));
+    const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
+    await until(() => existsSync(started), 60_000, 'the tool to start on a worker');
+    const tree = descendants(runner.pid as number).map((p) => p.pid);
+    assert.ok(tree.length >= 5, `interchange, pool, workers, their shells, the tool: saw ${tree.length}`);
+    const t0 = Date.now();
+    runner.kill(sig);
+    assert.equal(await exited, 130, stderr);
+    await until(() => alive(tree).length === 0, Math.max(100, 5000 - (Date.now() - t0)), `processes ${alive(tree).join(', ')} to exit`);
+  });
+}

@@ -23,9 +23,16 @@ export function runWorker(workerId: string): void {
   let busy = false;
   let results: WireResult[] = [];
   let flushScheduled = false;
+  // Stopping aborts the running task: runTask kills a CWL tool's process group (SIGTERM, then
+  // SIGKILL after its grace) before it settles, so the worker leaves nothing running behind it.
+  const stopping = new AbortController();
+  let running: Promise<unknown> = Promise.resolve();
   const stop = (): void => {
+    if (stopping.signal.aborted) return;
+    stopping.abort(new Error('the worker is stopping'));
     shell.close();
-    process.exit(0);
+    const bounded = new Promise((r) => setTimeout(r, 2500));
+    void Promise.race([running, bounded]).finally(() => process.exit(0));
   };
 
   const flush = (): void => {
@@ -67,14 +74,15 @@ export function runWorker(workerId: string): void {
     while (head < queue.length) {
       const task = queue[head++] as WireTask;
       if (task.spec.kind === 'bash') {
-        const runs = [settle(task, runTask(task.spec, undefined, { shell }))];
+        const runs = [settle(task, runTask(task.spec, stopping.signal, { shell }))];
         while (head < queue.length && (queue[head] as WireTask).spec.kind === 'bash') {
           const next = queue[head++] as WireTask;
-          runs.push(settle(next, runTask(next.spec, undefined, { shell })));
+          runs.push(settle(next, runTask(next.spec, stopping.signal, { shell })));
         }
         await Promise.all(runs);
       } else {
-        await settle(task, runTask(task.spec, undefined, { shell }));
+        running = settle(task, runTask(task.spec, stopping.signal, { shell }));
+        await running;
       }
     }
     queue.length = 0;
