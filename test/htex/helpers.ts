@@ -22,7 +22,7 @@ export function makeHtex(options: Partial<HtexOptions> = {}, provider: LocalProv
     provider: new LocalProvider({ cancelGraceMs: 1000, ...provider }),
     workersPerPool: 2,
     heartbeatPeriodSec: 0.25,
-    heartbeatThresholdSec: 2,
+    heartbeatThresholdSec: 3,
     workerBindInterface: '127.0.0.1',
     addresses: ['127.0.0.1'],
     ...options,
