@@ -99,15 +99,14 @@ export class HighThroughputExecutor implements Executor {
     if (!Number.isInteger(this.workersPerPool) || this.workersPerPool < 1) {
       throw new ExecutorFailedError(this.label, `workersPerPool must be a positive integer, got ${String(options.workersPerPool)}`);
     }
-    const self = this;
     this.scaling = {
       provider: this.provider,
       workersPerBlock: this.workersPerPool * this.provider.nodesPerBlock,
       connectedBlocks: () => [...this.blockRecords.keys()],
       blocks: () => this.blockViews(),
-      scaleOut: (n) => self.scaleOut(n),
-      scaleIn: (n, ids) => self.scaleIn(n, ids),
-      blockTerminated: (blockId, status) => self.blockTerminated(blockId, status),
+      scaleOut: (n) => this.scaleOut(n),
+      scaleIn: (n, ids) => this.scaleIn(n, ids),
+      blockTerminated: (blockId, status) => this.blockTerminated(blockId, status),
     };
   }
 
