@@ -33,18 +33,20 @@ describe('Slurm block walltime', slurmTestOptions, () => {
       addresses: ['127.0.0.1'],
       strategy: { periodSec: 1, maxIdleTimeSec: 600 },
     });
-    dfk = await DataFlowKernel.load({ executors: [executor], runDir: join(dir, 'runinfo'), retries: 1 });
+    // Two retries, as in cwl-examples/configs/slurm.yml: at the time limit Slurm signals the pool
+    // and its workers together, so the first retry may still reach the dying pool.
+    dfk = await DataFlowKernel.load({ executors: [executor], runDir: join(dir, 'runinfo'), retries: 2 });
     const tries = join(dir, 'tries');
-    // The first try outlives its block; the retry finishes at once.
-    const task = bashApp(() => `echo "$SLURM_JOB_ID" >> ${tries}; if [ "$(wc -l < ${tries})" -eq 1 ]; then sleep 600; fi`, { name: 'long', dfk });
+    // The first try outlives its block; a try in another job finishes at once.
+    const task = bashApp(() => `first=$(head -n 1 ${tries} 2>/dev/null); echo "$SLURM_JOB_ID" >> ${tries}; if [ -z "$first" ] || [ "$first" = "$SLURM_JOB_ID" ]; then sleep 600; fi`, { name: 'long', dfk });
     const future = task({});
     const firstJob = await pollUntil('the first try to start', () => (existsSync(tries) ? readFileSync(tries, 'utf8').trim() || undefined : undefined), 60_000);
 
     const result = await future;
     assert.equal(result.exitCode, 0);
     const jobs = readFileSync(tries, 'utf8').trim().split('\n');
-    assert.equal(jobs.length, 2);
-    assert.notEqual(jobs[1], firstJob);
+    assert.ok(jobs.length >= 2 && jobs.length <= 3, `tries ran in jobs ${jobs.join(', ')}`);
+    assert.notEqual(jobs.at(-1), firstJob, 'the try that finished ran in the replacement block');
     assert.deepEqual(liveJobsNamed(label).map((job) => job.name), [`parsl.${label}.block-1`], 'the replacement block runs');
     assert.match(readFileSync(dfk.logPath, 'utf8'), new RegExp(`block 0 \\(job ${firstJob}\\) ended: TIMEOUT`));
   });
