@@ -100,9 +100,10 @@ describe('HTEX on Slurm blocks', slurmTestOptions, () => {
     label = uniqueLabel('lost');
     run = await startOnSlurm(label, { initBlocks: 1, minBlocks: 1, maxBlocks: 1 }, {}, 2);
     const marks = scratchDir('marks');
-    // Each try records the job it ran in; the first one then waits to be killed.
+    // Each try records the job it ran in; a try in the first job waits to be killed (Slurm signals
+    // the pool and its workers together, so a retry may still reach the dying pool).
     const task = bashApp(
-      () => `echo "$SLURM_JOB_ID" >> ${marks}/tries; if [ "$(wc -l < ${marks}/tries)" -eq 1 ]; then sleep 300; fi; echo finished`,
+      () => `first=$(head -n 1 ${marks}/tries 2>/dev/null); echo "$SLURM_JOB_ID" >> ${marks}/tries; if [ -z "$first" ] || [ "$first" = "$SLURM_JOB_ID" ]; then sleep 300; fi; echo finished`,
       { name: 'victim', dfk: run.dfk },
     );
     const future = task({}, { stdout: join(marks, 'out') });
@@ -111,8 +112,8 @@ describe('HTEX on Slurm blocks', slurmTestOptions, () => {
     const result = await future;
     assert.equal(result.exitCode, 0);
     const tries = readFileSync(join(marks, 'tries'), 'utf8').trim().split('\n');
-    assert.equal(tries.length, 2);
-    assert.notEqual(tries[1], firstJob, 'the retry ran in a new block');
+    assert.ok(tries.length >= 2 && tries.length <= 3, `tries ran in jobs ${tries.join(', ')}`);
+    assert.notEqual(tries.at(-1), firstJob, 'the try that finished ran in a new block');
     assert.equal(readFileSync(join(marks, 'out'), 'utf8').trim(), 'finished');
   });
 
