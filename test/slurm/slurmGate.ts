@@ -4,7 +4,7 @@
  * without it they skip and say how to run them.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,7 +68,14 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
   }
 }
 
-/** A fresh folder on the filesystem the jobs share with the test (one machine here). */
+const scratchDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder on the filesystem the jobs share with the test (one machine here), removed when the test file ends. */
 export function scratchDir(name: string): string {
-  return mkdtempSync(join(tmpdir(), `pcwl-slurm-${name}-`));
+  const dir = mkdtempSync(join(tmpdir(), `pcwl-slurm-${name}-`));
+  scratchDirs.push(dir);
+  return dir;
 }
