@@ -25,7 +25,7 @@ import { applyLoadListing } from './loadListing.js';
 import { checkOutputConfinement } from './outputConfinement.js';
 import { setPath } from './pathFields.js';
 import { rebase } from './placement.js';
-import { runCommand, SpawnFailure } from './processRunner.js';
+import { runCommand, SpawnFailure, warmCommandShell } from './processRunner.js';
 import { RequirementSet } from './requirements.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { InputStager } from './staging.js';
@@ -86,6 +86,7 @@ interface JobRun {
 
 async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promise<JobResult> {
   const { spec, reqs, jobDir, outdir, tmpdir, evaluator, evaluate, log, signal } = run;
+  warmCommandShell(); // its start-up overlaps the staging below
   const stager = new InputStager(path.join(jobDir, 'stg'), spec.name);
   // Input secondaryFiles patterns and loadContents of the tool's own parameters (a workflow step's
   // inputs arrive without them).

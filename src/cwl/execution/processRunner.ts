@@ -1,13 +1,15 @@
 /**
  * Running the tool's command (CWL v1.2 §Execution). Standard streams go to FILES, never pipes
  * (PERF-NOTES.md: piped stdio collapses spawn throughput when several Node processes spawn at
- * once). The command leads its own process group (`detached`), so a time limit or a cancel stops
- * everything it started.
+ * once). The command leads its own process group, so a time limit or a cancel stops everything it
+ * started. Commands start through a pool of long-lived shells (commandShells.ts: no fork of this
+ * large process per job); a command the shells cannot pass exactly is spawned from Node.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { StagingError, ToolTimeoutError } from '../errors.js';
+import { CommandShellPool, shellCanRun, shellsAvailable } from './commandShells.js';
 
 export interface CommandRun {
   /** The program and its arguments (`['/bin/sh', '-c', script]` under ShellCommandRequirement). */
@@ -51,6 +53,24 @@ export function runCommand(run: CommandRun): Promise<CommandOutcome> {
   const [file, ...args] = run.argv;
   if (file === undefined) return Promise.reject(new SpawnFailure('(empty command line)', 'the command line is empty'));
   run.signal?.throwIfAborted();
+  if (shellCanRun(run)) {
+    shells ??= new CommandShellPool();
+    return shells.run(run, KILL_GRACE_MS);
+  }
+  return spawnCommand(file, args, run);
+}
+
+let shells: CommandShellPool | undefined;
+
+/** Have a command shell ready before the job needs it (called as a job starts; cheap when one is idle). */
+export function warmCommandShell(): void {
+  if (!shellsAvailable()) return;
+  shells ??= new CommandShellPool();
+  shells.warm();
+}
+
+/** The same through `child_process.spawn` (argv the shells cannot pass, e.g. a program name with `=`). */
+function spawnCommand(file: string, args: string[], run: CommandRun): Promise<CommandOutcome> {
   const fds: number[] = [];
   const open = (p: string, flags: string, role: string) => {
     try {

@@ -1,0 +1,288 @@
+/**
+ * A pool of long-lived bash processes that start CWL tool commands (CWL v1.2 §Execution) without
+ * a `child_process.spawn` of this Node process per job. Forking a ~100 MB Node runner costs
+ * 3.5–6.5 ms per job here; a small bash forks in a fraction of that (PERF-NOTES.md: a long-lived
+ * shell forking commands runs about twice as fast as Node spawning them). Same idea as
+ * src/executors/shellSpawner.ts (bash tasks), but with exact argv and an exact environment.
+ *
+ * Protocol: Node writes one NUL-separated record per job to an idle shell's stdin:
+ *   cwd, stdin ('' = /dev/null), stdout, stderr ('&1' = same file as stdout),
+ *   number of env entries, NAME=VALUE..., number of argv words, argv...
+ * The shell forks a subshell in its own process group (`set -m`) that enters cwd, redirects the
+ * streams to the job's files, checks that the program can be found on the job's PATH, and then
+ * `exec env -i -- NAME=VALUE... argv...`: `env -i` because bash always adds `_` (and SHLVL on exec)
+ * to the environment of what it runs, and the tool must see only what executeJob gave it.
+ * The shell reports `S <pid>` once forked, `F <pid> <what> <detail>` (on a spare descriptor) when
+ * the subshell could not open a stream or find the program, and `E <pid> <status>` when it ended.
+ * One job runs per shell at a time; the pool grows to the number of jobs running at once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import type { Readable } from 'node:stream';
+import { StagingError, ToolTimeoutError } from '../errors.js';
+import { SpawnFailure, type CommandOutcome, type CommandRun } from './processRunner.js';
+
+// `__p_` names keep the loop's variables apart; none reaches the tool (env -i).
+const LOOP = String.raw`
+set -m
+__p_fail() { printf 'F %s %s %s\n' "$BASHPID" "$1" "$2" >&3; exit 127; }
+while IFS= read -r -d '' __p_cwd && IFS= read -r -d '' __p_in && IFS= read -r -d '' __p_out && IFS= read -r -d '' __p_err && IFS= read -r -d '' __p_n; do
+  __p_env=(); __p_argv=()
+  while [ "$__p_n" -gt 0 ]; do IFS= read -r -d '' __p_w; __p_env+=("$__p_w"); __p_n=$((__p_n-1)); done
+  IFS= read -r -d '' __p_n
+  while [ "$__p_n" -gt 0 ]; do IFS= read -r -d '' __p_w; __p_argv+=("$__p_w"); __p_n=$((__p_n-1)); done
+  (
+    set +m
+    exec 3>&1
+    # The shell's own stderr is /dev/null: a failed redirection says nothing, it reports F.
+    cd -- "$__p_cwd" || __p_fail cwd ENOENT
+    exec <"$__p_in" || __p_fail stdin open
+    exec >"$__p_out" || __p_fail stdout open
+    if [ "$__p_err" = '&1' ]; then exec 2>&1; else exec 2>"$__p_err" || __p_fail stderr open; fi
+    # execvp semantics on the job's PATH (an empty entry is the working directory).
+    __p_prog=${"${"}__p_argv[0]}
+    __p_found=ENOENT
+    if [[ $__p_prog == */* ]]; then
+      if [[ -f $__p_prog && -x $__p_prog ]]; then __p_found=; elif [[ -e $__p_prog ]]; then __p_found=EACCES; fi
+    else
+      __p_path=/usr/bin:/bin
+      for __p_w in "${"${"}__p_env[@]}"; do [[ $__p_w == PATH=* ]] && __p_path=${"${"}__p_w#PATH=}; done
+      set -f; IFS=:
+      for __p_d in $__p_path; do
+        __p_c=${"${"}__p_d:-.}/$__p_prog
+        if [[ -f $__p_c && -x $__p_c ]]; then __p_found=; break; elif [[ -e $__p_c ]]; then __p_found=EACCES; fi
+      done
+    fi
+    [ -z "$__p_found" ] || __p_fail program "$__p_found"
+    exec 3>&-
+    exec "$__P_ENV" -i -- "${"${"}__p_env[@]}" "${"${"}__p_argv[@]}"
+  ) &
+  __p_pid=$!
+  printf 'S %s\n' "$__p_pid"
+  wait "$__p_pid"
+  printf 'E %s %s\n' "$__p_pid" "$?"
+done
+`;
+
+/** Where `env` lives; without it (or for argv it cannot pass) processRunner spawns from Node. */
+const ENV_BIN = ['/usr/bin/env', '/bin/env'].find((p) => existsSync(p));
+
+export function shellsAvailable(): boolean {
+  return ENV_BIN !== undefined;
+}
+
+/** Can this job go through a shell? `env` would read a program name containing `=` as a variable. */
+export function shellCanRun(run: CommandRun): boolean {
+  return ENV_BIN !== undefined && run.argv.length > 0 && !(run.argv[0] as string).includes('=') && !run.argv.some((w) => w.includes('\0'));
+}
+
+interface Job {
+  run: CommandRun;
+  killGraceMs: number;
+  resolve: (o: CommandOutcome) => void;
+  reject: (e: unknown) => void;
+  pid?: number;
+  failure?: Error;
+  stopFor?: 'timeout' | 'abort';
+  limitTimer?: NodeJS.Timeout;
+  killTimer?: NodeJS.Timeout;
+  onAbort?: () => void;
+}
+
+class CommandShell {
+  readonly proc: ChildProcess;
+  job: Job | undefined;
+  private buffer = '';
+
+  constructor(private readonly pool: CommandShellPool) {
+    // Own process group: a terminal's Ctrl-C reaches this process (which stops the job), not the
+    // shell mid-job. stderr is ignored: job-control notices land there, a tool's go to its files.
+    this.proc = spawn('/bin/bash', ['--noprofile', '--norc', '-c', LOOP], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { __P_ENV: ENV_BIN ?? 'env' },
+      detached: true,
+    });
+    this.proc.stdout?.setEncoding('utf8');
+    this.proc.stdout?.on('data', (chunk: string) => this.onData(chunk));
+    this.proc.stdin?.on('error', () => undefined); // EPIPE after the shell died: 'exit' handles it
+    this.proc.once('exit', (code, sig) => this.pool.shellExited(this, `the command shell exited (${sig ?? `code ${String(code)}`})`));
+  }
+
+  start(job: Job): void {
+    const { run } = job;
+    this.job = job;
+    this.setRef(true);
+    const env = Object.entries(run.env).map(([k, v]) => `${k}=${v}`);
+    const err = run.stderr === run.stdout ? '&1' : run.stderr;
+    const record = [run.cwd, run.stdin ?? '/dev/null', run.stdout, err, String(env.length), ...env, String(run.argv.length), ...run.argv];
+    this.proc.stdin?.write(record.join('\0') + '\0');
+  }
+
+  /** Idle shells must not keep the process alive; busy ones must. */
+  setRef(on: boolean): void {
+    const out = this.proc.stdout as (Readable & { ref?: () => void; unref?: () => void }) | null;
+    if (on) {
+      this.proc.ref();
+      out?.ref?.();
+    } else {
+      this.proc.unref();
+      out?.unref?.();
+    }
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      const job = this.job;
+      if (!job) continue;
+      const [tag, pid, a, b] = line.split(' ');
+      if (tag === 'S') {
+        job.pid = Number(pid);
+        this.pool.groups.add(job.pid);
+        if (job.stopFor) signalGroup(job.pid, 'SIGTERM'); // stopped before it started
+      } else if (tag === 'F') {
+        job.failure = a === 'program' ? new SpawnFailure(job.run.argv[0] as string, b ?? 'ENOENT') : failureFor(job.run, a ?? '');
+      } else if (tag === 'E') {
+        this.job = undefined;
+        this.pool.finished(this, job, Number(a));
+      }
+    }
+  }
+}
+
+/** A stream the subshell could not open, or a working directory it could not enter. */
+function failureFor(run: CommandRun, what: string): Error {
+  const file = what === 'stdin' ? run.stdin : what === 'stdout' ? run.stdout : what === 'stderr' ? run.stderr : run.cwd;
+  const role = what === 'cwd' ? 'working directory' : what;
+  return new StagingError(run.jobName, `cannot open ${file ?? '/dev/null'} as the command's ${role} (missing, or not permitted)`);
+}
+
+export class CommandShellPool {
+  private readonly idle: CommandShell[] = [];
+  private readonly shells = new Set<CommandShell>();
+  /** Process groups of commands running now: killed if this process exits or is interrupted. */
+  readonly groups = new Set<number>();
+  private hooked = false;
+
+  run(run: CommandRun, killGraceMs: number): Promise<CommandOutcome> {
+    return new Promise<CommandOutcome>((resolve, reject) => {
+      const job: Job = { run, killGraceMs, resolve, reject };
+      const stop = (why: 'timeout' | 'abort') => {
+        if (job.stopFor) return;
+        job.stopFor = why;
+        if (job.pid !== undefined) signalGroup(job.pid, 'SIGTERM');
+        job.killTimer = setTimeout(() => job.pid !== undefined && signalGroup(job.pid, 'SIGKILL'), killGraceMs);
+        job.killTimer.unref();
+      };
+      const limitMs = (run.timeLimitSec ?? 0) * 1000;
+      if (limitMs > 0) job.limitTimer = setTimeout(() => stop('timeout'), limitMs);
+      if (run.signal) {
+        job.onAbort = () => stop('abort');
+        run.signal.addEventListener('abort', job.onAbort, { once: true });
+      }
+      this.hook();
+      const shell = this.idle.pop() ?? this.newShell();
+      shell.start(job);
+    });
+  }
+
+  /** Start an idle shell ahead of need, so its start-up overlaps the job's staging. */
+  warm(): void {
+    if (this.idle.length > 0) return;
+    const shell = this.newShell();
+    shell.setRef(false);
+    this.idle.push(shell);
+  }
+
+  private newShell(): CommandShell {
+    const shell = new CommandShell(this);
+    this.shells.add(shell);
+    return shell;
+  }
+
+  finished(shell: CommandShell, job: Job, status: number): void {
+    this.settle(job, status);
+    shell.setRef(false);
+    this.idle.push(shell);
+  }
+
+  shellExited(shell: CommandShell, why: string): void {
+    this.shells.delete(shell);
+    const i = this.idle.indexOf(shell);
+    if (i >= 0) this.idle.splice(i, 1);
+    const job = shell.job;
+    shell.job = undefined;
+    if (!job) return;
+    if (job.pid !== undefined) signalGroup(job.pid, 'SIGKILL');
+    this.settle(job, -1, new Error(`${job.run.jobName}: ${why} while running the tool`));
+  }
+
+  private settle(job: Job, status: number, lost?: Error): void {
+    if (job.limitTimer) clearTimeout(job.limitTimer);
+    if (job.killTimer) clearTimeout(job.killTimer);
+    if (job.onAbort) job.run.signal?.removeEventListener('abort', job.onAbort);
+    if (job.pid !== undefined) {
+      // Anything a stopped command left running in its group goes too.
+      if (job.stopFor) signalGroup(job.pid, 'SIGKILL');
+      this.groups.delete(job.pid);
+    }
+    if (job.stopFor === 'abort') return job.reject(job.run.signal?.reason ?? new Error('aborted'));
+    if (job.stopFor === 'timeout') return job.reject(new ToolTimeoutError(job.run.jobName, job.run.timeLimitSec ?? 0));
+    if (lost) return job.reject(lost);
+    if (job.failure) return job.reject(job.failure);
+    job.resolve({ exitCode: status, signal: status > 128 ? signalName(status - 128) : null });
+  }
+
+  /** Kill running commands' groups and every shell, synchronously (process exit, signals). */
+  private readonly killAll = (): void => {
+    for (const pgid of this.groups) signalGroup(pgid, 'SIGKILL');
+    this.groups.clear();
+    for (const shell of this.shells) {
+      try {
+        shell.proc.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+
+  /** On SIGINT/SIGTERM/SIGHUP nobody else handles: clean up, then let the signal do what it would. */
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    this.killAll();
+    this.unhook();
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
+
+  private hook(): void {
+    if (this.hooked) return;
+    this.hooked = true;
+    process.on('exit', this.killAll);
+    for (const sig of SIGNALS) process.on(sig, this.onSignal);
+  }
+
+  private unhook(): void {
+    this.hooked = false;
+    process.off('exit', this.killAll);
+    for (const sig of SIGNALS) process.off(sig, this.onSignal);
+  }
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function signalGroup(pgid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, sig);
+    return true;
+  } catch {
+    return false; // the group is gone
+  }
+}
+
+function signalName(n: number): NodeJS.Signals | null {
+  for (const [name, num] of Object.entries(osConstants.signals)) if (num === n) return name as NodeJS.Signals;
+  return null;
+}
