@@ -1,8 +1,10 @@
 /**
  * LocalExecutor: the embedded default executor. Runs tasks in this process's machine with
  * {@link runTask}, at most `maxWorkers` at once (default: the number of cores); the rest wait in a
- * FIFO queue. No-op tasks skip the queue (they occupy nothing), which keeps the kernel benchmark a
- * measure of the kernel.
+ * FIFO queue. Without an explicit `maxWorkers`, CWL jobs may run up to twice the number of cores at
+ * once: their tools are mostly short processes this process waits on, and overlapping one job's
+ * file work with another's process is faster (docs/tool-start.md has the figures). No-op tasks
+ * skip the queue (they occupy nothing), which keeps the kernel benchmark a measure of the kernel.
  */
 import { availableParallelism } from 'node:os';
 import type { Executor, ExecutorStartContext, ExecutorState, TaskEnvelope, TaskOutcome } from '../executor.js';
@@ -11,7 +13,7 @@ import { runTask } from '../taskRunner.js';
 
 export interface LocalExecutorOptions {
   label?: string;
-  /** Tasks running at once (default: the number of cores). */
+  /** Tasks running at once (default: the number of cores; CWL jobs: twice that). */
   maxWorkers?: number;
   /** SIGTERM→SIGKILL grace for killed process groups, in ms (default 1000). */
   killGraceMs?: number;
@@ -31,6 +33,8 @@ const NOOP_DONE: Promise<TaskOutcome> = Promise.resolve(NOOP);
 export class LocalExecutor implements Executor {
   readonly label: string;
   readonly maxWorkers: number;
+  /** Limit for cwl-job tasks: `maxWorkers` when it was given, else twice the number of cores. */
+  readonly cwlJobWorkers: number;
   private readonly killGraceMs: number;
   private _state: ExecutorState = 'INITIALIZED';
   private queue: Array<QueuedTask | undefined> = [];
@@ -49,6 +53,7 @@ export class LocalExecutor implements Executor {
   constructor(options: LocalExecutorOptions = {}) {
     this.label = options.label ?? 'local';
     this.maxWorkers = options.maxWorkers ?? availableParallelism();
+    this.cwlJobWorkers = options.maxWorkers ?? 2 * availableParallelism();
     this.killGraceMs = options.killGraceMs ?? 1000;
     if (!Number.isInteger(this.maxWorkers) || this.maxWorkers < 1) {
       throw new ExecutorFailedError(this.label, `maxWorkers must be a positive integer, got ${String(options.maxWorkers)}`);
@@ -75,7 +80,7 @@ export class LocalExecutor implements Executor {
     if (task.spec.kind === 'noop') return NOOP_DONE;
     return new Promise<TaskOutcome>((resolve, reject) => {
       const entry: QueuedTask = { task, signal, resolve, reject };
-      if (this.running.size < this.maxWorkers) this.start1(entry);
+      if (this.queueHead === this.queue.length && this.running.size < this.limitFor(entry)) this.start1(entry);
       else this.queue.push(entry);
     });
   }
@@ -114,9 +119,14 @@ export class LocalExecutor implements Executor {
     });
   }
 
+  private limitFor(entry: QueuedTask): number {
+    return entry.task.spec.kind === 'cwl-job' ? this.cwlJobWorkers : this.maxWorkers;
+  }
+
   private next(): void {
-    while (this.running.size < this.maxWorkers && this.queueHead < this.queue.length) {
+    while (this.queueHead < this.queue.length) {
       const entry = this.queue[this.queueHead] as QueuedTask;
+      if (this.running.size >= this.limitFor(entry)) return; // FIFO: the head waits for its slot
       this.queue[this.queueHead] = undefined; // let the finished entry be collected
       this.queueHead++;
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os, { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { LocalExecutor } from '../../src/executors/local/index.js';
+import type { TaskOutcome, TaskSpec } from '../../src/executors/executor.js';
+import type { CommandLineTool } from '../../src/cwl/model.js';
+
+/** A CWL job whose tool waits until `release` exists in `gate` (a tool process, no timers in Node). */
+async function gatedJob(gate: string): Promise<TaskSpec> {
+  const tool: CommandLineTool = {
+    id: 'file:///t/wait.cwl',
+    class: 'CommandLineTool',
+    cwlVersion: 'v1.2',
+    originalCwlVersion: 'v1.2',
+    baseUri: 'file:///t/',
+    baseCommand: ['/bin/sh', '-c', `while [ ! -e ${gate}/release ]; do sleep 0.01; done`],
+    inputs: [],
+    outputs: [],
+  };
+  const jobDir = await mkdtemp(path.join(os.tmpdir(), 'pcwl-conc-'));
+  return { kind: 'cwl-job', job: { tool, inputs: {}, requirements: [], hints: [], paths: { jobDir }, name: 'wait.cwl' } };
+}
+
+function gatedBash(gate: string): TaskSpec {
+  return { kind: 'bash', command: `while [ ! -e ${gate}/release ]; do sleep 0.01; done` };
+}
+
+async function runMany(executor: LocalExecutor, n: number, kind: 'cwl-job' | 'bash' = 'cwl-job'): Promise<{ peak: number; outcomes: TaskOutcome[] }> {
+  const gate = await mkdtemp(path.join(os.tmpdir(), 'pcwl-gate-'));
+  await executor.start({ runDir: gate, log: () => {} });
+  const specs = await Promise.all(Array.from({ length: n }, () => (kind === 'bash' ? gatedBash(gate) : gatedJob(gate))));
+  const done = Promise.all(specs.map((spec, taskId) => executor.submit({ taskId, attempt: 0, spec })));
+  // Every slot the executor grants is taken at submit time; what is left waits in the queue.
+  const peak = executor.peakRunning;
+  await writeFile(path.join(gate, 'release'), '');
+  const outcomes = await done;
+  await executor.shutdown();
+  return { peak, outcomes };
+}
+
+test('by default CWL jobs run up to twice the number of cores at once, bash tasks keep one per core', async () => {
+  const cores = availableParallelism();
+  const executor = new LocalExecutor();
+  assert.equal(executor.maxWorkers, cores);
+  assert.equal(executor.cwlJobWorkers, 2 * cores);
+  const { peak, outcomes } = await runMany(executor, 2 * cores + 2);
+  assert.equal(peak, 2 * cores);
+  assert.equal(outcomes.length, 2 * cores + 2);
+  for (const o of outcomes) assert.equal(o.kind, 'cwl-job');
+  const bash = await runMany(new LocalExecutor(), cores + 1, 'bash');
+  assert.equal(bash.peak, cores);
+});
+
+test('an explicit maxWorkers limits CWL jobs too (--serial, max_workers in a config)', async () => {
+  const executor = new LocalExecutor({ maxWorkers: 1 });
+  assert.equal(executor.cwlJobWorkers, 1);
+  const { peak } = await runMany(executor, 3);
+  assert.equal(peak, 1);
+});
