@@ -50,6 +50,11 @@ test('the environment is exactly the one given: no _, SHLVL, PWD or anything of 
   assert.equal(out.exitCode, 0);
   const seen = (await readFile(path.join(d, 'out'), 'utf8')).split('\0').filter((l) => l !== '');
   assert.deepEqual(seen.sort(), Object.entries(env).map(([k, v]) => `${k}=${v}`).sort());
+  // Names bash treats as its own, or that are not identifiers, still arrive exactly (env -i path).
+  const odd = { ...env, RANDOM: '4', 'WEIRD-NAME': 'v', BASH_ENV: '/nonexistent', IFS: ':' };
+  assert.equal((await runCommand({ ...io(d), argv: ['env', '-0'], env: odd })).exitCode, 0);
+  const seenOdd = (await readFile(path.join(d, 'out'), 'utf8')).split('\0').filter((l) => l !== '');
+  assert.deepEqual(seenOdd.sort(), Object.entries(odd).map(([k, v]) => `${k}=${v}`).sort());
 });
 
 test('argv reaches the program word for word, argv[0] as given', async () => {

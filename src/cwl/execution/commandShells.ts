@@ -6,12 +6,14 @@
  * src/executors/shellSpawner.ts (bash tasks), but with exact argv and an exact environment.
  *
  * Protocol: Node writes one NUL-separated record per job to an idle shell's stdin:
- *   cwd, stdin ('' = /dev/null), stdout, stderr ('&1' = same file as stdout),
+ *   mode ('x' export, 'e' env -i), cwd, stdin, stdout, stderr ('&1' = same file as stdout),
  *   number of env entries, NAME=VALUE..., number of argv words, argv...
  * The shell forks a subshell in its own process group (`set -m`) that enters cwd, redirects the
- * streams to the job's files, checks that the program can be found on the job's PATH, and then
- * `exec env -i -- NAME=VALUE... argv...`: `env -i` because bash always adds `_` (and SHLVL on exec)
- * to the environment of what it runs, and the tool must see only what executeJob gave it.
+ * streams to the job's files, finds the program on the job's PATH, exports exactly the job's
+ * variables and `exec -a argv0 program args` (bash's start-up exports are dropped and SHLVL is
+ * made read-only and unset once, so exec adds nothing). A variable name bash would treat as its
+ * own (RANDOM, IFS, BASH_*, ...) sends the job through `exec env -i -- NAME=VALUE... argv...`
+ * instead, one exec more. The tool sees only what executeJob gave it.
  * The shell reports `S <pid>` once forked, `F <pid> <what> <detail>` (on a spare descriptor) when
  * the subshell could not open a stream or find the program, and `E <pid> <status>` when it ended.
  * One job runs per shell at a time; the pool grows to the number of jobs running at once.
@@ -25,9 +27,12 @@ import { SpawnFailure, type CommandOutcome, type CommandRun } from './processRun
 
 // `__p_` names keep the loop's variables apart; none reaches the tool (env -i).
 const LOOP = String.raw`
+# Nothing of the shell's own may reach a tool: drop what bash exported at start-up, and make SHLVL
+# a read-only unset variable (exec would otherwise set and export it).
+unset PWD OLDPWD SHLVL _; declare -r SHLVL; export -n __P_ENV
 set -m
 __p_fail() { printf 'F %s %s %s\n' "$BASHPID" "$1" "$2" >&3; exit 127; }
-while IFS= read -r -d '' __p_cwd && IFS= read -r -d '' __p_in && IFS= read -r -d '' __p_out && IFS= read -r -d '' __p_err && IFS= read -r -d '' __p_n; do
+while IFS= read -r -d '' __p_mode && IFS= read -r -d '' __p_cwd && IFS= read -r -d '' __p_in && IFS= read -r -d '' __p_out && IFS= read -r -d '' __p_err && IFS= read -r -d '' __p_n; do
   __p_env=(); __p_argv=()
   while [ "$__p_n" -gt 0 ]; do IFS= read -r -d '' __p_w; __p_env+=("$__p_w"); __p_n=$((__p_n-1)); done
   IFS= read -r -d '' __p_n
@@ -44,7 +49,8 @@ while IFS= read -r -d '' __p_cwd && IFS= read -r -d '' __p_in && IFS= read -r -d
     __p_prog=${"${"}__p_argv[0]}
     __p_found=ENOENT
     if [[ $__p_prog == */* ]]; then
-      if [[ -f $__p_prog && -x $__p_prog ]]; then __p_found=; elif [[ -e $__p_prog ]]; then __p_found=EACCES; fi
+      __p_c=$__p_prog
+      if [[ -f $__p_c && -x $__p_c ]]; then __p_found=; elif [[ -e $__p_c ]]; then __p_found=EACCES; fi
     else
       __p_path=/usr/bin:/bin
       for __p_w in "${"${"}__p_env[@]}"; do [[ $__p_w == PATH=* ]] && __p_path=${"${"}__p_w#PATH=}; done
@@ -56,6 +62,11 @@ while IFS= read -r -d '' __p_cwd && IFS= read -r -d '' __p_in && IFS= read -r -d
     fi
     [ -z "$__p_found" ] || __p_fail program "$__p_found"
     exec 3>&-
+    if [ "$__p_mode" = x ]; then
+      # Exported variables are exactly the job's; exec adds none (SHLVL is read-only and unset).
+      [ "${"${"}#__p_env[@]}" -eq 0 ] || export "${"${"}__p_env[@]}"
+      exec -a "$__p_prog" "$__p_c" "${"${"}__p_argv[@]:1}"
+    fi
     exec "$__P_ENV" -i -- "${"${"}__p_env[@]}" "${"${"}__p_argv[@]}"
   ) &
   __p_pid=$!
@@ -115,7 +126,7 @@ class CommandShell {
     this.setRef(true);
     const env = Object.entries(run.env).map(([k, v]) => `${k}=${v}`);
     const err = run.stderr === run.stdout ? '&1' : run.stderr;
-    const record = [run.cwd, run.stdin ?? '/dev/null', run.stdout, err, String(env.length), ...env, String(run.argv.length), ...run.argv];
+    const record = [exportable(run.env) ? 'x' : 'e', run.cwd, run.stdin ?? '/dev/null', run.stdout, err, String(env.length), ...env, String(run.argv.length), ...run.argv];
     this.proc.stdin?.write(record.join('\0') + '\0');
   }
 
@@ -152,6 +163,18 @@ class CommandShell {
       }
     }
   }
+}
+
+/**
+ * Variables bash can export as they are: identifiers that are not bash's own dynamic, read-only or
+ * behaviour-changing variables, nor the loop's. Any other name goes through `env -i`.
+ */
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BASH_OWN = /^(BASH.*|SHLVL|RANDOM|SRANDOM|SECONDS|LINENO|EPOCHSECONDS|EPOCHREALTIME|UID|EUID|PPID|GROUPS|FUNCNAME|HISTCMD|DIRSTACK|PIPESTATUS|SHELLOPTS|OPTIND|OPTARG|OPTERR|POSIXLY_CORRECT|IFS|GLOBIGNORE|__p_.*|__P_ENV)$/;
+
+function exportable(env: Record<string, string>): boolean {
+  for (const name of Object.keys(env)) if (!PLAIN_NAME.test(name) || BASH_OWN.test(name)) return false;
+  return true;
 }
 
 /** A stream the subshell could not open, or a working directory it could not enter. */

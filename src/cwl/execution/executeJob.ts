@@ -6,7 +6,7 @@
  * the job folders → stage inputs → runtime (ResourceRequirement) → InitialWorkDirRequirement →
  * streams, environment, time limit → build and run the command line → exit code → collect outputs.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildCommandLine } from '../commandLine.js';
 import { loadInputContents, resolveInputSecondaryFiles } from '../commandLine/inputFiles.js';
@@ -67,7 +67,16 @@ export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: Ex
     return await runCommandLineTool(run, spec.tool as CommandLineTool);
   } finally {
     // §Runtime environment: the designated temporary directory may go as soon as the tool ends.
-    if (!spec.options?.keepTmp) await rm(tmpdir, { recursive: true, force: true });
+    if (!spec.options?.keepTmp) await removeTmpdir(tmpdir);
+  }
+}
+
+/** Most tools leave tmpdir empty: one rmdir, and the recursive walk only when something is left. */
+async function removeTmpdir(dir: string): Promise<void> {
+  try {
+    await rmdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') await rm(dir, { recursive: true, force: true });
   }
 }
 
