@@ -18,6 +18,7 @@ import { constants as osConstants } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { BashTaskSpec, TaskOutcome } from './executor.js';
 import { TaskWalltimeExceededError } from './errors.js';
+import { signalGroup } from '../processGroup.js';
 
 // The `__pcwl_` names keep the loop's variables apart from the task's; the subshell unsets them.
 const LOOP = String.raw`
@@ -182,14 +183,6 @@ function outputPath(path: string | undefined, cwd: string | undefined): string {
   return abs;
 }
 
-function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function reapGroup(pgid: number, graceMs: number): Promise<void> {
   const deadline = Date.now() + graceMs;

@@ -16,6 +16,7 @@ import type { JobResult, JobSpec } from '../cwl/jobSpec.js';
 import type { BashTaskSpec, TaskOutcome, TaskSpec } from './executor.js';
 import { TaskWalltimeExceededError } from './errors.js';
 import type { ShellSpawner } from './shellSpawner.js';
+import { signalGroup } from '../processGroup.js';
 
 export interface RunTaskOptions {
   /** How long a killed process group gets between SIGTERM and SIGKILL (default 1000 ms). */
@@ -133,14 +134,6 @@ function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceM
   });
 }
 
-function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, sig);
-    return true;
-  } catch {
-    return false; // ESRCH: the group is empty
-  }
-}
 
 /**
  * Wait for a SIGTERMed group to empty; SIGKILL whatever is still alive at `killDeadline`. Zombies

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { BlockStatus, ExecutionProvider, Launcher, SubmitRequest } from './provider.js';
 import { SingleNodeLauncher } from './launchers.js';
 import { SubmitFailedError } from './errors.js';
+import { signalGroup } from '../processGroup.js';
 
 export interface LocalProviderOptions {
   initBlocks?: number;
@@ -144,11 +145,3 @@ function groupHasLiveMembers(pgid: number): boolean {
   return false;
 }
 
-function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}

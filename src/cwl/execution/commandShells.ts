@@ -24,6 +24,7 @@ import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { StagingError, ToolTimeoutError } from '../errors.js';
 import { SpawnFailure, type CommandOutcome, type CommandRun } from './processRunner.js';
+import { signalGroup } from '../../processGroup.js';
 
 // `__p_` names keep the loop's variables apart; none reaches the tool (env -i).
 const LOOP = String.raw`
@@ -296,14 +297,6 @@ export class CommandShellPool {
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-function signalGroup(pgid: number, sig: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pgid, sig);
-    return true;
-  } catch {
-    return false; // the group is gone
-  }
-}
 
 function signalName(n: number): NodeJS.Signals | null {
   for (const [name, num] of Object.entries(osConstants.signals)) if (num === n) return name as NodeJS.Signals;

@@ -25,6 +25,7 @@ import { HTEX_DEFAULTS, type HtexOptions } from './options.js';
 import { decodeFromInterchange, encode, type CommandReply, type CommandRequest, type ManagerInfo, type ToInterchange, type WireResult, type WireTask } from './protocol.js';
 import { SocketWriter } from './socketWriter.js';
 import { startZapAuthenticator, type ZapAuthenticator } from './zapAuthenticator.js';
+import { signalGroup } from '../../processGroup.js';
 
 const MAIN_SCRIPT = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 /** Tasks per wire message at most; larger submissions go out as several batches. */
@@ -588,13 +589,6 @@ function freePort(iface: string): Promise<number> {
   });
 }
 
-function signalGroup(pgid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, sig);
-  } catch {
-    // already gone
-  }
-}
 
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
