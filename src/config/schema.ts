@@ -2,7 +2,7 @@
  * THE schema of the runner's `--config FILE` (YAML or JSON), validated with ajv (docs/configuration.md).
  * Keys are Parsl's snake_case names. Defaults are not in the schema: they live in defaults.ts.
  */
-import { SLURM_PROVIDER_JSON_SCHEMA, LAUNCHER_JSON_SCHEMA } from '../providers/slurm/slurmConfig.js';
+import { SLURM_PROVIDER_JSON_SCHEMA, BLOCK_SCALING_JSON_PROPERTIES } from '../providers/slurm/slurmConfig.js';
 
 const LOCAL_PROVIDER_SCHEMA = {
   type: 'object',
@@ -10,11 +10,7 @@ const LOCAL_PROVIDER_SCHEMA = {
   required: ['type'],
   properties: {
     type: { const: 'local' },
-    init_blocks: { type: 'integer', minimum: 0 },
-    min_blocks: { type: 'integer', minimum: 0 },
-    max_blocks: { type: 'integer', minimum: 0 },
-    parallelism: { type: 'number', minimum: 0, maximum: 1 },
-    launcher: LAUNCHER_JSON_SCHEMA,
+    ...BLOCK_SCALING_JSON_PROPERTIES,
   },
 } as const;
 

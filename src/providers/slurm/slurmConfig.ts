@@ -17,6 +17,15 @@ export const LAUNCHER_JSON_SCHEMA = {
   },
 } as const;
 
+/** The block limits and launcher every provider section takes (local and slurm alike). */
+export const BLOCK_SCALING_JSON_PROPERTIES = {
+  init_blocks: { type: 'integer', minimum: 0 },
+  min_blocks: { type: 'integer', minimum: 0 },
+  max_blocks: { type: 'integer', minimum: 0 },
+  parallelism: { type: 'number', minimum: 0, maximum: 1 },
+  launcher: LAUNCHER_JSON_SCHEMA,
+} as const;
+
 /** JSON Schema of the slurm provider section (draft-07, as ajv takes it). */
 export const SLURM_PROVIDER_JSON_SCHEMA = {
   type: 'object',
@@ -37,11 +46,7 @@ export const SLURM_PROVIDER_JSON_SCHEMA = {
     scheduler_options: { type: 'string' },
     worker_init: { type: 'string' },
     cmd_timeout: { type: 'number', exclusiveMinimum: 0 },
-    init_blocks: { type: 'integer', minimum: 0 },
-    min_blocks: { type: 'integer', minimum: 0 },
-    max_blocks: { type: 'integer', minimum: 0 },
-    parallelism: { type: 'number', minimum: 0, maximum: 1 },
-    launcher: LAUNCHER_JSON_SCHEMA,
+    ...BLOCK_SCALING_JSON_PROPERTIES,
   },
 } as const;
 
