@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * `parsl-cwl` / `cwl-runner` entry point: dispatches subcommands, otherwise runs a CWL document.
+ * `parsl-cwl` / `cwl-runner` entry point (ESM): dispatches subcommands, otherwise runs a CWL document.
  * Subcommand modules are imported lazily so `parsl-cwl tool.cwl` loads only what a run needs
- * (startup time is most of a small tool's run time).
+ * (startup time is most of a small tool's run time). The installed `parsl-cwl` command (bin/parsl-cwl)
+ * runs documents through the bundled entry (runEntry.ts, see docs/performance.md) and comes here for
+ * the subcommands; both paths run the same code.
  */
-import { errorReport } from './report.js';
+import { settle } from './settle.js';
 
 type SubcommandMain = (argv: string[]) => Promise<number>;
 
@@ -23,13 +25,5 @@ async function main(argv: string[]): Promise<number> {
   return (await import('./run.js')).main(argv);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    const debug = process.argv.includes('--debug');
-    process.stderr.write(errorReport(err, debug) + '\n');
-    process.exitCode = 1;
-  },
-);
+const argv = process.argv.slice(2);
+settle(main(argv), argv);

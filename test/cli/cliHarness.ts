@@ -7,8 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** dist/test/cli → dist/src/cli/main.js */
+/** dist/test/cli → dist/src/cli/main.js: the ES module entry (subcommands; the run path unbundled). */
 export const CLI = path.resolve(here, '../../src/cli/main.js');
+/** dist/test/cli → <repo>/bin/parsl-cwl: the installed command (bundled run path, code cache). */
+export const BIN = path.resolve(here, '../../../bin/parsl-cwl');
 /** dist/test/cli → <repo>/cwl-examples */
 export const EXAMPLES = path.resolve(here, '../../../cwl-examples');
 
@@ -21,11 +23,15 @@ export interface CliResult {
 /** One document cache per test process, so tests neither use nor fill the user's ~/.cache. */
 const CACHE_HOME = mkdtempSync(path.join(os.tmpdir(), 'pcwl-cli-cache-'));
 
-/** Run the CLI with `args` in `cwd`; the test reads stdout/stderr afterwards. */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/**
+ * Run the CLI with `args` in `cwd` as users do, through bin/parsl-cwl (or, with `entry: 'esm'`, the
+ * ES module entry); the test reads stdout/stderr afterwards.
+ */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; entry?: 'bin' | 'esm' } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env = options.env ?? { ...process.env, XDG_CACHE_HOME: CACHE_HOME };
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? EXAMPLES, env });
+    const [cmd, argv] = options.entry === 'esm' ? [process.execPath, [CLI, ...args]] : [BIN, args];
+    const child = spawn(cmd, argv, { cwd: options.cwd ?? EXAMPLES, env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

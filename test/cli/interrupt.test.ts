@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile, watch } from 'node:fs/promises';
 import path from 'node:path';
-import { CLI, fixture, tempDir } from './cliHarness.js';
+import { BIN, fixture, tempDir } from './cliHarness.js';
 
 /** Resolves once `file` exists in `dir` (an fs event, no polling sleeps). */
 async function appeared(dir: string, file: string): Promise<void> {
@@ -35,7 +35,8 @@ inputs: []
 outputs: []
 `;
   const dir = await fixture({ 'slow.cwl': tool });
-  const child = spawn(process.execPath, [CLI, '--outdir', await tempDir(), 'slow.cwl'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Through bin/parsl-cwl: the wrapper execs Node, so the signal reaches the runner itself.
+  const child = spawn(BIN, ['--outdir', await tempDir(), 'slow.cwl'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));

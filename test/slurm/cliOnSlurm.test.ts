@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertNoJobsLeft, assertSlurmWorks, liveJobsNamed, pollUntil, scratchDir, slurmTestOptions, uniqueLabel } from './slurmGate.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+// The installed command: its bundled run path loads the HTEX and Slurm code (zeromq, execa) lazily.
+const BIN = fileURLToPath(new URL('../../../bin/parsl-cwl', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../../../test/slurm/fixtures/', import.meta.url));
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../cwl-examples/configs/slurm.yml', import.meta.url));
 
@@ -46,7 +47,7 @@ describe('parsl-cwl --config slurm.yml', slurmTestOptions, () => {
     const dir = scratchDir('cli');
     const job = join(dir, 'job.yml');
     writeFileSync(job, 'words: [one, two, three, four]\n');
-    const child = spawn(process.execPath, [CLI, '--quiet', '--config', configFor(label, dir), '--outdir', join(dir, 'out'), join(FIXTURES, 'scatter-on-slurm.cwl'), job], {
+    const child = spawn(BIN, ['--quiet', '--config', configFor(label, dir), '--outdir', join(dir, 'out'), join(FIXTURES, 'scatter-on-slurm.cwl'), job], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -67,7 +68,7 @@ describe('parsl-cwl --config slurm.yml', slurmTestOptions, () => {
     labels.push(label);
     const dir = scratchDir('sigint');
     const marker = join(dir, 'started');
-    const child = spawn(process.execPath, [CLI, '--quiet', '--config', configFor(label, dir), '--outdir', join(dir, 'out'), join(FIXTURES, 'sleep-marker.cwl'), '--marker', marker], {
+    const child = spawn(BIN, ['--quiet', '--config', configFor(label, dir), '--outdir', join(dir, 'out'), join(FIXTURES, 'sleep-marker.cwl'), '--marker', marker], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

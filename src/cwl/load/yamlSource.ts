@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { loadAll, YAMLException } from 'js-yaml';
 import { DocumentNotFoundError, YamlSyntaxError } from '../errors.js';
 import { displayName, stripFragment, uriToPath } from './documentRef.js';
+import { fetchRemoteText, RemoteFetchError } from './remoteText.js';
 
 /** Read the text behind a URI: file:// from disk, http(s):// with fetch. */
 export async function readText(uri: string): Promise<string> {
@@ -21,16 +22,20 @@ export async function readText(uri: string): Promise<string> {
     }
   }
   if (target.startsWith('http:') || target.startsWith('https:')) {
-    let response: Response;
     try {
-      response = await fetch(target);
+      return await fetchRemoteText(target);
     } catch (err) {
-      throw new DocumentNotFoundError(target, 'could not be fetched', { cause: err });
+      const reason = err instanceof RemoteFetchError ? err.message : `could not be fetched (${describeFetchFailure(err)})`;
+      throw new DocumentNotFoundError(target, reason, { cause: err });
     }
-    if (!response.ok) throw new DocumentNotFoundError(target, `HTTP ${response.status} ${response.statusText}`);
-    return response.text();
   }
   throw new DocumentNotFoundError(target, 'unsupported URI scheme (use a path, file://, http:// or https://)');
+}
+
+/** Node's fetch says only "fetch failed"; the reason (refused, certificate, DNS) is in its cause. */
+function describeFetchFailure(err: unknown): string {
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
 }
 
 /**

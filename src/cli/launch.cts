@@ -1,0 +1,103 @@
+/**
+ * Launcher of `parsl-cwl DOC [JOB]` (bin/parsl-cwl execs `node dist/src/cli/launch.cjs`).
+ *
+ * A small tool's run is mostly Node start-up, and most of that was module loading: resolving,
+ * reading and compiling ~70 ES modules costs ~40 ms here on every run. So the run path is also
+ * built as one CommonJS file (dist/bundle/run.cjs, scripts/bundleCli.ts) that this launcher
+ * compiles with `vm.Script` and V8's code cache: the first run writes the cache (the functions V8
+ * compiled during that run included), later runs skip parsing and compiling. Node 20 has no
+ * built-in compile cache (`module.enableCompileCache` is Node 22), hence doing it here.
+ *
+ * This file is CommonJS on purpose: an ES module entry would pay for the ESM loader it avoids.
+ * Without a bundle (a `tsc`-only build) it falls back to the ESM entry, which does the same work.
+ */
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import vm = require('node:vm');
+import nodeModule = require('node:module');
+import url = require('node:url');
+
+const DIST = path.resolve(__dirname, '..', '..');
+const BUNDLE = path.join(DIST, 'bundle', 'run.cjs');
+
+interface RunEntry {
+  runCommandLine(argv: string[]): void;
+}
+
+/**
+ * bin/parsl-cwl moves NODE_EXTRA_CA_CERTS aside before starting Node, because Node 20 loads the
+ * whole certificate store at start-up when it is set (30-55 ms here) and a run does no TLS of its
+ * own: remote documents are fetched with the file's certificates passed explicitly (the global
+ * symbol below tells cwl/load/remoteText.ts). Put the variable back so every process we start sees
+ * the user's environment as is.
+ */
+function restoreExtraCaCerts(): void {
+  const moved = process.env.PARSL_CWL_NODE_EXTRA_CA_CERTS;
+  if (moved === undefined) return;
+  process.env.NODE_EXTRA_CA_CERTS = moved;
+  delete process.env.PARSL_CWL_NODE_EXTRA_CA_CERTS;
+  (globalThis as Record<symbol, unknown>)[Symbol.for('parsl-cwl.deferredExtraCaCerts')] = moved;
+}
+
+/** One cache file per install, Node version and build of the bundle (size and mtime). */
+function codeCacheFile(stat: fs.Stats): { dir: string; file: string; prefix: string } {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const dir = path.join(base, 'parsl-cwl', 'code');
+  let h = 5381;
+  for (let i = 0; i < BUNDLE.length; i++) h = ((h * 33) ^ BUNDLE.charCodeAt(i)) >>> 0;
+  const prefix = `run-${h.toString(16)}-`;
+  const file = path.join(dir, `${prefix}${process.version}-${process.arch}-${stat.size}-${Math.trunc(stat.mtimeMs)}.bin`);
+  return { dir, file, prefix };
+}
+
+/** Written once, atomically (parallel first runs must not read half a file), older builds' caches removed. */
+function writeCodeCache(where: { dir: string; file: string; prefix: string }, data: Buffer): void {
+  try {
+    fs.mkdirSync(where.dir, { recursive: true });
+    const tmp = `${where.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, where.file);
+    for (const name of fs.readdirSync(where.dir)) {
+      const full = path.join(where.dir, name);
+      if (name.startsWith(where.prefix) && full !== where.file && !name.endsWith('.tmp')) fs.rmSync(full, { force: true });
+    }
+  } catch {
+    // A read-only or full cache folder only costs start-up time; the run's result is unaffected.
+  }
+}
+
+function launch(argv: string[]): void {
+  let source: string;
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(BUNDLE);
+    source = fs.readFileSync(BUNDLE, 'utf8');
+  } catch {
+    // No bundle: run the ES module entry, which reads the same process.argv.
+    void import(url.pathToFileURL(path.join(DIST, 'src', 'cli', 'main.js')).href);
+    return;
+  }
+  const cache = codeCacheFile(stat);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(cache.file);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: BUNDLE,
+    cachedData,
+  });
+  const status = cachedData === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
+  // After the run, so the cache holds the functions this run compiled, not only the top level.
+  if (status !== 'hit') process.once('exit', () => writeCodeCache(cache, script.createCachedData()));
+  if (argv.includes('--debug')) process.stderr.write(`parsl-cwl: debug: code cache ${status} (${cache.file})\n`);
+  const module = { exports: {} as RunEntry };
+  const factory = script.runInThisContext() as (e: object, r: NodeRequire, m: object, f: string, d: string) => void;
+  factory(module.exports, nodeModule.createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE));
+  module.exports.runCommandLine(argv);
+}
+
+restoreExtraCaCerts();
+launch(process.argv.slice(2));
