@@ -9,7 +9,8 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,32 +23,42 @@ const OUT = path.join(DIST, 'bundle', 'run.cjs');
  * - Modules find files next to themselves with `import.meta.url` (the document cache folder, the
  *   package.json, the HTEX pool script). In the bundle each module keeps its own original URL,
  *   computed at run time from the bundle's place, so an installed copy in another folder still works.
- * - `import('node:…')` and `import('<package>')` (loaded lazily to keep start-up short) become
- *   `require` with an ES-namespace view (`default` is module.exports, as Node's own import of
- *   CommonJS gives). Code compiled by `vm.Script` has no dynamic import() without an experimental
- *   Node feature, so the bundle must not contain any; the build checks that below.
+ * - `import('<package>')` (packages stay in node_modules and load lazily, most runs never need the
+ *   CWL parser, ajv, zeromq or execa) calls `__pcwlImport`, which the launcher
+ *   passes in: code compiled by `vm.Script` has no import() of its own without an experimental Node
+ *   feature, while the launcher is an ordinary module whose import() is Node's. The bundle must not
+ *   contain any other import(); the build checks that below.
  */
 const DYNAMIC_IMPORT = /\bimport\((['"])((?:node:)?[a-z@][^'"]*)\1\)/g;
 const rewrites: Plugin = {
-  name: 'module-urls-and-lazy-requires',
+  name: 'module-urls-and-package-imports',
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, async (args) => {
       let text = await readFile(args.path, 'utf8');
       const rel = path.relative(DIST, args.path).split(path.sep).join('/');
       text = text.replaceAll('import.meta.url', `__pcwlModuleUrl(${JSON.stringify(rel)})`);
-      text = text.replace(DYNAMIC_IMPORT, (_m, _q: string, spec: string) => `Promise.resolve().then(() => __pcwlNamespace(require(${JSON.stringify(spec)})))`);
+      // A node: module is one `require` away; import() of it would start Node's ES module loader (~5 ms).
+      text = text.replace(DYNAMIC_IMPORT, (_m, _q: string, spec: string) =>
+        spec.startsWith('node:') ? `Promise.resolve().then(() => require(${JSON.stringify(spec)}))` : `__pcwlImport(${JSON.stringify(spec)})`,
+      );
       return { contents: text, loader: 'js' };
     });
   },
 };
 
-// Packages stay in node_modules and are `require`d when first used (most runs never load the CWL
-// parser or ajv: the document cache answers). execa is ESM-only, which `require` cannot load on
-// Node 20 before 20.19, so it goes into the bundle.
-const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-const external = Object.keys(pkg.dependencies ?? {})
-  .filter((name) => name !== 'execa')
-  .flatMap((name) => [name, `${name}/*`]);
+/** A hash of every compiled module: caches keyed on it (src/buildId.ts) never mix builds. */
+function buildId(): string {
+  const hash = createHash('sha1');
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.js')) hash.update(`${path.relative(DIST, full)}\0`).update(readFileSync(full));
+    }
+  };
+  walk(path.join(DIST, 'src'));
+  return hash.digest('hex').slice(0, 16);
+}
 
 await build({
   entryPoints: [path.join(DIST, 'src', 'cli', 'runEntry.js')],
@@ -56,13 +67,18 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external,
+  packages: 'external',
+  define: { __PCWL_BUILD_ID__: JSON.stringify(buildId()) },
   plugins: [rewrites],
+  // The file is read and its length checked against the code cache on every start, and reading
+  // costs ~2 ms per 100 KiB on these machines: minified it is 200 KiB instead of 390. keepNames,
+  // because error classes name themselves after their class (errors.ts) and stack traces stay
+  // readable; the source map (used with --debug) leads back to dist/ and src/.
+  minify: true,
+  keepNames: true,
+  sourcemap: 'linked',
   banner: {
-    js: [
-      'var __pcwlModuleUrl = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, "..", rel)).href;',
-      'var __pcwlNamespace = (m) => Object.assign(Object.create(null), m, { default: m });',
-    ].join('\n'),
+    js: 'var __pcwlModuleUrl = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, "..", rel)).href;',
   },
   logLevel: 'warning',
 });

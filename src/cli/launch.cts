@@ -67,16 +67,27 @@ function writeCodeCache(where: { dir: string; file: string; prefix: string }, da
   }
 }
 
+/** The ES module entry reads the same process.argv and does the same work, unbundled. */
+function runEsmEntry(): void {
+  void import(url.pathToFileURL(path.join(DIST, 'src', 'cli', 'main.js')).href);
+}
+
 function launch(argv: string[]): void {
+  // Set PARSL_CWL_LAUNCH_DEBUG=1 to see which way a run starts (the tests read it).
+  const note = process.env.PARSL_CWL_LAUNCH_DEBUG ? (text: string) => process.stderr.write(`parsl-cwl: launch: ${text}\n`) : () => {};
+  // --debug runs are for reading stack traces, which the minified bundle would spoil.
+  if (argv.includes('--debug')) {
+    note('--debug: ES module entry');
+    return runEsmEntry();
+  }
   let source: string;
   let stat: fs.Stats;
   try {
     stat = fs.statSync(BUNDLE);
     source = fs.readFileSync(BUNDLE, 'utf8');
   } catch {
-    // No bundle: run the ES module entry, which reads the same process.argv.
-    void import(url.pathToFileURL(path.join(DIST, 'src', 'cli', 'main.js')).href);
-    return;
+    note(`no bundle at ${BUNDLE}: ES module entry`);
+    return runEsmEntry();
   }
   const cache = codeCacheFile(stat);
   let cachedData: Buffer | undefined;
@@ -85,17 +96,19 @@ function launch(argv: string[]): void {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __pcwlImport) {${source}\n})`, {
     filename: BUNDLE,
     cachedData,
   });
   const status = cachedData === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
   // After the run, so the cache holds the functions this run compiled, not only the top level.
   if (status !== 'hit') process.once('exit', () => writeCodeCache(cache, script.createCachedData()));
-  if (argv.includes('--debug')) process.stderr.write(`parsl-cwl: debug: code cache ${status} (${cache.file})\n`);
+  note(`bundle, code cache ${status} (${cache.file})`);
   const module = { exports: {} as RunEntry };
-  const factory = script.runInThisContext() as (e: object, r: NodeRequire, m: object, f: string, d: string) => void;
-  factory(module.exports, nodeModule.createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE));
+  const factory = script.runInThisContext() as (e: object, r: NodeRequire, m: object, f: string, d: string, i: (s: string) => Promise<unknown>) => void;
+  // The bundle's import() of packages and node: modules (see scripts/bundleCli.ts) is this module's.
+  const importFromHere = (specifier: string) => import(specifier);
+  factory(module.exports, nodeModule.createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE), importFromHere);
   module.exports.runCommandLine(argv);
 }
 

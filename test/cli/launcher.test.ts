@@ -35,11 +35,11 @@ test('the bundled run path and the ES module entry give the same output object',
 
 test('the code cache is written by the first run, used by the next, and rewritten when corrupt', async () => {
   const cacheHome = await tempDir('pcwl-code-cache-');
-  const env = { ...process.env, XDG_CACHE_HOME: cacheHome };
+  const env = { ...process.env, XDG_CACHE_HOME: cacheHome, PARSL_CWL_LAUNCH_DEBUG: '1' };
   const run = async () => {
-    const r = await runCli(['--debug', '--outdir', await tempDir(), 'echo.cwl', 'echo-job.yml'], { env });
+    const r = await runCli(['--outdir', await tempDir(), 'echo.cwl', 'echo-job.yml'], { env });
     assert.equal(r.code, 0, r.stderr);
-    return /code cache (\w+) \((.+)\)/.exec(r.stderr) ?? assert.fail(`no code cache line in:\n${r.stderr}`);
+    return /launch: bundle, code cache (\w+) \((.+)\)/.exec(r.stderr) ?? assert.fail(`no code cache line in:\n${r.stderr}`);
   };
   const [, first, file] = await run();
   assert.equal(first, 'miss');
@@ -60,6 +60,12 @@ test('the command works through a symbolic link, as npm installs it', async () =
   const out = await tempDir();
   const result = JSON.parse(execFileSync(link, ['--quiet', '--outdir', out, path.join(EXAMPLES, 'echo.cwl'), path.join(EXAMPLES, 'echo-job.yml')], { encoding: 'utf8' })) as { out: FileOut };
   assert.equal(result.out.size, 21);
+});
+
+test('--debug runs the ES module entry, for readable stack traces', async () => {
+  const r = await runCli(['--debug', '--outdir', await tempDir(), 'echo.cwl', 'echo-job.yml'], { env: { ...process.env, PARSL_CWL_LAUNCH_DEBUG: '1' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /launch: --debug: ES module entry/);
 });
 
 test('subcommands go to the ES module entry', async () => {

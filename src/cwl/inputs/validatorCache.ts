@@ -5,6 +5,7 @@
  * `~/.cache/parsl-cwl`); `PARSL_CWL_CACHE=off` turns the disk cache off. A cache failure only costs
  * time: an unreadable entry is a miss and a failed write is ignored.
  */
+import { bundledBuildId } from '../../buildId.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -44,6 +45,8 @@ function sha1(text: string): string {
 
 /** Size and mtime of this folder's modules: a rebuilt parsl-cwl never reads another build's entries. */
 function codeFingerprint(): string {
+  const built = bundledBuildId();
+  if (built !== undefined) return `bundle:${built}`;
   const dir = dirname(fileURLToPath(import.meta.url));
   const parts: string[] = [];
   for (const name of readdirSync(dir).sort()) {
