@@ -6,7 +6,7 @@
  * run, ≥ 10× faster than cwltool. Also timed, for reference: the ES module entry
  * (`node dist/src/cli/main.js`, what `--debug` runs) and `node -e 0` in this environment, the floor
  * (on this machine NODE_EXTRA_CA_CERTS is set, which adds 30-55 ms to every plain Node start; the
- * installed command avoids it, see docs/performance.md). On a loaded machine all figures grow, and
+ * installed command avoids it, see docs/running-tools.md, "Start-up"). On a loaded machine all figures grow, and
  * the ratio to cwltool is the comparable number.
  *
  *   npm run bench:tool [-- --n 20 --cwltool-n 5 --no-cwltool]

@@ -3,7 +3,7 @@
  * `parsl-cwl` / `cwl-runner` entry point (ESM): dispatches subcommands, otherwise runs a CWL document.
  * Subcommand modules are imported lazily so `parsl-cwl tool.cwl` loads only what a run needs
  * (startup time is most of a small tool's run time). The installed `parsl-cwl` command (bin/parsl-cwl)
- * runs documents through the bundled entry (runEntry.ts, see docs/performance.md) and comes here for
+ * runs documents through the bundled entry (runEntry.ts, see docs/running-tools.md, "Start-up") and comes here for
  * the subcommands; both paths run the same code.
  */
 import { settle } from './settle.js';

@@ -1,6 +1,7 @@
 /**
  * The runner under test as an argv: `--runner "cwltool --no-container"` split like a shell would
- * (quotes and backslashes, no expansion), or parsl-cwl itself (`node <package>/dist/src/cli/main.js`).
+ * (quotes and backslashes, no expansion), or parsl-cwl itself: the installed command
+ * `<package>/bin/parsl-cwl`, so the suite runs the code users run (the bundled run path).
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,9 +14,9 @@ export interface RunnerCommand {
   label: string;
 }
 
-/** parsl-cwl's own runner, run by the same node binary as the harness. */
+/** parsl-cwl's own runner: its installed command (which starts the `node` on PATH). */
 export function defaultRunner(root: string = packageRoot()): RunnerCommand {
-  return { argv: [process.execPath, path.join(root, 'dist', 'src', 'cli', 'main.js')], label: 'parsl-cwl' };
+  return { argv: [path.join(root, 'bin', 'parsl-cwl')], label: 'parsl-cwl' };
 }
 
 /** Splits a command string into words: '…' keeps everything, "…" and \ escape, whitespace separates. */
