@@ -3,8 +3,13 @@
  * for path to refer outside the output directory"). A symbolic link the tool made to a file
  * elsewhere is not an output (conformance test illegal_symlink); an input passed through, or staged
  * into the output directory by InitialWorkDirRequirement, is.
+ *
+ * Real paths are taken with synchronous calls (a job checks a few paths; each thread-pool round
+ * trip cost more than the call). A file directly in the output directory that is not a link is at
+ * `realpath(outdir)/name` with one lstat, instead of a realpath that reads every folder of the path
+ * again; the inputs' real paths are only taken when an output lies outside the output directory.
  */
-import { realpath } from 'node:fs/promises';
+import { lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { OutputInvalidError } from '../errors.js';
 import { isDirectory, isFile } from '../model.js';
@@ -15,30 +20,37 @@ export async function checkOutputConfinement(
   inputSources: Iterable<string>,
   jobName: string,
 ): Promise<void> {
-  const roots: string[] = [await realpath(outdir)];
-  for (const src of inputSources) {
-    try {
-      roots.push(await realpath(src));
-    } catch {
-      // An input that vanished cannot be an output either.
+  const realOutdir = realpathSync.native(outdir);
+  let inputRoots: string[] | undefined;
+  const under = (p: string, root: string) => p === root || p.startsWith(root + path.sep);
+  const allowed = (real: string): boolean => {
+    if (under(real, realOutdir)) return true;
+    inputRoots ??= realInputRoots(inputSources);
+    return inputRoots.some((r) => under(real, r));
+  };
+  /** The real path of `p`, or undefined when it is missing (output collection reports that). */
+  const realOf = (p: string): string | undefined => {
+    const name = path.basename(p);
+    if (path.join(outdir, name) === p) {
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (st === undefined) return undefined;
+      if (!st.isSymbolicLink()) return path.join(realOutdir, name);
     }
-  }
-  const inside = (p: string) => roots.some((r) => p === r || p.startsWith(r + path.sep));
-  const visit = async (name: string, value: unknown): Promise<void> => {
+    try {
+      return realpathSync.native(p);
+    } catch {
+      return undefined;
+    }
+  };
+  const visit = (name: string, value: unknown): void => {
     if (Array.isArray(value)) {
-      for (const v of value) await visit(name, v);
+      for (const v of value) visit(name, v);
       return;
     }
     if (isFile(value) || isDirectory(value)) {
       if (value.path !== undefined) {
-        let real: string;
-        try {
-          real = await realpath(value.path);
-        } catch {
-          // A missing file is reported by output collection, not here.
-          return;
-        }
-        if (!inside(real)) {
+        const real = realOf(value.path);
+        if (real !== undefined && !allowed(real)) {
           throw new OutputInvalidError(
             jobName,
             name,
@@ -46,10 +58,23 @@ export async function checkOutputConfinement(
           );
         }
       }
-      if (isFile(value)) for (const s of value.secondaryFiles ?? []) await visit(name, s);
+      if (isFile(value)) for (const s of value.secondaryFiles ?? []) visit(name, s);
       return;
     }
-    if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) await visit(name, v);
+    if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) visit(name, v);
   };
-  for (const [name, value] of Object.entries(outputs)) await visit(name, value);
+  for (const [name, value] of Object.entries(outputs)) visit(name, value);
+}
+
+/** Real paths of the inputs and their staged copies; an input that vanished cannot be an output either. */
+function realInputRoots(sources: Iterable<string>): string[] {
+  const roots: string[] = [];
+  for (const src of sources) {
+    try {
+      roots.push(realpathSync.native(src));
+    } catch {
+      // gone
+    }
+  }
+  return roots;
 }

@@ -17,6 +17,7 @@
  *    the wrong type OutputInvalidError.
  * Callers must pass `inputs` as the command saw them (staged paths; `loadInputContents` applied).
  */
+import { statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -160,8 +161,8 @@ class Collector {
       const paths = await globOutdir(this.outdir, pattern);
       if (paths === null) throw new OutputInvalidError(this.jobName, field, `glob '${pattern}' points outside the output directory ${this.outdir}`);
       for (const p of paths) {
-        const st = await stat(p);
-        const obj = st.isDirectory() ? await describeDirectory(p, { checksum: this.checksum }, listing) : await describeFile(p, { checksum: this.checksum });
+        const st = statSync(p);
+        const obj = st.isDirectory() ? await describeDirectory(p, { checksum: this.checksum }, listing) : await describeFile(p, { checksum: this.checksum }, undefined, st);
         this.markDescribed(obj);
         out.push(obj);
       }
