@@ -15,7 +15,7 @@
  * per file would read every folder of the path again), and the per-file calls (lstat, rename) are
  * synchronous: one small system call each, cheaper than a thread-pool round trip.
  */
-import { existsSync, lstatSync, realpathSync, renameSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, realpathSync, renameSync } from 'node:fs';
 import { copyFile, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ParslCwlError } from '../errors.js';
@@ -40,6 +40,8 @@ export class OutputRelocator {
   private readonly dirSources = new Set<string>();
   /** source path → its real path (links resolved), taken before anything moved. */
   private readonly realPaths = new Map<string, string>();
+  /** Names in destDir when it was first found not empty (see claim). */
+  private present: Set<string> | undefined;
   /** folder → its real path, shared by the files in it and below it. */
   private readonly realDirs = new Map<string, string>();
 
@@ -150,12 +152,17 @@ export class OutputRelocator {
     const root = name.slice(0, name.length - ext.length) || name;
     const suffix = root === name ? '' : ext;
     for (let i = this.nextSuffix.get(name) ?? 1; ; i++) {
-      const candidate = path.join(this.destDir, i === 1 ? name : `${root}_${i}${suffix}`);
-      if (!this.taken.has(candidate) && !existsSync(candidate)) {
+      const base = i === 1 ? name : `${root}_${i}${suffix}`;
+      const candidate = path.join(this.destDir, base);
+      if (this.taken.has(candidate) || this.present?.has(base)) continue;
+      if (!existsSync(candidate)) {
         this.taken.add(candidate);
         this.nextSuffix.set(name, i + 1);
         return candidate;
       }
+      // A --outdir used before may hold out.txt ... out_200.txt: list it once instead of one
+      // stat per name tried (still checked one by one above for names not in the listing).
+      this.present ??= new Set(readdirSync(this.destDir));
     }
   }
 

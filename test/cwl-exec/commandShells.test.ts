@@ -100,7 +100,52 @@ test('commands run at once, each in its own shell (the second one releases the f
   assert.equal(await readFile(path.join(d, 'o1'), 'utf8'), 'released\n');
 });
 
-test('the runner killed by SIGTERM (no handler of its own) takes its shells and the running tool with it', async () => {
+/** Run `body` (ES module code with runCommand, D and PATH in scope) in a new Node process; its exit code. */
+async function inFreshRunner(d: string, body: string): Promise<number | null> {
+  const script = `import { runCommand } from ${JSON.stringify(RUNNER)};\nconst D = ${JSON.stringify(d)};\nconst PATH = ${JSON.stringify(PATH)};\n${body}\n`;
+  await writeFile(path.join(d, 'runner.mjs'), script);
+  const child = spawn(process.execPath, [path.join(d, 'runner.mjs')], { stdio: 'ignore' });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+test('a lone first command is spawned from the runner itself; later and concurrent ones go through shells', async () => {
+  const d = await dir();
+  const code = await inFreshRunner(
+    d,
+    `const io = (n) => ({ cwd: D, env: { PATH }, stdout: D + '/' + n, stderr: D + '/e' + n, jobName: 'x' });
+const ppid = ['sh', '-c', 'echo $PPID'];
+await runCommand({ ...io('first'), argv: ppid });
+await runCommand({ ...io('second'), argv: ppid });
+await Promise.all([runCommand({ ...io('a'), argv: ppid }), runCommand({ ...io('b'), argv: ppid })]);
+(await import('node:fs')).writeFileSync(D + '/runner', String(process.pid));`,
+  );
+  assert.equal(code, 0);
+  const read = async (n: string) => (await readFile(path.join(d, n), 'utf8')).trim();
+  const runner = await read('runner');
+  assert.equal(await read('first'), runner, 'the first command was not started by the runner');
+  for (const n of ['second', 'a', 'b']) assert.notEqual(await read(n), runner, `command ${n} did not go through a shell`);
+  assert.notEqual(await read('a'), await read('b'), 'two commands at once shared a shell');
+});
+
+test('a lone first command fails the way the shells report it: working directory, stdout, program', async () => {
+  for (const [call, expected] of [
+    [`{ argv: ['true'], cwd: D + '/nowhere', env: { PATH }, stdout: D + '/o', stderr: D + '/e', jobName: 'x' }`, 'StagingError working directory'],
+    [`{ argv: ['true'], cwd: D, env: { PATH }, stdout: D + '/no/dir/o', stderr: D + '/e', jobName: 'x' }`, 'StagingError stdout'],
+    [`{ argv: ['no-such-program-here'], cwd: D, env: { PATH }, stdout: D + '/o', stderr: D + '/e', jobName: 'x' }`, 'SpawnFailure no such program'],
+  ] as const) {
+    const d = await dir();
+    const code = await inFreshRunner(
+      d,
+      `try { await runCommand(${call}); } catch (e) { (await import('node:fs')).writeFileSync(D + '/error', e.constructor.name + ' ' + e.message); }`,
+    );
+    assert.equal(code, 0);
+    const [cls, ...words] = expected.split(' ');
+    const error = await readFile(path.join(d, 'error'), 'utf8');
+    assert.ok(error.startsWith(`${cls} `) && error.includes(words.join(' ')), `expected ${expected}, got: ${error}`);
+  }
+});
+
+test('the runner killed by SIGTERM takes its lone first command with it', async () => {
   const d = await dir();
   const script = `import { runCommand } from ${JSON.stringify(RUNNER)};
 await runCommand({ argv: ['sh', '-c', 'echo $$ > ${d}/pid.tmp && mv ${d}/pid.tmp ${d}/pid && exec sleep 60'], cwd: ${JSON.stringify(d)}, env: { PATH: ${JSON.stringify(PATH)} }, stdout: ${JSON.stringify(path.join(d, 'o'))}, stderr: ${JSON.stringify(path.join(d, 'e'))}, jobName: 'x' });
@@ -110,7 +155,26 @@ await runCommand({ argv: ['sh', '-c', 'echo $$ > ${d}/pid.tmp && mv ${d}/pid.tmp
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
   await appeared(d, 'pid');
   const toolPid = Number(await readFile(path.join(d, 'pid'), 'utf8'));
+  assert.ok(await isRunning(toolPid));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 'SIGTERM');
+  assert.ok(await goneSoon(toolPid), 'the tool is still running');
+});
+
+test('the runner killed by SIGTERM (no handler of its own) takes its shells and the running tool with it', async () => {
+  const d = await dir();
+  // The first command runs without a shell (see the test above): the second one goes through one.
+  const script = `import { runCommand } from ${JSON.stringify(RUNNER)};
+await runCommand({ argv: ['true'], cwd: ${JSON.stringify(d)}, env: {}, stdout: ${JSON.stringify(path.join(d, 'o0'))}, stderr: ${JSON.stringify(path.join(d, 'e0'))}, jobName: 'x' });
+await runCommand({ argv: ['sh', '-c', 'echo $$ > ${d}/pid.tmp && mv ${d}/pid.tmp ${d}/pid && exec sleep 60'], cwd: ${JSON.stringify(d)}, env: { PATH: ${JSON.stringify(PATH)} }, stdout: ${JSON.stringify(path.join(d, 'o'))}, stderr: ${JSON.stringify(path.join(d, 'e'))}, jobName: 'x' });
+`;
+  await writeFile(path.join(d, 'runner.mjs'), script);
+  const child = spawn(process.execPath, [path.join(d, 'runner.mjs')], { stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
+  await appeared(d, 'pid');
+  const toolPid = Number(await readFile(path.join(d, 'pid'), 'utf8'));
   const shellPid = Number((await readFile(`/proc/${toolPid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ')[1]);
+  assert.notEqual(shellPid, child.pid, 'the tool was not started by a shell');
   assert.ok(await isRunning(toolPid));
   assert.ok(await isRunning(shellPid));
   child.kill('SIGTERM');
@@ -121,7 +185,9 @@ await runCommand({ argv: ['sh', '-c', 'echo $$ > ${d}/pid.tmp && mv ${d}/pid.tmp
 
 test('an idle pool does not keep the runner alive', { timeout: 20_000 }, async () => {
   const d = await dir();
+  // Two commands: the first runs without a shell, the second leaves one idle.
   const script = `import { runCommand } from ${JSON.stringify(RUNNER)};
+await runCommand({ argv: ['true'], cwd: ${JSON.stringify(d)}, env: { PATH: ${JSON.stringify(PATH)} }, stdout: ${JSON.stringify(path.join(d, 'o0'))}, stderr: ${JSON.stringify(path.join(d, 'e0'))}, jobName: 'x' });
 const o = await runCommand({ argv: ['true'], cwd: ${JSON.stringify(d)}, env: { PATH: ${JSON.stringify(PATH)} }, stdout: ${JSON.stringify(path.join(d, 'o'))}, stderr: ${JSON.stringify(path.join(d, 'e'))}, jobName: 'x' });
 process.exitCode = o.exitCode === 0 ? 7 : 1;
 `;

@@ -117,3 +117,20 @@ test('a file reached through a linked input folder inside the outdir is copied; 
   assert.equal(await readFile(path.join(dest, 'a'), 'utf8'), 'user data');
   assert.equal(await readFile(path.join(inputDir, 'a'), 'utf8'), 'user data', 'the input file must not be moved away');
 });
+
+test('an output directory used before keeps its files: new outputs take the next free names', async () => {
+  const { dest, run } = await setup();
+  await mkdir(dest, { recursive: true });
+  for (const name of ['out.txt', 'out_2.txt', 'out_4.txt']) await writeFile(path.join(dest, name), `old ${name}`);
+  const outputs: Record<string, CwlFile> = {};
+  for (const i of [1, 2, 3]) {
+    const dir = path.join(run, `job${i}`, 'out');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'out.txt'), `new ${i}`);
+    outputs[`o${i}`] = file(path.join(dir, 'out.txt'));
+  }
+  const out = await new OutputRelocator(dest, { movableRoots: [run] }).relocate(outputs);
+  assert.deepEqual(Object.values(out).map((o) => (o as CwlFile).basename), ['out_3.txt', 'out_5.txt', 'out_6.txt']);
+  for (const name of ['out.txt', 'out_2.txt', 'out_4.txt']) assert.equal(await readFile(path.join(dest, name), 'utf8'), `old ${name}`, `${name} was overwritten`);
+  assert.equal(await readFile(path.join(dest, 'out_6.txt'), 'utf8'), 'new 3');
+});

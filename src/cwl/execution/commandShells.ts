@@ -5,9 +5,13 @@
  * shell forking commands runs about twice as fast as Node spawning them). Same idea as
  * src/executors/shellSpawner.ts (bash tasks), but with exact argv and an exact environment.
  *
- * Protocol: Node writes one NUL-separated record per job to an idle shell's stdin:
- *   mode ('x' export, 'e' env -i), cwd, stdin, stdout, stderr ('&1' = same file as stdout),
- *   number of env entries, NAME=VALUE..., number of argv words, argv...
+ * Protocol: Node writes one record per job to an idle shell's stdin: its length in bytes as 8
+ * decimal digits, then bash assignments with every value single-quoted (exact for any byte but NUL,
+ * which argv and environments cannot hold anyway): mode ('x' export, 'e' env -i), cwd, stdin,
+ * stdout, stderr ('&1' = same file as stdout), the env entries NAME=VALUE and the argv words. The
+ * shell reads it with two `read -N` calls (one read(2) each) and evals it: bash reads a pipe one
+ * byte per read(2) with `read -d`, which cost ~500 system calls per job with the old NUL-separated
+ * record.
  * The shell forks a subshell in its own process group (`set -m`) that enters cwd, redirects the
  * streams to the job's files, finds the program on the job's PATH, exports exactly the job's
  * variables and `exec -a argv0 program args` (bash's start-up exports are dropped and SHLVL is
@@ -19,8 +23,9 @@
  * One job runs per shell at a time; the pool grows to the number of jobs running at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StagingError, ToolTimeoutError } from '../errors.js';
 import { SpawnFailure, type CommandOutcome, type CommandRun } from './processRunner.js';
@@ -33,11 +38,9 @@ const LOOP = String.raw`
 unset PWD OLDPWD SHLVL _; declare -r SHLVL; export -n __P_ENV
 set -m
 __p_fail() { printf 'F %s %s %s\n' "$BASHPID" "$1" "$2" >&3; exit 127; }
-while IFS= read -r -d '' __p_mode && IFS= read -r -d '' __p_cwd && IFS= read -r -d '' __p_in && IFS= read -r -d '' __p_out && IFS= read -r -d '' __p_err && IFS= read -r -d '' __p_n; do
-  __p_env=(); __p_argv=()
-  while [ "$__p_n" -gt 0 ]; do IFS= read -r -d '' __p_w; __p_env+=("$__p_w"); __p_n=$((__p_n-1)); done
-  IFS= read -r -d '' __p_n
-  while [ "$__p_n" -gt 0 ]; do IFS= read -r -d '' __p_w; __p_argv+=("$__p_w"); __p_n=$((__p_n-1)); done
+# The shell's locale is C (its environment has no LANG/LC_*), so read -N counts bytes.
+while IFS= read -r -N 8 __p_n && IFS= read -r -N "$((10#$__p_n))" __p_rec; do
+  eval "$__p_rec"
   (
     set +m
     exec 3>&1
@@ -125,10 +128,12 @@ class CommandShell {
     const { run } = job;
     this.job = job;
     this.setRef(true);
-    const env = Object.entries(run.env).map(([k, v]) => `${k}=${v}`);
+    const env = Object.entries(run.env).map(([k, v]) => quote(`${k}=${v}`));
     const err = run.stderr === run.stdout ? '&1' : run.stderr;
-    const record = [exportable(run.env) ? 'x' : 'e', run.cwd, run.stdin ?? '/dev/null', run.stdout, err, String(env.length), ...env, String(run.argv.length), ...run.argv];
-    this.proc.stdin?.write(record.join('\0') + '\0');
+    const record =
+      `__p_mode=${exportable(run.env) ? 'x' : 'e'} __p_cwd=${quote(run.cwd)} __p_in=${quote(run.stdin ?? '/dev/null')} __p_out=${quote(run.stdout)} __p_err=${quote(err)}\n` +
+      `__p_env=(${env.join(' ')}) __p_argv=(${run.argv.map(quote).join(' ')})\n`;
+    this.proc.stdin?.write(String(Buffer.byteLength(record)).padStart(8, '0') + record);
   }
 
   /** Idle shells must not keep the process alive; busy ones must. */
@@ -178,6 +183,11 @@ function exportable(env: Record<string, string>): boolean {
   return true;
 }
 
+/** A bash single-quoted word: exact for every byte but NUL (`'` becomes `'\\''`). */
+function quote(word: string): string {
+  return `'${word.replace(/'/g, "'\\''")}'`;
+}
+
 /** A stream the subshell could not open, or a working directory it could not enter. */
 function failureFor(run: CommandRun, what: string): Error {
   const file = what === 'stdin' ? run.stdin : what === 'stdout' ? run.stdout : what === 'stderr' ? run.stderr : run.cwd;
@@ -191,6 +201,35 @@ export class CommandShellPool {
   /** Process groups of commands running now: killed if this process exits or is interrupted. */
   readonly groups = new Set<number>();
   private hooked = false;
+  /** Commands started so far, through a shell or not. */
+  private started = 0;
+  /** Jobs that announced a command (`jobStarting`) and have not ended. */
+  private jobsInFlight = 0;
+
+  /**
+   * executeJob announces each job as it starts; the returned function says it ended. A shell is
+   * started ahead of need (its start-up overlaps the job's staging) once the pool will be used:
+   * another job is in flight, or a command ran before. A lone first job gets no shell at all.
+   */
+  jobStarting(): () => void {
+    this.jobsInFlight++;
+    if (this.jobsInFlight > 1 || this.started > 0) this.warm();
+    let ended = false;
+    return () => {
+      if (!ended) this.jobsInFlight--;
+      ended = true;
+    };
+  }
+
+  /**
+   * The first command of a process, when no other job is in flight, is spawned from Node with its
+   * streams opened here: starting a shell for one command costs more than it saves (a single tool
+   * run: the bash spawn, its start-up and its fork are all on the critical path). Every later or
+   * concurrent command goes through a shell.
+   */
+  private lone(): boolean {
+    return this.started === 0 && this.shells.size === 0 && this.jobsInFlight <= 1;
+  }
 
   run(run: CommandRun, killGraceMs: number): Promise<CommandOutcome> {
     return new Promise<CommandOutcome>((resolve, reject) => {
@@ -209,9 +248,52 @@ export class CommandShellPool {
         run.signal.addEventListener('abort', job.onAbort, { once: true });
       }
       this.hook();
+      const direct = this.lone();
+      this.started++;
+      if (direct) return this.spawnDirect(job);
       const shell = this.idle.pop() ?? this.newShell();
       shell.start(job);
     });
+  }
+
+  /** One command spawned from Node in its own process group, streams to files (see `lone`). */
+  private spawnDirect(job: Job): void {
+    const { run } = job;
+    const fds: number[] = [];
+    try {
+      // The same failures, classes and messages as the shell reports (F lines).
+      if (!statSync(run.cwd, { throwIfNoEntry: false })?.isDirectory()) throw failureFor(run, 'cwd');
+      const open = (file: string, flags: string, what: string): number => {
+        try {
+          const fd = openSync(path.resolve(run.cwd, file), flags);
+          fds.push(fd);
+          return fd;
+        } catch {
+          throw failureFor(run, what);
+        }
+      };
+      const stdin = open(run.stdin ?? '/dev/null', 'r', 'stdin');
+      const stdout = open(run.stdout, 'w', 'stdout');
+      const stderr = run.stderr === run.stdout ? stdout : open(run.stderr, 'w', 'stderr');
+      const [file, ...args] = run.argv as [string, ...string[]];
+      const child = spawn(file, args, { cwd: run.cwd, env: run.env, stdio: [stdin, stdout, stderr], detached: true });
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        if (job.pid !== undefined) this.groups.delete(job.pid);
+        job.failure = new SpawnFailure(file, err.code ?? err.message);
+        this.settle(job, 127);
+      });
+      child.once('exit', (code, sig) => this.settle(job, code ?? 128 + (sig ? (osConstants.signals[sig] ?? 0) : 0)));
+      if (child.pid !== undefined) {
+        job.pid = child.pid;
+        this.groups.add(child.pid);
+        if (job.stopFor) signalGroup(child.pid, 'SIGTERM'); // stopped before it started
+      }
+    } catch (err) {
+      this.settle(job, 127, err as Error);
+    } finally {
+      // The child holds its own copies of the descriptors.
+      for (const fd of fds) closeSync(fd);
+    }
   }
 
   /** Start an idle shell ahead of need, so its start-up overlaps the job's staging. */

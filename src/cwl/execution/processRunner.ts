@@ -62,11 +62,14 @@ export function runCommand(run: CommandRun): Promise<CommandOutcome> {
 
 let shells: CommandShellPool | undefined;
 
-/** Have a command shell ready before the job needs it (called as a job starts; cheap when one is idle). */
-export function warmCommandShell(): void {
-  if (!shellsAvailable()) return;
+/**
+ * Called as a job starts; call the result when it ends. Lets the shell pool start a shell before
+ * the job needs it, and spawn a lone first command without one (CommandShellPool.jobStarting).
+ */
+export function commandJobStarting(): () => void {
+  if (!shellsAvailable()) return () => {};
   shells ??= new CommandShellPool();
-  shells.warm();
+  return shells.jobStarting();
 }
 
 /** The same through `child_process.spawn` (argv the shells cannot pass, e.g. a program name with `=`). */
