@@ -7,7 +7,9 @@
  *
  *   npm run bench:scatter [-- --n 2000 --big 20000 --no-cwltool --engine-only]
  *
- * Peak RSS is read with /usr/bin/time (GNU time) when it exists.
+ * Peak RSS and the runner's own CPU time (user + system, without the tools and shells it starts)
+ * are read with /usr/bin/time (GNU time) when it exists. On a shared machine the CPU time per
+ * instance moves less than the wall time.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -58,6 +60,8 @@ interface Timed {
   seconds: number;
   exitCode: number;
   peakRssMb?: number;
+  /** User + system CPU seconds of the measured process itself (GNU time). */
+  cpuSeconds?: number;
   outputs?: number;
 }
 
@@ -73,7 +77,7 @@ function which(cmd: string): string | undefined {
 function timeRun(argv: string[], cwd: string, label: string): Promise<Timed> {
   const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
   const rssFile = join(cwd, `${label}.rss`);
-  const full = gnuTime ? [gnuTime, '-f', '%M', '-o', rssFile, ...argv] : argv;
+  const full = gnuTime ? [gnuTime, '-f', '%M %U %S', '-o', rssFile, ...argv] : argv;
   const outFile = join(cwd, `${label}.out.json`);
   return new Promise((resolvePromise, reject) => {
     const t0 = process.hrtime.bigint();
@@ -89,8 +93,9 @@ function timeRun(argv: string[], cwd: string, label: string): Promise<Timed> {
       writeFileSync(outFile, stdout);
       const result: Timed = { seconds, exitCode: code ?? 1 };
       if (gnuTime && existsSync(rssFile)) {
-        const kb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
-        if (Number.isFinite(kb)) result.peakRssMb = kb / 1024;
+        const [kb, user, sys] = (readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+        if (kb !== undefined && Number.isFinite(kb)) result.peakRssMb = kb / 1024;
+        if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) result.cpuSeconds = user + sys;
       }
       try {
         const parsed = JSON.parse(stdout) as { outs?: unknown[] };
@@ -112,10 +117,11 @@ function makeCase(dir: string, n: number): { wf: string; job: string } {
   return { wf: join(dir, 'scatter.cwl'), job: join(dir, `job-${n}.json`) };
 }
 
-function fmt(t: Timed): string {
+function fmt(t: Timed, instances?: number): string {
   const rss = t.peakRssMb !== undefined ? `, peak RSS ${t.peakRssMb.toFixed(0)} MB` : '';
+  const cpu = t.cpuSeconds !== undefined && instances ? `, own CPU ${((t.cpuSeconds * 1000) / instances).toFixed(2)} ms per instance` : '';
   const ok = t.exitCode === 0 ? `${t.outputs ?? '?'} outputs` : `FAILED (exit ${t.exitCode})`;
-  return `${t.seconds.toFixed(2)} s${rss} (${ok})`;
+  return `${t.seconds.toFixed(2)} s${rss}${cpu} (${ok})`;
 }
 
 /** The engine alone: every tool job "finishes" at once with a File output, no process is started. */
@@ -161,11 +167,11 @@ async function main(): Promise<void> {
     }
     console.log(`scatter benchmark: a Workflow scattering echo over ${n} strings (${dir})`);
     const ours = await timeRun([process.execPath, CLI, '--quiet', '--outdir', join(dir, 'out-pcwl'), small.wf, small.job], dir, 'parsl-cwl');
-    console.log(`  parsl-cwl:                ${fmt(ours)}`);
+    console.log(`  parsl-cwl:                ${fmt(ours, n)}`);
     const cwltool = values['no-cwltool'] ? undefined : which('cwltool');
     if (cwltool) {
       const theirs = await timeRun([cwltool, '--no-container', '--quiet', '--outdir', join(dir, 'out-cwltool'), small.wf, small.job], dir, 'cwltool');
-      console.log(`  cwltool --no-container:   ${fmt(theirs)}`);
+      console.log(`  cwltool --no-container:   ${fmt(theirs, n)}`);
       if (ours.exitCode === 0 && theirs.exitCode === 0) console.log(`  ratio: parsl-cwl is ${(theirs.seconds / ours.seconds).toFixed(1)}x faster`);
     } else {
       console.log('  cwltool: not run (not installed, or --no-cwltool); install with `apt-get install -y cwltool`');
@@ -173,7 +179,7 @@ async function main(): Promise<void> {
     if (big > 0) {
       const large = makeCase(dir, big);
       const t = await timeRun([process.execPath, CLI, '--quiet', '--outdir', join(dir, 'out-big'), large.wf, large.job], dir, 'parsl-cwl-big');
-      console.log(`  parsl-cwl, ${big}-way scatter: ${fmt(t)}`);
+      console.log(`  parsl-cwl, ${big}-way scatter: ${fmt(t, big)}`);
     }
     await engineOverhead(small.wf, [n, ...(big > 0 ? [big] : [])], dir);
   } finally {

@@ -127,11 +127,12 @@ await Promise.all([runCommand({ ...io('a'), argv: ppid }), runCommand({ ...io('b
   assert.notEqual(await read('a'), await read('b'), 'two commands at once shared a shell');
 });
 
-test('a lone first command fails the way the shells report it: working directory, stdout, program', async () => {
+test('a lone first command fails the way the shells report it: working directory, stdout, program, time limit', async () => {
   for (const [call, expected] of [
     [`{ argv: ['true'], cwd: D + '/nowhere', env: { PATH }, stdout: D + '/o', stderr: D + '/e', jobName: 'x' }`, 'StagingError working directory'],
     [`{ argv: ['true'], cwd: D, env: { PATH }, stdout: D + '/no/dir/o', stderr: D + '/e', jobName: 'x' }`, 'StagingError stdout'],
     [`{ argv: ['no-such-program-here'], cwd: D, env: { PATH }, stdout: D + '/o', stderr: D + '/e', jobName: 'x' }`, 'SpawnFailure no such program'],
+    [`{ argv: ['sh', '-c', 'sleep 30'], cwd: D, env: { PATH }, stdout: D + '/o', stderr: D + '/e', jobName: 'x', timeLimitSec: 1 }`, 'ToolTimeoutError time limit of 1 s'],
   ] as const) {
     const d = await dir();
     const code = await inFreshRunner(
