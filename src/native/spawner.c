@@ -206,6 +206,18 @@ static void start(char *body, size_t len) {
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     pid_t pid;
     err = posix_spawn(&pid, prog, &fa, &at, argv, envp);
+    if (err == ENOEXEC) {
+      /* An executable without #! runs as a /bin/sh script, as execvp (the runner's own spawns) and
+       * bash's exec do: /bin/sh <program> <args...>. */
+      size_t argc = 0;
+      while (argv[argc]) argc++;
+      char **shargv = xrealloc(NULL, (argc + 2) * sizeof *shargv);
+      shargv[0] = "/bin/sh";
+      shargv[1] = prog;
+      memcpy(shargv + 2, argv + 1, argc * sizeof *shargv); /* argv[1..argc-1] and the NULL */
+      err = posix_spawn(&pid, "/bin/sh", &fa, &at, shargv, envp);
+      free(shargv);
+    }
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     if (err == 0) {

@@ -165,6 +165,18 @@ export function commandStarterSuite(backend: SpawnerBackend): void {
     assert.equal(await readFile(path.join(d, 'out'), 'utf8'), 'ok\n');
   });
 
+  test(t('an executable file without #! runs as a /bin/sh script, as execvp does'), async () => {
+    const d = await dir();
+    await writeFile(path.join(d, 'noshebang'), 'echo "script $1"\n');
+    await chmod(path.join(d, 'noshebang'), 0o755);
+    // Twice: the first command of a process may be spawned from Node, the second goes through the pool.
+    for (const n of ['1', '2']) {
+      const out = await runCommand({ ...io(d), stdout: path.join(d, `o${n}`), argv: ['./noshebang', `arg${n}`], env: { PATH } });
+      assert.equal(out.exitCode, 0);
+      assert.equal(await readFile(path.join(d, `o${n}`), 'utf8'), `script arg${n}\n`);
+    }
+  });
+
   test(t('commands run at once (the second one releases the first)'), async () => {
     const d = await dir();
     const first = runCommand({ ...io(d), stdout: path.join(d, 'o1'), argv: ['/bin/sh', '-c', 'while [ ! -e go ]; do sleep 0.01; done; echo released'], env: { PATH }, timeLimitSec: 10 });
