@@ -201,8 +201,22 @@ function failureFor(run: CommandRun, what: string): Error {
  * Starts commands through bash command shells, or through the native spawner (nativeSpawner.ts)
  * when it was built or PARSL_CWL_SPAWNER=native: same outcomes, errors, time limits and clean-up.
  */
+export interface CommandShellPoolOptions {
+  /** The native spawner's binary (default dist/native/pcwl-spawner; tests give a broken one). */
+  spawnerBin?: string;
+}
+
 export class CommandShellPool {
-  readonly backend: SpawnerBackend = spawnerBackend();
+  /** 'native' until the spawner binary cannot be started here (unless PARSL_CWL_SPAWNER forces it). */
+  private backendNow: SpawnerBackend = spawnerBackend();
+  private readonly forced = (process.env.PARSL_CWL_SPAWNER ?? '').trim() !== '';
+
+  constructor(private readonly options: CommandShellPoolOptions = {}) {}
+
+  get backend(): SpawnerBackend {
+    return this.backendNow;
+  }
+
   /** The one native spawner for every job in flight (backend 'native'), started on first need. */
   private spawner: NativeSpawner | undefined;
   private readonly idle: CommandShell[] = [];
@@ -325,7 +339,13 @@ export class CommandShellPool {
         this.settle(job, 127);
       },
       ended: (status) => this.settle(job, status),
-      lost: (why) => {
+      lost: (why, neverRan) => {
+        if (neverRan && !this.forced) {
+          // A binary that cannot run on this machine (built elsewhere, no longer executable): the
+          // job never started, so it goes to the bash shells, and so does every later one.
+          this.backendNow = 'bash';
+          if (shellCanRun(job.run)) return (this.idle.pop() ?? this.newShell()).start(job);
+        }
         if (job.pid !== undefined) signalGroup(job.pid, 'SIGKILL');
         this.settle(job, -1, new Error(`${job.run.jobName}: ${why} while running the tool`));
       },
@@ -336,7 +356,7 @@ export class CommandShellPool {
     if (this.spawner?.alive) return this.spawner;
     const spawner = new NativeSpawner((gone) => {
       if (this.spawner === gone) this.spawner = undefined;
-    });
+    }, this.options.spawnerBin);
     this.spawner = spawner;
     return spawner;
   }

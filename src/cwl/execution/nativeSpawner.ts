@@ -54,8 +54,11 @@ export interface SpawnerJobEvents {
   failed(what: string, errno: string): void;
   /** It ended with `status` (exit code, or 128 + signal). */
   ended(status: number): void;
-  /** The spawner died while the job was in it. */
-  lost(why: string): void;
+  /**
+   * The spawner died while the job was in it; `neverRan` when the spawner process itself could not
+   * be started (then no job of it started either).
+   */
+  lost(why: string, neverRan: boolean): void;
 }
 
 export class NativeSpawner {
@@ -65,15 +68,18 @@ export class NativeSpawner {
   private buffer = '';
   private exited = false;
 
-  constructor(private readonly onExit: (spawner: NativeSpawner) => void) {
+  constructor(
+    private readonly onExit: (spawner: NativeSpawner) => void,
+    bin: string = SPAWNER_BIN,
+  ) {
     // Own process group (a terminal's Ctrl-C reaches the runner, which stops the jobs); an empty
     // environment: nothing of the spawner's reaches a tool anyway (each gets its request's envp).
-    this.proc = spawn(SPAWNER_BIN, [], { stdio: ['pipe', 'pipe', 'ignore'], env: {}, detached: true });
+    this.proc = spawn(bin, [], { stdio: ['pipe', 'pipe', 'ignore'], env: {}, detached: true });
     this.proc.stdout?.setEncoding('utf8');
     this.proc.stdout?.on('data', (chunk: string) => this.onData(chunk));
     this.proc.stdin?.on('error', () => undefined); // EPIPE after the spawner died: 'exit' handles it
-    this.proc.once('error', (err) => this.gone(`the native spawner could not run (${err.message})`));
-    this.proc.once('exit', (code, sig) => this.gone(`the native spawner exited (${sig ?? `code ${String(code)}`})`));
+    this.proc.once('error', (err) => this.gone(`the native spawner could not run (${err.message})`, this.proc.pid === undefined));
+    this.proc.once('exit', (code, sig) => this.gone(`the native spawner exited (${sig ?? `code ${String(code)}`})`, false));
     this.setRef(false);
   }
 
@@ -130,13 +136,13 @@ export class NativeSpawner {
     if (this.jobs.size === 0) this.setRef(false);
   }
 
-  private gone(why: string): void {
+  private gone(why: string, neverRan: boolean): void {
     if (this.exited) return;
     this.exited = true;
     const jobs = [...this.jobs.values()];
     this.jobs.clear();
     this.onExit(this);
-    for (const job of jobs) job.lost(why);
+    for (const job of jobs) job.lost(why, neverRan);
   }
 
   kill(): void {
