@@ -30,6 +30,7 @@ import type { Readable } from 'node:stream';
 import { StagingError, ToolTimeoutError } from '../errors.js';
 import { SpawnFailure, type CommandOutcome, type CommandRun } from './processRunner.js';
 import { signalGroup } from '../../processGroup.js';
+import { NativeSpawner, spawnerBackend, spawnerCanRun, type SpawnerBackend } from './nativeSpawner.js';
 
 // `__p_` names keep the loop's variables apart; none reaches the tool (env -i).
 const LOOP = String.raw`
@@ -58,7 +59,8 @@ while IFS= read -r -N 8 __p_n && IFS= read -r -N "$((10#$__p_n))" __p_rec; do
     else
       __p_path=/usr/bin:/bin
       for __p_w in "${"${"}__p_env[@]}"; do [[ $__p_w == PATH=* ]] && __p_path=${"${"}__p_w#PATH=}; done
-      set -f; IFS=:
+      # Word splitting drops one trailing empty field: the extra ':' keeps a trailing empty entry.
+      __p_path+=:; set -f; IFS=:
       for __p_d in $__p_path; do
         __p_c=${"${"}__p_d:-.}/$__p_prog
         if [[ -f $__p_c && -x $__p_c ]]; then __p_found=; break; elif [[ -e $__p_c ]]; then __p_found=EACCES; fi
@@ -195,7 +197,28 @@ function failureFor(run: CommandRun, what: string): Error {
   return new StagingError(run.jobName, `cannot open ${file ?? '/dev/null'} as the command's ${role} (missing, or not permitted)`);
 }
 
+/**
+ * Starts commands through bash command shells, or through the native spawner (nativeSpawner.ts)
+ * when it was built or PARSL_CWL_SPAWNER=native: same outcomes, errors, time limits and clean-up.
+ */
+export interface CommandShellPoolOptions {
+  /** The native spawner's binary (default dist/native/pcwl-spawner; tests give a broken one). */
+  spawnerBin?: string;
+}
+
 export class CommandShellPool {
+  /** 'native' until the spawner binary cannot be started here (unless PARSL_CWL_SPAWNER forces it). */
+  private backendNow: SpawnerBackend = spawnerBackend();
+  private readonly forced = (process.env.PARSL_CWL_SPAWNER ?? '').trim() !== '';
+
+  constructor(private readonly options: CommandShellPoolOptions = {}) {}
+
+  get backend(): SpawnerBackend {
+    return this.backendNow;
+  }
+
+  /** The one native spawner for every job in flight (backend 'native'), started on first need. */
+  private spawner: NativeSpawner | undefined;
   private readonly idle: CommandShell[] = [];
   private readonly shells = new Set<CommandShell>();
   /** Process groups of commands running now: killed if this process exits or is interrupted. */
@@ -228,7 +251,12 @@ export class CommandShellPool {
    * concurrent command goes through a shell.
    */
   private lone(): boolean {
-    return this.started === 0 && this.shells.size === 0 && this.jobsInFlight <= 1;
+    return this.started === 0 && this.shells.size === 0 && this.spawner === undefined && this.jobsInFlight <= 1;
+  }
+
+  /** Can this job go through the pool exactly (else processRunner spawns it from Node)? */
+  canRun(run: CommandRun): boolean {
+    return this.backend === 'native' ? spawnerCanRun(run) : shellCanRun(run);
   }
 
   run(run: CommandRun, killGraceMs: number): Promise<CommandOutcome> {
@@ -251,6 +279,7 @@ export class CommandShellPool {
       const direct = this.lone();
       this.started++;
       if (direct) return this.spawnDirect(job);
+      if (this.backend === 'native') return this.spawnNative(job);
       const shell = this.idle.pop() ?? this.newShell();
       shell.start(job);
     });
@@ -296,8 +325,48 @@ export class CommandShellPool {
     }
   }
 
-  /** Start an idle shell ahead of need, so its start-up overlaps the job's staging. */
+  /** One command through the native spawner: its replies drive the same settle as the shells'. */
+  private spawnNative(job: Job): void {
+    const spawner = this.nativeSpawner();
+    spawner.start(job.run, {
+      started: (pid) => {
+        job.pid = pid;
+        this.groups.add(pid);
+        if (job.stopFor) signalGroup(pid, 'SIGTERM'); // stopped before it started
+      },
+      failed: (what, errno) => {
+        job.failure = what === 'program' ? new SpawnFailure(job.run.argv[0] as string, errno) : failureFor(job.run, what);
+        this.settle(job, 127);
+      },
+      ended: (status) => this.settle(job, status),
+      lost: (why, neverRan) => {
+        if (neverRan && !this.forced) {
+          // A binary that cannot run on this machine (built elsewhere, no longer executable): the
+          // job never started, so it goes to the bash shells, and so does every later one.
+          this.backendNow = 'bash';
+          if (shellCanRun(job.run)) return (this.idle.pop() ?? this.newShell()).start(job);
+        }
+        if (job.pid !== undefined) signalGroup(job.pid, 'SIGKILL');
+        this.settle(job, -1, new Error(`${job.run.jobName}: ${why} while running the tool`));
+      },
+    });
+  }
+
+  private nativeSpawner(): NativeSpawner {
+    if (this.spawner?.alive) return this.spawner;
+    const spawner = new NativeSpawner((gone) => {
+      if (this.spawner === gone) this.spawner = undefined;
+    }, this.options.spawnerBin);
+    this.spawner = spawner;
+    return spawner;
+  }
+
+  /** Start an idle shell (or the native spawner) ahead of need, so its start-up overlaps the job's staging. */
   warm(): void {
+    if (this.backend === 'native') {
+      this.nativeSpawner();
+      return;
+    }
     if (this.idle.length > 0) return;
     const shell = this.newShell();
     shell.setRef(false);
@@ -347,6 +416,7 @@ export class CommandShellPool {
   private readonly killAll = (): void => {
     for (const pgid of this.groups) signalGroup(pgid, 'SIGKILL');
     this.groups.clear();
+    this.spawner?.kill();
     for (const shell of this.shells) {
       try {
         shell.proc.kill('SIGKILL');

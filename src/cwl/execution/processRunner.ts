@@ -2,14 +2,16 @@
  * Running the tool's command (CWL v1.2 §Execution). Standard streams go to FILES, never pipes
  * (PERF-NOTES.md: piped stdio collapses spawn throughput when several Node processes spawn at
  * once). The command leads its own process group, so a time limit or a cancel stops everything it
- * started. Commands start through a pool of long-lived shells (commandShells.ts: no fork of this
- * large process per job); a command the shells cannot pass exactly is spawned from Node.
+ * started. Commands start through the native spawner (nativeSpawner.ts: posix_spawn from a small
+ * long-lived C process) when it was built, else a pool of long-lived shells (commandShells.ts);
+ * either way no fork of this large process per job. A command neither can pass exactly is spawned
+ * from Node.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { StagingError, ToolTimeoutError } from '../errors.js';
-import { CommandShellPool, shellCanRun, shellsAvailable } from './commandShells.js';
+import { CommandShellPool, shellsAvailable } from './commandShells.js';
 
 export interface CommandRun {
   /** The program and its arguments (`['/bin/sh', '-c', script]` under ShellCommandRequirement). */
@@ -53,10 +55,8 @@ export function runCommand(run: CommandRun): Promise<CommandOutcome> {
   const [file, ...args] = run.argv;
   if (file === undefined) return Promise.reject(new SpawnFailure('(empty command line)', 'the command line is empty'));
   run.signal?.throwIfAborted();
-  if (shellCanRun(run)) {
-    shells ??= new CommandShellPool();
-    return shells.run(run, KILL_GRACE_MS);
-  }
+  shells ??= new CommandShellPool();
+  if (shells.canRun(run)) return shells.run(run, KILL_GRACE_MS);
   return spawnCommand(file, args, run);
 }
 
@@ -67,8 +67,8 @@ let shells: CommandShellPool | undefined;
  * the job needs it, and spawn a lone first command without one (CommandShellPool.jobStarting).
  */
 export function commandJobStarting(): () => void {
-  if (!shellsAvailable()) return () => {};
   shells ??= new CommandShellPool();
+  if (shells.backend === 'bash' && !shellsAvailable()) return () => {};
   return shells.jobStarting();
 }
 

@@ -1,0 +1,316 @@
+/*
+ * pcwl-spawner: one long-lived process that starts CWL tool commands (CWL v1.2 §Execution) with
+ * posix_spawn (vfork semantics: no copy of the page tables), many at once. Built by
+ * scripts/buildSpawner.ts; used by src/cwl/execution/nativeSpawner.ts. See docs/tool-start.md.
+ *
+ * Requests on stdin, one per job: 8 ASCII decimal digits giving the length in bytes of the body,
+ * then the body: NUL-terminated fields
+ *   id, cwd, stdin ("" = /dev/null), stdout, stderr ("" = the stdout file), the number of
+ *   environment entries (decimal), that many NAME=VALUE entries, then the argv words (at least one).
+ * Replies on stdout, one line each:
+ *   S <id> <pid>            the command started (it leads its own process group)
+ *   F <id> <what> <errno>   it could not start; what = cwd | stdin | stdout | stderr | program
+ *   E <id> <status>         it ended: the exit code, or 128 + the signal number that killed it
+ * The spawner exits once its stdin is closed and no command is running. Its own environment never
+ * reaches a command: each one gets exactly the entries of its request.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct running {
+  pid_t pid;
+  char *id;
+};
+
+static struct running *jobs;
+static size_t njobs, capjobs;
+
+static char *out;
+static size_t outlen, outcap;
+
+static void die(const char *what) {
+  perror(what);
+  exit(70);
+}
+
+static void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n);
+  if (!q) die("pcwl-spawner: realloc");
+  return q;
+}
+
+/* Replies are gathered and written once per turn of the loop. */
+static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void reply(const char *fmt, ...) {
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out + outlen, outcap - outlen, fmt, ap);
+    va_end(ap);
+    if (n < 0) die("pcwl-spawner: vsnprintf");
+    if ((size_t)n < outcap - outlen) {
+      outlen += (size_t)n;
+      return;
+    }
+    outcap = outcap * 2 + (size_t)n + 64;
+    out = xrealloc(out, outcap);
+  }
+}
+
+static void flush(void) {
+  size_t done = 0;
+  while (done < outlen) {
+    ssize_t w = write(STDOUT_FILENO, out + done, outlen - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) exit(0); /* the runner is gone: nobody to report to */
+    done += (size_t)w;
+  }
+  outlen = 0;
+}
+
+static const char *errname(int err) {
+  const char *name = strerrorname_np(err);
+  return name ? name : "EIO";
+}
+
+/* Is `cand` (relative to dirfd) a regular file we may execute? 0, or ENOENT / EACCES as bash's
+ * `[[ -f $c && -x $c ]]` / `[[ -e $c ]]` would decide. */
+static int executable(int dirfd, const char *cand) {
+  struct stat st;
+  if (fstatat(dirfd, cand, &st, 0) != 0) return ENOENT;
+  if (S_ISREG(st.st_mode) && faccessat(dirfd, cand, X_OK, AT_EACCESS) == 0) return 0;
+  return EACCES;
+}
+
+/* execvp's search on the job's PATH (absent: /usr/bin:/bin; an empty entry is the working
+ * directory); a name with '/' is taken as it is, relative to the working directory. Returns the
+ * path to exec in *found (malloc'd), or an errno. */
+static int lookup(int dirfd, const char *prog, const char *path, char **found) {
+  if (strchr(prog, '/')) {
+    int e = executable(dirfd, prog);
+    if (e == 0) *found = strdup(prog);
+    return e;
+  }
+  if (!path) path = "/usr/bin:/bin";
+  int err = ENOENT;
+  size_t plen = strlen(prog);
+  for (const char *p = path;; ) {
+    const char *end = strchrnul(p, ':');
+    size_t dlen = (size_t)(end - p);
+    char *cand = xrealloc(NULL, dlen + plen + 3);
+    if (dlen == 0) {
+      memcpy(cand, "./", 2);
+      memcpy(cand + 2, prog, plen + 1);
+    } else {
+      memcpy(cand, p, dlen);
+      cand[dlen] = '/';
+      memcpy(cand + dlen + 1, prog, plen + 1);
+    }
+    int e = executable(dirfd, cand);
+    if (e == 0) {
+      *found = cand;
+      return 0;
+    }
+    free(cand);
+    if (e == EACCES) err = EACCES;
+    if (*end == '\0') break;
+    p = end + 1;
+  }
+  return err;
+}
+
+static int openin(int dirfd, const char *file, int flags) {
+  int fd;
+  do fd = openat(dirfd, file, flags | O_CLOEXEC, 0666);
+  while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+/* One request body of `len` bytes; replies S or F. */
+static void start(char *body, size_t len) {
+  char *fields[5];
+  char *p = body, *end = body + len;
+  for (int i = 0; i < 5; i++) {
+    char *nul = memchr(p, '\0', (size_t)(end - p));
+    if (!nul) die("pcwl-spawner: malformed request");
+    fields[i] = p;
+    p = nul + 1;
+  }
+  const char *id = fields[0], *cwd = fields[1], *in = fields[2], *outf = fields[3], *errf = fields[4];
+  char *nul = memchr(p, '\0', (size_t)(end - p));
+  if (!nul) die("pcwl-spawner: malformed request");
+  long nenv = strtol(p, NULL, 10);
+  p = nul + 1;
+  /* The rest: nenv entries then argv, each NUL-terminated. */
+  size_t nwords = 0;
+  for (char *q = p; q < end; q += strlen(q) + 1) nwords++;
+  if (nenv < 0 || (size_t)nenv >= nwords) die("pcwl-spawner: malformed request");
+  char **words = xrealloc(NULL, (nwords + 2) * sizeof *words);
+  size_t k = 0;
+  for (char *q = p; q < end; q += strlen(q) + 1) words[k++] = q;
+  /* envp = words[0 .. nenv-1] NULL; argv = words[nenv+1 .. ] NULL (shifted by one). */
+  memmove(words + nenv + 1, words + nenv, (nwords - (size_t)nenv) * sizeof *words);
+  words[nenv] = NULL;
+  words[nwords + 1] = NULL;
+  char **envp = words, **argv = words + nenv + 1;
+  const char *path = NULL;
+  for (long i = 0; i < nenv; i++)
+    if (strncmp(envp[i], "PATH=", 5) == 0) path = envp[i] + 5;
+
+  int dirfd = -1, fdin = -1, fdout = -1, fderr = -1;
+  char *prog = NULL;
+  const char *what = NULL;
+  int err = 0;
+  if ((dirfd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+    what = "cwd", err = errno;
+  } else if (faccessat(dirfd, ".", X_OK, AT_EACCESS) != 0) {
+    what = "cwd", err = errno;
+  } else if ((fdin = openin(dirfd, *in ? in : "/dev/null", O_RDONLY)) < 0) {
+    what = "stdin", err = errno;
+  } else if ((fdout = openin(dirfd, outf, O_WRONLY | O_CREAT | O_TRUNC)) < 0) {
+    what = "stdout", err = errno;
+  } else if (*errf && (fderr = openin(dirfd, errf, O_WRONLY | O_CREAT | O_TRUNC)) < 0) {
+    what = "stderr", err = errno;
+  } else if ((err = lookup(dirfd, argv[0], path, &prog)) != 0) {
+    what = "program";
+  }
+
+  if (!what) {
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fdin, 0);
+    posix_spawn_file_actions_adddup2(&fa, fdout, 1);
+    posix_spawn_file_actions_adddup2(&fa, fderr >= 0 ? fderr : fdout, 2);
+    posix_spawn_file_actions_addfchdir_np(&fa, dirfd);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setsigdefault(&at, &all);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    pid_t pid;
+    err = posix_spawn(&pid, prog, &fa, &at, argv, envp);
+    if (err == ENOEXEC) {
+      /* An executable without #! runs as a /bin/sh script, as execvp (the runner's own spawns) and
+       * bash's exec do: /bin/sh <program> <args...>. */
+      size_t argc = 0;
+      while (argv[argc]) argc++;
+      char **shargv = xrealloc(NULL, (argc + 2) * sizeof *shargv);
+      shargv[0] = "/bin/sh";
+      shargv[1] = prog;
+      memcpy(shargv + 2, argv + 1, argc * sizeof *shargv); /* argv[1..argc-1] and the NULL */
+      err = posix_spawn(&pid, "/bin/sh", &fa, &at, shargv, envp);
+      free(shargv);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (err == 0) {
+      if (njobs == capjobs) {
+        capjobs = capjobs * 2 + 16;
+        jobs = xrealloc(jobs, capjobs * sizeof *jobs);
+      }
+      jobs[njobs].pid = pid;
+      jobs[njobs].id = strdup(id);
+      njobs++;
+      reply("S %s %d\n", id, (int)pid);
+    } else {
+      what = "program"; /* the directory and the streams were checked above: exec failed */
+    }
+  }
+  if (what) reply("F %s %s %s\n", id, what, errname(err));
+  free(prog);
+  free(words);
+  if (dirfd >= 0) close(dirfd);
+  if (fdin >= 0) close(fdin);
+  if (fdout >= 0) close(fdout);
+  if (fderr >= 0) close(fderr);
+}
+
+static void reap(void) {
+  for (;;) {
+    int st;
+    pid_t pid = waitpid(-1, &st, WNOHANG);
+    if (pid <= 0) return;
+    for (size_t i = 0; i < njobs; i++) {
+      if (jobs[i].pid != pid) continue;
+      int status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+      reply("E %s %d\n", jobs[i].id, status);
+      free(jobs[i].id);
+      jobs[i] = jobs[--njobs];
+      break;
+    }
+  }
+}
+
+int main(void) {
+  /* SIGCHLD arrives as a readable descriptor; commands get an empty mask (POSIX_SPAWN_SETSIGMASK). */
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0) die("pcwl-spawner: sigprocmask");
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) die("pcwl-spawner: signalfd");
+  fcntl(STDIN_FILENO, F_SETFD, FD_CLOEXEC);
+  fcntl(STDOUT_FILENO, F_SETFD, FD_CLOEXEC);
+
+  size_t cap = 1 << 16, have = 0;
+  char *buf = xrealloc(NULL, cap);
+  int open_in = 1;
+  while (open_in || njobs > 0) {
+    struct pollfd fds[2] = {{sfd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+    if (poll(fds, open_in ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      die("pcwl-spawner: poll");
+    }
+    if (fds[0].revents) {
+      struct signalfd_siginfo si[16];
+      while (read(sfd, si, sizeof si) > 0) {
+      }
+      reap();
+    }
+    if (open_in && fds[1].revents) {
+      if (cap - have < 4096) buf = xrealloc(buf, cap *= 2);
+      ssize_t n = read(STDIN_FILENO, buf + have, cap - have);
+      if (n < 0 && errno != EINTR && errno != EAGAIN) die("pcwl-spawner: read");
+      if (n == 0) open_in = 0;
+      if (n > 0) have += (size_t)n;
+      size_t at = 0;
+      while (have - at >= 8) {
+        char digits[9];
+        memcpy(digits, buf + at, 8);
+        digits[8] = '\0';
+        char *endp;
+        unsigned long len = strtoul(digits, &endp, 10);
+        if (*endp != '\0') die("pcwl-spawner: malformed length");
+        if (have - at - 8 < len) {
+          if (len + 8 > cap) buf = xrealloc(buf, cap = len + 8 + 4096);
+          break;
+        }
+        start(buf + at + 8, len);
+        at += 8 + len;
+      }
+      memmove(buf, buf + at, have - at);
+      have -= at;
+      /* A command that ended before its S was written: reap now so E follows S in order. */
+      reap();
+    }
+    flush();
+  }
+  return 0;
+}
