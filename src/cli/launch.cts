@@ -89,9 +89,11 @@ function launch(argv: string[]): void {
     note(`no bundle at ${BUNDLE}: ES module entry`);
     return runEsmEntry();
   }
-  const cache = codeCacheFile(stat);
+  let cache: ReturnType<typeof codeCacheFile> | undefined;
   let cachedData: Buffer | undefined;
   try {
+    // os.homedir() throws where there is neither HOME nor a passwd entry: then run without a cache.
+    cache = codeCacheFile(stat);
     cachedData = fs.readFileSync(cache.file);
   } catch {
     cachedData = undefined;
@@ -102,8 +104,11 @@ function launch(argv: string[]): void {
   });
   const status = cachedData === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
   // After the run, so the cache holds the functions this run compiled, not only the top level.
-  if (status !== 'hit') process.once('exit', () => writeCodeCache(cache, script.createCachedData()));
-  note(`bundle, code cache ${status} (${cache.file})`);
+  if (status !== 'hit' && cache !== undefined) {
+    const where = cache;
+    process.once('exit', () => writeCodeCache(where, script.createCachedData()));
+  }
+  note(`bundle, code cache ${status} (${cache?.file ?? 'no cache folder'})`);
   const module = { exports: {} as RunEntry };
   const factory = script.runInThisContext() as (e: object, r: NodeRequire, m: object, f: string, d: string, i: (s: string) => Promise<unknown>) => void;
   // The bundle's import() of packages and node: modules (see scripts/bundleCli.ts) is this module's.
