@@ -15,7 +15,7 @@
  * per file would read every folder of the path again), and the per-file calls (lstat, rename) are
  * synchronous: one small system call each, cheaper than a thread-pool round trip.
  */
-import { existsSync, lstatSync, readdirSync, realpathSync, renameSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync } from 'node:fs';
 import { copyFile, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ParslCwlError } from '../errors.js';
@@ -54,7 +54,7 @@ export class OutputRelocator {
 
   /** Relocate every File/Directory in `outputs`; returns the rewritten output object. */
   async relocate(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
-    await mkdir(this.destDir, { recursive: true });
+    mkdirSync(this.destDir, { recursive: true });
     await this.collectSources(outputs);
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(outputs)) {

@@ -123,8 +123,9 @@ export class DataFlowKernel {
     this.config.log?.(line);
   }
 
-  /** Path of the run's log file. */
+  /** Path of the run's log file, with every line logged so far written to it (lines are buffered). */
   get logPath(): string {
+    this.runLog.flush();
     return this.runLog.path;
   }
 

@@ -8,7 +8,8 @@
 import { bundledBuildId } from '../../buildId.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -103,7 +104,13 @@ export async function compiledValidator(schema: JsonSchema): Promise<Validate> {
   const file = cacheEnabled() ? validatorFile(key) : undefined;
   let validate: Validate | undefined;
   if (file) {
-    const code = await readFile(file, 'utf8').catch(() => undefined);
+    // Synchronous: one small file, and a run that never touches the thread pool does not start it.
+    let code: string | undefined;
+    try {
+      code = readFileSync(file, 'utf8');
+    } catch {
+      code = undefined;
+    }
     try {
       validate = code === undefined ? undefined : instantiate(code);
     } catch {
