@@ -4,7 +4,7 @@
  * executor is the command plus its options (ARCHITECTURE.md: a task crosses process boundaries as
  * data, never as a closure). A non-zero exit rejects with BashExitFailure carrying the exit code.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../hashing.js';
 import { resolve as resolvePath } from 'node:path';
 import type { BashTaskSpec, TaskOutcome } from '../executors/executor.js';
 import type { AppFuture } from './appFuture.js';

@@ -13,7 +13,7 @@
  * a failed write is ignored.
  */
 import { bundledBuildId } from '../../buildId.js';
-import { createHash } from 'node:crypto';
+import { sha1Hex } from '../../hashing.js';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +40,7 @@ function prune(dir: string): void {
 }
 
 function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  return sha1Hex(text);
 }
 
 function cacheDir(): string {

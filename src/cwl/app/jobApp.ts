@@ -9,7 +9,7 @@ import type { TaskOutcome } from '../../executors/executor.js';
 import type { AppDefinition } from '../../dataflow/taskRecord.js';
 import type { AppFuture } from '../../dataflow/appFuture.js';
 import type { DataFlowKernel } from '../../dataflow/kernel.js';
-import { createHash } from 'node:crypto';
+import { createHash } from '../../hashing.js';
 
 export interface SubmitJobOptions {
   signal?: AbortSignal;
@@ -44,7 +44,10 @@ class BoundJob {
 function jobDefinition(job: JobSpec, options: SubmitJobOptions): AppDefinition<BoundJob, JobResult> {
   return {
     name: job.name,
-    identity: toolIdentity(job.tool),
+    // A getter: hashing the whole tool model per job is only needed when memoization asks for it.
+    get identity() {
+      return toolIdentity(job.tool);
+    },
     cache: (options.cache ?? false) && reuseAllowed(job.requirements, job.hints),
     executor: options.executor,
     retries: options.retries,

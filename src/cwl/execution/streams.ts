@@ -3,7 +3,7 @@
  * `stdout` and `stderr` type shortcuts, which are rewritten here to what the spec says they mean:
  * a File input piped to stdin, and File outputs globbing the capture file.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../hashing.js';
 import path from 'node:path';
 import { DocumentInvalidError } from '../errors.js';
 import { isFile, type CommandLineTool, type OutputParameter } from '../model.js';
@@ -31,8 +31,8 @@ export async function resolveStreams(
   let stdoutName = await captureName(tool.stdout, 'stdout', evaluate, context);
   let stderrName = await captureName(tool.stderr, 'stderr', evaluate, context);
   const usesType = (t: string) => tool.outputs.some((o) => o.type === t);
-  if (stdoutName === undefined && usesType('stdout')) stdoutName = `stdout_${randomBytes(8).toString('hex')}`;
-  if (stderrName === undefined && usesType('stderr')) stderrName = `stderr_${randomBytes(8).toString('hex')}`;
+  if (stdoutName === undefined && usesType('stdout')) stdoutName = `stdout_${randomHex(8)}`;
+  if (stderrName === undefined && usesType('stderr')) stderrName = `stderr_${randomHex(8)}`;
   if (stdoutName !== undefined) streams.stdout = path.join(outdir, stdoutName);
   if (stderrName !== undefined) streams.stderr = path.join(outdir, stderrName);
 

@@ -6,7 +6,7 @@
  * time: an unreadable entry is a miss and a failed write is ignored.
  */
 import { bundledBuildId } from '../../buildId.js';
-import { createHash } from 'node:crypto';
+import { sha1Hex } from '../../hashing.js';
 import { readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ function cacheEnabled(): boolean {
 }
 
 function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  return sha1Hex(text);
 }
 
 /** Size and mtime of this folder's modules: a rebuilt parsl-cwl never reads another build's entries. */

@@ -4,7 +4,7 @@
  * listings, and writing out File/Directory literals (`contents`, `listing` without a location) so
  * every output exists in the output directory.
  */
-import { createHash } from 'node:crypto';
+import { createHash, sha1Hex } from '../../hashing.js';
 import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
 import { mkdir, readdir, stat, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -36,12 +36,9 @@ const SYNC_HASH_MAX = 64 * 1024;
 /** `sha1$<hex>` of a file's bytes; `size` when the caller has already stat'ed it. */
 export async function sha1File(file: string, size?: number): Promise<string> {
   const bytes = size ?? statSync(file).size;
+  if (bytes <= SYNC_HASH_MAX) return `sha1$${sha1Hex(readFileSync(file))}`;
   const hash = createHash('sha1');
-  if (bytes <= SYNC_HASH_MAX) {
-    hash.update(readFileSync(file));
-  } else {
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  }
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return `sha1$${hash.digest('hex')}`;
 }
 
