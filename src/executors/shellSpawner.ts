@@ -12,6 +12,7 @@
  * group is gone. One difference: a task killed by a signal reports `128 + n` with the signal's name,
  * as does a command that exits with such a code itself (the shell cannot tell them apart).
  */
+import { lineSplitter } from '../childLines.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
@@ -68,7 +69,6 @@ export class ShellSpawner {
   private shell: ChildProcess | undefined;
   /** Commands written to the shell, in order; the head is the one running. */
   private readonly inFlight: Pending[] = [];
-  private buffer = '';
   private closed = false;
   private readonly killGraceMs: number;
 
@@ -111,7 +111,7 @@ export class ShellSpawner {
     // stderr is ignored: job-control notices land there; a task's own errors go to its files.
     const shell = spawn('/bin/bash', ['--noprofile', '--norc', '-c', LOOP], { stdio: ['pipe', 'pipe', 'ignore'] });
     shell.stdout?.setEncoding('utf8');
-    shell.stdout?.on('data', (chunk: string) => this.onData(chunk));
+    shell.stdout?.on('data', lineSplitter((line) => this.onLine(line)));
     shell.stdin?.on('error', () => undefined); // EPIPE after the shell died: 'exit' handles it
     shell.once('exit', (code, sig) => {
       if (this.shell === shell) this.shell = undefined;
@@ -121,23 +121,17 @@ export class ShellSpawner {
     return shell;
   }
 
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      const [tag, pidText, statusText] = line.split(' ');
-      const head = this.inFlight[0];
-      if (!head) continue;
-      if (tag === 'S') {
-        head.pid = Number(pidText);
-        if (head.spec.walltimeSec !== undefined) head.timer = setTimeout(() => this.kill(head, 'walltime'), head.spec.walltimeSec * 1000);
-        if (head.killedFor) signalGroup(head.pid, 'SIGTERM'); // aborted before it started
-      } else if (tag === 'E') {
-        this.inFlight.shift();
-        this.settle(head, Number(statusText));
-      }
+  private onLine(line: string): void {
+    const [tag, pidText, statusText] = line.split(' ');
+    const head = this.inFlight[0];
+    if (!head) return;
+    if (tag === 'S') {
+      head.pid = Number(pidText);
+      if (head.spec.walltimeSec !== undefined) head.timer = setTimeout(() => this.kill(head, 'walltime'), head.spec.walltimeSec * 1000);
+      if (head.killedFor) signalGroup(head.pid, 'SIGTERM'); // aborted before it started
+    } else if (tag === 'E') {
+      this.inFlight.shift();
+      this.settle(head, Number(statusText));
     }
   }
 

@@ -260,9 +260,13 @@ await Promise.all([runCommand({ ...io('a'), argv: ppid }), runCommand({ ...io('b
     }
   });
 
-  test(t('the runner killed by SIGTERM takes its lone first command with it'), async () => {
-    const d = await dir();
+  /**
+   * A runner process (a Node script in `d`) that runs `before` commands, then a tool that writes its
+   * pid and sleeps; resolves once the tool runs.
+   */
+  async function runnerWithSleepingTool(d: string, before: string[] = []) {
     const script = `import { runCommand } from ${JSON.stringify(RUNNER)};
+${before.join('\n')}
 await runCommand({ argv: ['sh', '-c', 'echo $$ > ${d}/pid.tmp && mv ${d}/pid.tmp ${d}/pid && exec sleep 60'], cwd: ${JSON.stringify(d)}, env: { PATH: ${JSON.stringify(PATH)} }, stdout: ${JSON.stringify(path.join(d, 'o'))}, stderr: ${JSON.stringify(path.join(d, 'e'))}, jobName: 'x' });
 `;
     await writeFile(path.join(d, 'runner.mjs'), script);
@@ -270,6 +274,12 @@ await runCommand({ argv: ['sh', '-c', 'echo $$ > ${d}/pid.tmp && mv ${d}/pid.tmp
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
     await appeared(d, 'pid');
     const toolPid = Number(await readFile(path.join(d, 'pid'), 'utf8'));
+    return { child, exited, toolPid };
+  }
+
+  test(t('the runner killed by SIGTERM takes its lone first command with it'), async () => {
+    const d = await dir();
+    const { child, exited, toolPid } = await runnerWithSleepingTool(d);
     assert.ok(await isRunning(toolPid));
     child.kill('SIGTERM');
     assert.equal(await exited, 'SIGTERM');
@@ -279,15 +289,9 @@ await runCommand({ argv: ['sh', '-c', 'echo $$ > ${d}/pid.tmp && mv ${d}/pid.tmp
   test(t('the runner killed by SIGTERM (no handler of its own) takes the pool and the running tool with it'), async () => {
     const d = await dir();
     // The first command runs without the pool (see above): the second one goes through it.
-    const script = `import { runCommand } from ${JSON.stringify(RUNNER)};
-await runCommand({ argv: ['true'], cwd: ${JSON.stringify(d)}, env: {}, stdout: ${JSON.stringify(path.join(d, 'o0'))}, stderr: ${JSON.stringify(path.join(d, 'e0'))}, jobName: 'x' });
-await runCommand({ argv: ['sh', '-c', 'echo $$ > ${d}/pid.tmp && mv ${d}/pid.tmp ${d}/pid && exec sleep 60'], cwd: ${JSON.stringify(d)}, env: { PATH: ${JSON.stringify(PATH)} }, stdout: ${JSON.stringify(path.join(d, 'o'))}, stderr: ${JSON.stringify(path.join(d, 'e'))}, jobName: 'x' });
-`;
-    await writeFile(path.join(d, 'runner.mjs'), script);
-    const child = spawn(process.execPath, [path.join(d, 'runner.mjs')], { stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
-    await appeared(d, 'pid');
-    const toolPid = Number(await readFile(path.join(d, 'pid'), 'utf8'));
+    const { child, exited, toolPid } = await runnerWithSleepingTool(d, [
+      `await runCommand({ argv: ['true'], cwd: ${JSON.stringify(d)}, env: {}, stdout: ${JSON.stringify(path.join(d, 'o0'))}, stderr: ${JSON.stringify(path.join(d, 'e0'))}, jobName: 'x' });`,
+    ]);
     const starterPid = Number((await readFile(`/proc/${toolPid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ')[1]);
     assert.notEqual(starterPid, child.pid, 'the tool was not started through the pool');
     assert.equal((await readFile(`/proc/${starterPid}/comm`, 'utf8')).trim(), starter);

@@ -22,11 +22,11 @@
  * the subshell could not open a stream or find the program, and `E <pid> <status>` when it ended.
  * One job runs per shell at a time; the pool grows to the number of jobs running at once.
  */
+import { lineSplitter, setChildRef } from '../../childLines.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { StagingError, ToolTimeoutError } from '../errors.js';
 import { SpawnFailure, type CommandOutcome, type CommandRun } from './processRunner.js';
 import { signalGroup } from '../../processGroup.js';
@@ -110,7 +110,6 @@ interface Job {
 class CommandShell {
   readonly proc: ChildProcess;
   job: Job | undefined;
-  private buffer = '';
 
   constructor(private readonly pool: CommandShellPool) {
     // Own process group: a terminal's Ctrl-C reaches this process (which stops the job), not the
@@ -121,7 +120,7 @@ class CommandShell {
       detached: true,
     });
     this.proc.stdout?.setEncoding('utf8');
-    this.proc.stdout?.on('data', (chunk: string) => this.onData(chunk));
+    this.proc.stdout?.on('data', lineSplitter((line) => this.onLine(line)));
     this.proc.stdin?.on('error', () => undefined); // EPIPE after the shell died: 'exit' handles it
     this.proc.once('exit', (code, sig) => this.pool.shellExited(this, `the command shell exited (${sig ?? `code ${String(code)}`})`));
   }
@@ -140,35 +139,22 @@ class CommandShell {
 
   /** Idle shells must not keep the process alive; busy ones must. */
   setRef(on: boolean): void {
-    const out = this.proc.stdout as (Readable & { ref?: () => void; unref?: () => void }) | null;
-    if (on) {
-      this.proc.ref();
-      out?.ref?.();
-    } else {
-      this.proc.unref();
-      out?.unref?.();
-    }
+    setChildRef(this.proc, on);
   }
 
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      const job = this.job;
-      if (!job) continue;
-      const [tag, pid, a, b] = line.split(' ');
-      if (tag === 'S') {
-        job.pid = Number(pid);
-        this.pool.groups.add(job.pid);
-        if (job.stopFor) signalGroup(job.pid, 'SIGTERM'); // stopped before it started
-      } else if (tag === 'F') {
-        job.failure = a === 'program' ? new SpawnFailure(job.run.argv[0] as string, b ?? 'ENOENT') : failureFor(job.run, a ?? '');
-      } else if (tag === 'E') {
-        this.job = undefined;
-        this.pool.finished(this, job, Number(a));
-      }
+  private onLine(line: string): void {
+    const job = this.job;
+    if (!job) return;
+    const [tag, pid, a, b] = line.split(' ');
+    if (tag === 'S') {
+      job.pid = Number(pid);
+      this.pool.groups.add(job.pid);
+      if (job.stopFor) signalGroup(job.pid, 'SIGTERM'); // stopped before it started
+    } else if (tag === 'F') {
+      job.failure = a === 'program' ? new SpawnFailure(job.run.argv[0] as string, b ?? 'ENOENT') : failureFor(job.run, a ?? '');
+    } else if (tag === 'E') {
+      this.job = undefined;
+      this.pool.finished(this, job, Number(a));
     }
   }
 }

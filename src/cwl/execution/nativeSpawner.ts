@@ -15,9 +15,9 @@
  * `PARSL_CWL_SPAWNER=bash|native` forces the backend; by default the native one is used when the
  * binary was built (a C compiler at build time), else the bash command shells (commandShells.ts).
  */
+import { lineSplitter, setChildRef } from '../../childLines.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { CommandRun } from './processRunner.js';
 
@@ -65,7 +65,6 @@ export class NativeSpawner {
   readonly proc: ChildProcess;
   private readonly jobs = new Map<number, SpawnerJobEvents>();
   private nextId = 1;
-  private buffer = '';
   private exited = false;
 
   constructor(
@@ -76,7 +75,7 @@ export class NativeSpawner {
     // environment: nothing of the spawner's reaches a tool anyway (each gets its request's envp).
     this.proc = spawn(bin, [], { stdio: ['pipe', 'pipe', 'ignore'], env: {}, detached: true });
     this.proc.stdout?.setEncoding('utf8');
-    this.proc.stdout?.on('data', (chunk: string) => this.onData(chunk));
+    this.proc.stdout?.on('data', lineSplitter((line) => this.onLine(line)));
     this.proc.stdin?.on('error', () => undefined); // EPIPE after the spawner died: 'exit' handles it
     this.proc.once('error', (err) => this.gone(`the native spawner could not run (${err.message})`, this.proc.pid === undefined));
     this.proc.once('exit', (code, sig) => this.gone(`the native spawner exited (${sig ?? `code ${String(code)}`})`, false));
@@ -99,35 +98,22 @@ export class NativeSpawner {
 
   /** A spawner with no job must not keep this process alive; one with jobs must. */
   private setRef(on: boolean): void {
-    const out = this.proc.stdout as (Readable & { ref?: () => void; unref?: () => void }) | null;
-    if (on) {
-      this.proc.ref();
-      out?.ref?.();
-    } else {
-      this.proc.unref();
-      out?.unref?.();
-    }
+    setChildRef(this.proc, on);
   }
 
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      const [tag, idText, a, b] = line.split(' ');
-      const id = Number(idText);
-      const job = this.jobs.get(id);
-      if (!job) continue;
-      if (tag === 'S') {
-        job.started(Number(a));
-      } else if (tag === 'F') {
-        this.done(id);
-        job.failed(a ?? '', b ?? 'EIO');
-      } else if (tag === 'E') {
-        this.done(id);
-        job.ended(Number(a));
-      }
+  private onLine(line: string): void {
+    const [tag, idText, a, b] = line.split(' ');
+    const id = Number(idText);
+    const job = this.jobs.get(id);
+    if (!job) return;
+    if (tag === 'S') {
+      job.started(Number(a));
+    } else if (tag === 'F') {
+      this.done(id);
+      job.failed(a ?? '', b ?? 'EIO');
+    } else if (tag === 'E') {
+      this.done(id);
+      job.ended(Number(a));
     }
   }
 
