@@ -13,3 +13,23 @@ export function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
     return false; // ESRCH: no process left in the group
   }
 }
+
+const CLEANUP_HANDLER = Symbol.for('parsl-cwl.signalCleanupHandler');
+type SignalListener = ((sig: NodeJS.Signals) => void) & { [CLEANUP_HANDLER]?: true };
+
+/**
+ * Marks `handler` as a clean-up handler for SIGINT/SIGTERM/SIGHUP: the local executor and the
+ * command pool kill their process groups when a signal would end the process anyway. When the
+ * program has a handler of its own for the signal (the CLI's: it cancels the run, and cancelled
+ * commands get SIGTERM and a grace period before SIGKILL), the clean-up handlers stand aside:
+ * killing at once would take that grace period away.
+ */
+export function cleanupSignalHandler(handler: (sig: NodeJS.Signals) => void): (sig: NodeJS.Signals) => void {
+  (handler as SignalListener)[CLEANUP_HANDLER] = true;
+  return handler;
+}
+
+/** Does a handler that is not a clean-up handler take care of `sig`? */
+export function signalOwnedElsewhere(sig: NodeJS.Signals): boolean {
+  return process.listeners(sig).some((listener) => !(listener as SignalListener)[CLEANUP_HANDLER]);
+}

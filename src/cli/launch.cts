@@ -40,6 +40,20 @@ function restoreExtraCaCerts(): void {
   (globalThis as Record<symbol, unknown>)[Symbol.for('parsl-cwl.deferredExtraCaCerts')] = moved;
 }
 
+/**
+ * bin/parsl-cwl starts Node through `pcwl-spawner --launch` (src/native/spawner.c) when it was
+ * built: the spawner that will start this run's tool commands, so they need no fork of Node. Its
+ * socket's name comes in PARSL_CWL_SPAWNER_SOCKET; hand it to the command pool
+ * (cwl/execution/nativeSpawner.ts, takeLaunchSpawnerSocket) and out of the environment: the
+ * spawner accepts only this process, and no process we start should believe it has one.
+ */
+function adoptLaunchSpawner(): void {
+  const name = process.env.PARSL_CWL_SPAWNER_SOCKET;
+  if (name === undefined) return;
+  delete process.env.PARSL_CWL_SPAWNER_SOCKET;
+  (globalThis as Record<symbol, unknown>)[Symbol.for('parsl-cwl.launchSpawnerSocket')] = name;
+}
+
 /** One cache file per install, Node version and build of the bundle (size and mtime). */
 function codeCacheFile(stat: fs.Stats): { dir: string; file: string; prefix: string } {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -84,7 +98,8 @@ function launch(argv: string[]): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(BUNDLE);
-    source = fs.readFileSync(BUNDLE, 'utf8');
+    // ASCII only (esbuild escapes the rest; the build checks): latin1 skips UTF-8 validation.
+    source = fs.readFileSync(BUNDLE, 'latin1');
   } catch {
     note(`no bundle at ${BUNDLE}: ES module entry`);
     return runEsmEntry();
@@ -98,7 +113,8 @@ function launch(argv: string[]): void {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __pcwlImport) {${source}\n})`, {
+  // The file is already the wrapper function's text (scripts/bundleCli.ts), compiled as it is.
+  const script = new vm.Script(source, {
     filename: BUNDLE,
     cachedData,
   });
@@ -118,4 +134,5 @@ function launch(argv: string[]): void {
 }
 
 restoreExtraCaCerts();
+adoptLaunchSpawner();
 launch(process.argv.slice(2));

@@ -26,4 +26,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const argv = process.argv.slice(2);
-settle(main(argv), argv);
+// A run ends when its promise does; the subcommands that serve (pool, interchange) end with the event loop.
+settle(main(argv), argv, { exitWhenSettled: argv[0] === undefined || subcommands[argv[0]] === undefined });

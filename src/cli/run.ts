@@ -6,10 +6,11 @@
  * Heavy modules (loader, execution) are imported when needed: --help/--version stay instant and a
  * small tool's run is mostly start-up time.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode, ParslCwlError } from '../errors.js';
+import { removeTreeSync } from '../removeTree.js';
 import type { Process } from '../cwl/model.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
 import { errorReport } from './report.js';
@@ -37,7 +38,9 @@ export async function main(argv: string[]): Promise<number> {
   const interrupt = new AbortController();
   // The first signal cancels the run (the tool's process group is stopped, folders cleaned up); a
   // second one exits at once. `on`, not `once`: while the run goes on this handler stays registered,
-  // so other handlers (the local executor's) know the signal is taken care of and do not re-raise it.
+  // so the clean-up handlers of the local executor and the command pool know the signal is taken
+  // care of: they neither kill at once (the stopped tool gets its SIGTERM grace period) nor re-raise
+  // it (cleanupSignalHandler, src/processGroup.ts).
   const onSignal = (sig: NodeJS.Signals) => {
     if (interrupt.signal.aborted) process.exit(ExitCode.Interrupted);
     interrupt.abort(new ParslCwlError(ErrorCode.Internal, `interrupted by ${sig}`));
@@ -47,6 +50,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(opts, log, interrupt.signal);
   } catch (err) {
+    // The process exits as soon as this returns (settle.ts), which would SIGKILL the groups of
+    // commands still running: a cancelled tool first gets its SIGTERM grace period.
+    await (await import('../cwl/execution/processRunner.js')).commandsEnded();
     if (interrupt.signal.aborted) {
       process.stderr.write('parsl-cwl: interrupted; the running tool was stopped\n');
       return ExitCode.Interrupted;
@@ -107,7 +113,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     // Issue 5: when a workflow fails, the outputs of its finished steps stay (runProcess says where).
     const keepFailedWorkflow = !succeeded && proc.class === 'Workflow';
     if (keep) log.info(`job folders kept in ${runDir}`);
-    else if (!keepFailedWorkflow) rmSync(runDir, { recursive: true, force: true });
+    else if (!keepFailedWorkflow) removeTreeSync(runDir);
     if (!succeeded) log.debug(`run failed after ${((Date.now() - started) / 1000).toFixed(2)} s`);
   }
 }

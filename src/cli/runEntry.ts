@@ -8,5 +8,5 @@ import { main } from './run.js';
 import { settle } from './settle.js';
 
 export function runCommandLine(argv: string[]): void {
-  settle(main(argv), argv);
+  settle(main(argv), argv, { exitWhenSettled: true });
 }

@@ -13,6 +13,21 @@
  *   E <id> <status>         it ended: the exit code, or 128 + the signal number that killed it
  * The spawner exits once its stdin is closed and no command is running. Its own environment never
  * reaches a command: each one gets exactly the entries of its request.
+ *
+ * Launch mode, `pcwl-spawner --launch PROGRAM ARGS...` (what bin/parsl-cwl runs): the spawner is
+ * started BEFORE the Node runner, so a run never forks Node (a fork of the ~50 MB runner costs
+ * ~15 ms here, a posix_spawn from this small process ~2 ms). It binds a listening Unix socket with a
+ * random abstract name, forks, and the PARENT execs PROGRAM (node) with PARSL_CWL_SPAWNER_SOCKET
+ * set to that name: the runner keeps the pid, the signals and the exit status the user's shell
+ * gave it, no signal needs forwarding, and the listening socket is close-on-exec, so no descriptor
+ * leaks into Node or its children. The CHILD serves the same protocol on the one connection it
+ * accepts, and only from its parent (SO_PEERCRED): the name is not a secret (every local user can
+ * list abstract names in /proc/net/unix), so a stranger's connection is closed unread. It ignores
+ * SIGINT/SIGTERM/SIGHUP/SIGQUIT (the runner decides what a signal means and stops the commands'
+ * groups itself), and ends when the runner closes the connection or dies (PR_SET_PDEATHSIG),
+ * killing every command still running first: nobody could stop them or hear how they ended (a
+ * runner killed with SIGKILL leaves nothing behind). If any step before the fork fails, PROGRAM is
+ * exec'd without a spawner, so the run goes on as before.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,8 +40,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +59,12 @@ static size_t njobs, capjobs;
 
 static char *out;
 static size_t outlen, outcap;
+/* Where replies go: stdout, or the runner's connection in launch mode. */
+static int outfd = STDOUT_FILENO;
+/* Launch mode: nobody but us can stop the commands once the runner is gone (see flush). */
+static int launched;
+
+static void kill_jobs(void);
 
 static void die(const char *what) {
   perror(what);
@@ -73,9 +98,15 @@ static void reply(const char *fmt, ...) {
 static void flush(void) {
   size_t done = 0;
   while (done < outlen) {
-    ssize_t w = write(STDOUT_FILENO, out + done, outlen - done);
+    ssize_t w = send(outfd, out + done, outlen - done, MSG_NOSIGNAL);
+    if (w < 0 && errno == ENOTSOCK) w = write(outfd, out + done, outlen - done);
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0) exit(0); /* the runner is gone: nobody to report to */
+    if (w < 0) {
+      /* The runner is gone: nobody to report to. In launch mode a command it never heard of (its
+       * S could not be sent) would run on unseen: stop them all, as the runner's death would. */
+      if (launched) kill_jobs();
+      exit(0);
+    }
     done += (size_t)w;
   }
   outlen = 0;
@@ -258,59 +289,192 @@ static void reap(void) {
   }
 }
 
-int main(void) {
+/* Requests in `buf` (`*have` bytes): start each complete one; keep a partial one for later. */
+static void take_requests(char **buf, size_t *cap, size_t *have) {
+  size_t at = 0;
+  while (*have - at >= 8) {
+    char digits[9];
+    memcpy(digits, *buf + at, 8);
+    digits[8] = '\0';
+    char *endp;
+    unsigned long len = strtoul(digits, &endp, 10);
+    if (*endp != '\0') die("pcwl-spawner: malformed length");
+    if (*have - at - 8 < len) {
+      if (len + 8 > *cap) *buf = xrealloc(*buf, *cap = len + 8 + 4096);
+      break;
+    }
+    start(*buf + at + 8, len);
+    at += 8 + len;
+  }
+  memmove(*buf, *buf + at, *have - at);
+  *have -= at;
+}
+
+/* Launch mode's ending: the runner is gone, so nothing will stop its commands but us. */
+static void kill_jobs(void) {
+  for (size_t i = 0; i < njobs; i++) kill(-jobs[i].pid, SIGKILL);
+}
+
+/*
+ * The loop: requests from `infd` (stdin; or, in launch mode, the one connection accepted on
+ * `listener` from `runner`), SIGCHLD and (launch mode) `deathsig` through a signalfd. Ends when the
+ * requests' side is closed and no command runs, or at once when the runner dies.
+ */
+static int serve(int infd, int listener, pid_t runner, int deathsig) {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGCHLD);
+  if (deathsig) sigaddset(&sigs, deathsig);
   /* SIGCHLD arrives as a readable descriptor; commands get an empty mask (POSIX_SPAWN_SETSIGMASK). */
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0) die("pcwl-spawner: sigprocmask");
-  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sigprocmask(SIG_BLOCK, &sigs, NULL) != 0) die("pcwl-spawner: sigprocmask");
+  int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) die("pcwl-spawner: signalfd");
-  fcntl(STDIN_FILENO, F_SETFD, FD_CLOEXEC);
-  fcntl(STDOUT_FILENO, F_SETFD, FD_CLOEXEC);
+  /* The parent may have died before the mask took effect: its death signal would be lost. */
+  if (deathsig && getppid() != runner) return 0;
 
   size_t cap = 1 << 16, have = 0;
   char *buf = xrealloc(NULL, cap);
-  int open_in = 1;
+  int open_in = infd >= 0 || listener >= 0;
   while (open_in || njobs > 0) {
-    struct pollfd fds[2] = {{sfd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+    /* Slot 1 is the request side: the listener until the runner connects, then the connection. */
+    struct pollfd fds[2] = {{sfd, POLLIN, 0}, {infd >= 0 ? infd : listener, POLLIN, 0}};
     if (poll(fds, open_in ? 2 : 1, -1) < 0) {
       if (errno == EINTR) continue;
       die("pcwl-spawner: poll");
     }
     if (fds[0].revents) {
       struct signalfd_siginfo si[16];
-      while (read(sfd, si, sizeof si) > 0) {
+      ssize_t n;
+      int died = 0;
+      while ((n = read(sfd, si, sizeof si)) > 0)
+        for (size_t i = 0; i < (size_t)n / sizeof si[0]; i++)
+          if (deathsig && (int)si[i].ssi_signo == deathsig && getppid() != runner) died = 1;
+      if (died) {
+        kill_jobs();
+        return 0;
       }
       reap();
     }
-    if (open_in && fds[1].revents) {
+    if (open_in && fds[1].revents && infd < 0) {
+      int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+      if (conn >= 0) {
+        struct ucred cred;
+        socklen_t len = sizeof cred;
+        if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid == runner && cred.uid == getuid()) {
+          infd = outfd = conn;
+          close(listener); /* one runner, one connection: the name is of no further use */
+          listener = -1;
+        } else {
+          close(conn);
+        }
+      }
+    } else if (open_in && fds[1].revents) {
       if (cap - have < 4096) buf = xrealloc(buf, cap *= 2);
-      ssize_t n = read(STDIN_FILENO, buf + have, cap - have);
-      if (n < 0 && errno != EINTR && errno != EAGAIN) die("pcwl-spawner: read");
+      ssize_t n = read(infd, buf + have, cap - have);
+      int closed = n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN);
+      if (closed && launched) {
+        /* The runner closed its connection (it does so only as it exits): nobody can stop the
+         * commands still running or learn how they end, one whose S went out just before included. */
+        kill_jobs();
+        return 0;
+      }
+      if (n < 0 && closed) die("pcwl-spawner: read");
       if (n == 0) open_in = 0;
       if (n > 0) have += (size_t)n;
-      size_t at = 0;
-      while (have - at >= 8) {
-        char digits[9];
-        memcpy(digits, buf + at, 8);
-        digits[8] = '\0';
-        char *endp;
-        unsigned long len = strtoul(digits, &endp, 10);
-        if (*endp != '\0') die("pcwl-spawner: malformed length");
-        if (have - at - 8 < len) {
-          if (len + 8 > cap) buf = xrealloc(buf, cap = len + 8 + 4096);
-          break;
-        }
-        start(buf + at + 8, len);
-        at += 8 + len;
-      }
-      memmove(buf, buf + at, have - at);
-      have -= at;
+      take_requests(&buf, &cap, &have);
       /* A command that ended before its S was written: reap now so E follows S in order. */
       reap();
     }
     flush();
   }
   return 0;
+}
+
+/* The runner's environment: ours plus PARSL_CWL_SPAWNER_SOCKET=<name>. */
+static char **with_socket_name(const char *name) {
+  extern char **environ;
+  size_t n = 0;
+  while (environ[n]) n++;
+  char **env = xrealloc(NULL, (n + 2) * sizeof *env);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(environ[i], "PARSL_CWL_SPAWNER_SOCKET=", 25) != 0) env[k++] = environ[i];
+  size_t len = strlen(name) + 26;
+  env[k] = xrealloc(NULL, len);
+  snprintf(env[k], len, "PARSL_CWL_SPAWNER_SOCKET=%s", name);
+  env[k + 1] = NULL;
+  return env;
+}
+
+static void exec_runner(char **argv, char **env) {
+  extern char **environ;
+  if (env) environ = env;
+  execvp(argv[0], argv);
+  int err = errno;
+  fprintf(stderr, "parsl-cwl: cannot run %s: %s\n", argv[0], strerror(err));
+  exit(err == ENOENT ? 127 : 126);
+}
+
+static int launch(char **argv) {
+  launched = 1;
+  pid_t runner = getpid();
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  /* An abstract name (sun_path[0] = '\0') that fills sun_path: Node 20 connects with the whole
+   * sockaddr_un as the address, other clients with the name's exact length; a full-length name is
+   * the same address to both. 128 random bits make it unguessable until the runner is told. */
+  char name[sizeof addr.sun_path];
+  const size_t namelen = sizeof addr.sun_path - 1;
+  unsigned char rnd[16];
+  int listener = -1;
+  if (getrandom(rnd, sizeof rnd, 0) == (ssize_t)sizeof rnd) {
+    size_t len = (size_t)snprintf(name, sizeof name, "parsl-cwl-spawner-%d-", (int)runner);
+    for (size_t i = 0; i < sizeof rnd; i++) len += (size_t)snprintf(name + len, sizeof name - len, "%02x", rnd[i]);
+    memset(name + len, '.', namelen - len);
+    name[namelen] = '\0';
+    memcpy(addr.sun_path + 1, name, namelen);
+    listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener >= 0 && (bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 4) != 0)) {
+      close(listener);
+      listener = -1;
+    }
+  }
+  if (listener < 0) exec_runner(argv, NULL);
+  int deathsig = SIGRTMIN + 1;
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(listener);
+    exec_runner(argv, NULL);
+  }
+  if (pid > 0) exec_runner(argv, with_socket_name(name));
+  /* The spawner. Its stdin/stdout are the runner's: let go of them (a pipe reader waiting for the
+   * runner's EOF must not wait for us); stderr stays for a dying message. */
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull >= 0) {
+    dup2(devnull, STDIN_FILENO);
+    dup2(devnull, STDOUT_FILENO);
+    close(devnull);
+  }
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  if (prctl(PR_SET_PDEATHSIG, deathsig) != 0) die("pcwl-spawner: prctl");
+  return serve(-1, listener, runner, deathsig);
+}
+
+int main(int argc, char **argv) {
+  /* Descriptors 0-2 open (on /dev/null if they were closed, as Node does at start-up): else the
+   * launch socket could land on one of them and be closed by the dup2 onto /dev/null below. */
+  int fd;
+  while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= STDERR_FILENO) continue;
+  if (fd > STDERR_FILENO) close(fd);
+  if (argc >= 3 && strcmp(argv[1], "--launch") == 0) return launch(argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+    puts("pcwl-spawner 2");
+    return 0;
+  }
+  fcntl(STDIN_FILENO, F_SETFD, FD_CLOEXEC);
+  fcntl(STDOUT_FILENO, F_SETFD, FD_CLOEXEC);
+  return serve(STDIN_FILENO, -1, 0, 0);
 }

@@ -50,3 +50,28 @@ outputs: []
   const stat = await readFile(`/proc/${toolPid}/stat`, 'utf8').catch(() => '');
   assert.ok(stat === '' || /^\d+ \(.*\) [ZX]/.test(stat), `the tool is still running: ${stat}`);
 });
+
+// A stopped tool gets SIGTERM and a grace period (2 s) before SIGKILL; the run exits once the
+// tool is gone (src/cli/run.ts waits for it before the quick exit of settle.ts).
+test('an interrupted tool gets its SIGTERM grace period: its handler finishes before the run exits', async () => {
+  const marks = await tempDir('pcwl-int-grace-');
+  const script = `trap 'sleep 0.5; echo done > ${marks}/cleaned; exit 3' TERM; echo $$ > ${marks}/pid.tmp && mv ${marks}/pid.tmp ${marks}/pid; while :; do sleep 0.05; done`;
+  const tool = `cwlVersion: v1.2
+class: CommandLineTool
+baseCommand: [sh, -c, ${JSON.stringify(script)}]
+inputs: []
+outputs: []
+`;
+  const dir = await fixture({ 'graceful.cwl': tool });
+  const child = spawn(BIN, ['--outdir', await tempDir(), 'graceful.cwl'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  await appeared(marks, 'pid');
+  const sent = Date.now();
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  const waited = Date.now() - sent;
+  assert.equal((await readFile(path.join(marks, 'cleaned'), 'utf8').catch(() => 'missing')).trim(), 'done', `the TERM handler did not finish (run exited after ${waited} ms)`);
+  assert.ok(waited >= 400 && waited < 2500, `exited ${waited} ms after SIGINT`);
+});

@@ -2,8 +2,8 @@
  * bin/parsl-cwl and its launcher (src/cli/launch.cts): the bundled run path gives the same results
  * as the ES module entry, the V8 code cache is written once and then used (and survives a corrupt
  * file), the command works through a symbolic link as npm installs it, subcommands go to the ES
- * module entry, and NODE_EXTRA_CA_CERTS still applies to remote documents although Node starts
- * without it.
+ * module entry, NODE_EXTRA_CA_CERTS still applies to remote documents although Node starts
+ * without it, and a run that exits at once still delivers a large output object through a pipe.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { readdirSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { BIN, EXAMPLES, runCli, tempDir } from './cliHarness.js';
+import { BIN, EXAMPLES, fixture, runCli, tempDir } from './cliHarness.js';
 
 interface FileOut {
   basename: string;
@@ -103,5 +103,27 @@ test('a remote document is fetched with the certificates of NODE_EXTRA_CA_CERTS,
     assert.match(untrusted.stderr, /echo\.cwl.*(self-signed|certificate)/i);
   } finally {
     server.close();
+  }
+});
+
+// A run exits as soon as its result is out (src/cli/settle.ts), not when Node's event loop runs dry.
+// Through a pipe, stdout is asynchronous: a large output object must still arrive whole, on both entries.
+test('a 2 MB output object arrives whole through a pipe, though the run exits without waiting for the event loop', async () => {
+  const dir = await fixture({
+    'big.cwl': [
+      'cwlVersion: v1.2',
+      'class: ExpressionTool',
+      'requirements: {InlineJavascriptRequirement: {}}',
+      'inputs: []',
+      'outputs: {big: string}',
+      "expression: \"${ return {big: 'x'.repeat(2000000)}; }\"",
+      '',
+    ].join('\n'),
+  });
+  for (const entry of ['bin', 'esm'] as const) {
+    const res = await runCli(['--quiet', 'big.cwl'], { cwd: dir, entry });
+    assert.equal(res.code, 0, `${entry}: ${res.stderr}`);
+    const out = JSON.parse(res.stdout) as { big: string };
+    assert.equal(out.big.length, 2_000_000, entry);
   }
 });

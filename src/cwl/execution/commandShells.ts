@@ -29,8 +29,8 @@ import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { StagingError, ToolTimeoutError } from '../errors.js';
 import { SpawnFailure, type CommandOutcome, type CommandRun } from './processRunner.js';
-import { signalGroup } from '../../processGroup.js';
-import { NativeSpawner, spawnerBackend, spawnerCanRun, type SpawnerBackend } from './nativeSpawner.js';
+import { cleanupSignalHandler, signalGroup, signalOwnedElsewhere } from '../../processGroup.js';
+import { NativeSpawner, SPAWNER_BIN, spawnerBackend, spawnerCanRun, takeLaunchSpawnerSocket, type SpawnerBackend } from './nativeSpawner.js';
 
 // `__p_` names keep the loop's variables apart; none reaches the tool (env -i).
 const LOOP = String.raw`
@@ -197,7 +197,15 @@ export class CommandShellPool {
   private backendNow: SpawnerBackend = spawnerBackend();
   private readonly forced = (process.env.PARSL_CWL_SPAWNER ?? '').trim() !== '';
 
-  constructor(private readonly options: CommandShellPoolOptions = {}) {}
+  /**
+   * The launch spawner's socket (bin/parsl-cwl started it before Node), until it is connected to:
+   * then no command of this process is spawned from Node, not even a lone first one.
+   */
+  private launchSocket: string | undefined;
+
+  constructor(private readonly options: CommandShellPoolOptions = {}) {
+    if (this.backendNow === 'native' && options.spawnerBin === undefined) this.launchSocket = takeLaunchSpawnerSocket();
+  }
 
   get backend(): SpawnerBackend {
     return this.backendNow;
@@ -222,7 +230,7 @@ export class CommandShellPool {
    */
   jobStarting(): () => void {
     this.jobsInFlight++;
-    if (this.jobsInFlight > 1 || this.started > 0) this.warm();
+    if (this.jobsInFlight > 1 || this.started > 0 || this.launchSocket !== undefined) this.warm();
     let ended = false;
     return () => {
       if (!ended) this.jobsInFlight--;
@@ -237,6 +245,7 @@ export class CommandShellPool {
    * concurrent command goes through a shell.
    */
   private lone(): boolean {
+    if (this.launchSocket !== undefined || this.spawner?.viaLaunch) return false;
     return this.started === 0 && this.shells.size === 0 && this.spawner === undefined && this.jobsInFlight <= 1;
   }
 
@@ -245,9 +254,24 @@ export class CommandShellPool {
     return this.backend === 'native' ? spawnerCanRun(run) : shellCanRun(run);
   }
 
+  /** Commands handed to the pool that have not settled (started or not), and who waits for none. */
+  private readonly unsettled = new Set<Job>();
+  private idleWaiters: Array<() => void> = [];
+
+  /**
+   * Resolves once every command handed to the pool has ended. After a cancel that is when the
+   * stopped commands are gone: they get SIGTERM and, after the grace period, SIGKILL. The CLI
+   * awaits it before exiting, so an interrupted tool gets its grace period (src/cli/run.ts).
+   */
+  whenIdle(): Promise<void> {
+    if (this.unsettled.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   run(run: CommandRun, killGraceMs: number): Promise<CommandOutcome> {
     return new Promise<CommandOutcome>((resolve, reject) => {
       const job: Job = { run, killGraceMs, resolve, reject };
+      this.unsettled.add(job);
       const stop = (why: 'timeout' | 'abort') => {
         if (job.stopFor) return;
         job.stopFor = why;
@@ -326,6 +350,8 @@ export class CommandShellPool {
       },
       ended: (status) => this.settle(job, status),
       lost: (why, neverRan) => {
+        // The launch spawner was not there after all: a spawner started from here takes the job.
+        if (neverRan && spawner.viaLaunch) return this.spawnNative(job);
         if (neverRan && !this.forced) {
           // A binary that cannot run on this machine (built elsewhere, no longer executable): the
           // job never started, so it goes to the bash shells, and so does every later one.
@@ -340,9 +366,12 @@ export class CommandShellPool {
 
   private nativeSpawner(): NativeSpawner {
     if (this.spawner?.alive) return this.spawner;
+    // The launch spawner is connected to once; if it is lost, spawners started from here follow.
+    const source = this.launchSocket !== undefined ? { socket: this.launchSocket } : { bin: this.options.spawnerBin ?? SPAWNER_BIN };
+    this.launchSocket = undefined;
     const spawner = new NativeSpawner((gone) => {
       if (this.spawner === gone) this.spawner = undefined;
-    }, this.options.spawnerBin);
+    }, source);
     this.spawner = spawner;
     return spawner;
   }
@@ -383,6 +412,12 @@ export class CommandShellPool {
   }
 
   private settle(job: Job, status: number, lost?: Error): void {
+    this.unsettled.delete(job);
+    if (this.unsettled.size === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
     if (job.limitTimer) clearTimeout(job.limitTimer);
     if (job.killTimer) clearTimeout(job.killTimer);
     if (job.onAbort) job.run.signal?.removeEventListener('abort', job.onAbort);
@@ -412,12 +447,17 @@ export class CommandShellPool {
     }
   };
 
-  /** On SIGINT/SIGTERM/SIGHUP nobody else handles: clean up, then let the signal do what it would. */
-  private readonly onSignal = (sig: NodeJS.Signals): void => {
+  /**
+   * On SIGINT/SIGTERM/SIGHUP nobody else handles: clean up, then let the signal do what it would.
+   * A program's own handler (the CLI's) cancels the run instead, and cancelled commands get their
+   * grace period; the 'exit' hook still kills whatever is left when the process ends.
+   */
+  private readonly onSignal = cleanupSignalHandler((sig: NodeJS.Signals): void => {
+    if (signalOwnedElsewhere(sig)) return;
     this.killAll();
     this.unhook();
     if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-  };
+  });
 
   private hook(): void {
     if (this.hooked) return;

@@ -63,6 +63,14 @@ export function runCommand(run: CommandRun): Promise<CommandOutcome> {
 let shells: CommandShellPool | undefined;
 
 /**
+ * Resolves once no command this process started through the pool is running: at once when none
+ * is, else when the last one ends (a cancelled one after SIGTERM and at most the grace period).
+ */
+export function commandsEnded(): Promise<void> {
+  return shells?.whenIdle() ?? Promise.resolve();
+}
+
+/**
  * Called as a job starts; call the result when it ends. Lets the shell pool start a shell before
  * the job needs it, and spawn a lone first command without one (CommandShellPool.jobStarting).
  */

@@ -44,10 +44,15 @@ function sha1(text: string): string {
   return sha1Hex(text);
 }
 
-/** Size and mtime of this folder's modules: a rebuilt parsl-cwl never reads another build's entries. */
+/**
+ * What the entries depend on: ajv's version (it generated them) and this build of parsl-cwl. The
+ * bundled run path has both in its build id (scripts/bundleCli.ts); unbundled, ajv's version is read
+ * and this folder's modules are fingerprinted by size and mtime.
+ */
 function codeFingerprint(): string {
   const built = bundledBuildId();
   if (built !== undefined) return `bundle:${built}`;
+  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
   const dir = dirname(fileURLToPath(import.meta.url));
   const parts: string[] = [];
   for (const name of readdirSync(dir).sort()) {
@@ -55,14 +60,13 @@ function codeFingerprint(): string {
     const st = statSync(join(dir, name));
     parts.push(`${name}:${st.size}:${st.mtimeMs}`);
   }
-  return sha1(parts.join('\n'));
+  return sha1(`${ajvVersion}\n${parts.join('\n')}`);
 }
 
 function validatorFile(key: string): string {
   if (!validatorDir) {
     const root = process.env.PARSL_CWL_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'parsl-cwl');
-    const ajvVersion = (require('ajv/package.json') as { version: string }).version;
-    validatorDir = join(root, 'validators', sha1(`${ajvVersion}\n${codeFingerprint()}`).slice(0, 16));
+    validatorDir = join(root, 'validators', sha1(codeFingerprint()).slice(0, 16));
   }
   return join(validatorDir, `${sha1(key)}.cjs`);
 }

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import type { Executor, ExecutorStartContext, ExecutorState, TaskEnvelope, TaskOutcome } from '../executor.js';
 import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
 import { runTask } from '../taskRunner.js';
+import { cleanupSignalHandler, signalOwnedElsewhere } from '../../processGroup.js';
 
 export interface LocalExecutorOptions {
   label?: string;
@@ -152,13 +153,18 @@ export class LocalExecutor implements Executor {
     this.groups.clear();
   };
 
-  /** On SIGINT/SIGTERM/SIGHUP: kill task groups, then let the signal do what it would have done. */
-  private readonly onSignal = (sig: NodeJS.Signals): void => {
+  /**
+   * On SIGINT/SIGTERM/SIGHUP: kill task groups, then let the signal do what it would have done;
+   * unless the program handles the signal itself (the CLI cancels the run: see
+   * cleanupSignalHandler in processGroup.ts).
+   */
+  private readonly onSignal = cleanupSignalHandler((sig: NodeJS.Signals): void => {
+    if (signalOwnedElsewhere(sig)) return;
     this.killGroupsNow();
     this.removeProcessHooks();
     // Nobody else handles it: re-raise so the default action (exit) happens as without us.
     if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-  };
+  });
 
   private removeProcessHooks(): void {
     process.off('exit', this.killGroupsNow);
