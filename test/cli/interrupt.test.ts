@@ -26,6 +26,19 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Run the tool document `text` (saved as `name`) through bin/parsl-cwl, which execs Node, so a
+ * signal sent to the child reaches the runner itself.
+ */
+async function runTool(name: string, text: string) {
+  const dir = await fixture({ [name]: text });
+  const child = spawn(BIN, ['--outdir', await tempDir(), name], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { child, exited, stderr: () => stderr };
+}
+
 test('Ctrl-C (SIGINT) stops the running tool and exits 130', async () => {
   const marks = await tempDir('pcwl-int-');
   const tool = `cwlVersion: v1.2
@@ -34,18 +47,13 @@ baseCommand: [sh, -c, 'echo $$ > ${marks}/pid.tmp && mv ${marks}/pid.tmp ${marks
 inputs: []
 outputs: []
 `;
-  const dir = await fixture({ 'slow.cwl': tool });
-  // Through bin/parsl-cwl: the wrapper execs Node, so the signal reaches the runner itself.
-  const child = spawn(BIN, ['--outdir', await tempDir(), 'slow.cwl'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const { child, exited, stderr } = await runTool('slow.cwl', tool);
   await appeared(marks, 'pid');
   const toolPid = Number(await readFile(path.join(marks, 'pid'), 'utf8'));
   assert.ok(alive(toolPid));
   child.kill('SIGINT');
-  assert.equal(await exited, 130, stderr);
-  assert.match(stderr, /interrupted/);
+  assert.equal(await exited, 130, stderr());
+  assert.match(stderr(), /interrupted/);
   // The tool's group got SIGTERM before the CLI exited; a zombie may linger until reaped.
   const stat = await readFile(`/proc/${toolPid}/stat`, 'utf8').catch(() => '');
   assert.ok(stat === '' || /^\d+ \(.*\) [ZX]/.test(stat), `the tool is still running: ${stat}`);
@@ -62,15 +70,11 @@ baseCommand: [sh, -c, ${JSON.stringify(script)}]
 inputs: []
 outputs: []
 `;
-  const dir = await fixture({ 'graceful.cwl': tool });
-  const child = spawn(BIN, ['--outdir', await tempDir(), 'graceful.cwl'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const { child, exited, stderr } = await runTool('graceful.cwl', tool);
   await appeared(marks, 'pid');
   const sent = Date.now();
   child.kill('SIGINT');
-  assert.equal(await exited, 130, stderr);
+  assert.equal(await exited, 130, stderr());
   const waited = Date.now() - sent;
   assert.equal((await readFile(path.join(marks, 'cleaned'), 'utf8').catch(() => 'missing')).trim(), 'done', `the TERM handler did not finish (run exited after ${waited} ms)`);
   assert.ok(waited >= 400 && waited < 2500, `exited ${waited} ms after SIGINT`);

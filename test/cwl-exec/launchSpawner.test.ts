@@ -351,6 +351,30 @@ function startFakeRunner(d: string): Run & { send(argv: string[], thenClose?: bo
   };
 }
 
+/** The fake runner ends normally (its stdin closed), and the launch spawner with it. */
+async function endsWithItsRunner(fake: ReturnType<typeof startFakeRunner>, spawnerPid: number): Promise<void> {
+  fake.child.stdin?.end();
+  assert.equal((await fake.exit).code, 0, fake.stdout() + fake.stderr());
+  assert.ok(await goneWithin(spawnerPid, 3000), 'the spawner outlived its runner');
+}
+
+/**
+ * A fake runner under `pcwl-spawner --launch`, connected, and its spawner's pid, learned from a
+ * first command (whose parent the spawner is). Callers kill both in their `finally`.
+ */
+async function fakeRunnerWithSpawner(d: string): Promise<{ fake: ReturnType<typeof startFakeRunner>; spawnerPid: number }> {
+  const fake = startFakeRunner(d);
+  try {
+    await fake.line(/^name /);
+    fake.send(['/bin/sh', '-c', `echo $PPID > ${d}/spawner`]);
+    await fake.line(/^E 1 0$/);
+    return { fake, spawnerPid: Number(readFileSync(path.join(d, 'spawner'), 'utf8')) };
+  } catch (err) {
+    killQuietly(-fake.pid);
+    throw err;
+  }
+}
+
 test('a stranger who reads the name cannot use the spawner, neither while the run goes on nor before the runner connects', LIMIT, async () => {
   const d = tempDir();
   const doc = tool(d, 'wait.cwl', `${writePid(`${d}/pid`)}; while [ ! -e ${d}/go ]; do sleep 0.05; done`);
@@ -389,9 +413,7 @@ test('a stranger who reads the name cannot use the spawner, neither while the ru
     assert.ok(!existsSync(target), "the stranger's request was carried out");
     spawnerPid = Number(readFileSync(path.join(d, 'served'), 'utf8'));
     assert.equal(proc(spawnerPid)?.ppid, fake.pid, 'the command was not started by the launch spawner');
-    fake.child.stdin?.end();
-    assert.equal((await fake.exit).code, 0, fake.stdout() + fake.stderr());
-    assert.ok(await goneWithin(spawnerPid, 3000), 'the spawner outlived its runner');
+    await endsWithItsRunner(fake, spawnerPid);
   } finally {
     killQuietly(-fake.pid);
     killQuietly(spawnerPid);
@@ -400,13 +422,8 @@ test('a stranger who reads the name cannot use the spawner, neither while the ru
 
 test('the launch spawner ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to its group: it serves the runner until the runner is done', LIMIT, async () => {
   const d = tempDir();
-  const fake = startFakeRunner(d);
-  let spawnerPid: number | undefined;
+  const { fake, spawnerPid } = await fakeRunnerWithSpawner(d);
   try {
-    await fake.line(/^name /);
-    fake.send(['/bin/sh', '-c', `echo $PPID > ${d}/spawner`]);
-    await fake.line(/^E 1 0$/);
-    spawnerPid = Number(readFileSync(path.join(d, 'spawner'), 'utf8'));
     assert.equal(proc(spawnerPid)?.pgrp, fake.pid, "the spawner is not in its runner's process group");
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
       process.kill(-fake.pid, sig);
@@ -416,9 +433,7 @@ test('the launch spawner ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to its
     await fake.line(/^E 2 3$/);
     assert.doesNotMatch(fake.stdout(), /^closed$/m);
     assert.ok(!gone(spawnerPid), 'the spawner died of a signal sent to the group');
-    fake.child.stdin?.end();
-    assert.equal((await fake.exit).code, 0, fake.stdout() + fake.stderr());
-    assert.ok(await goneWithin(spawnerPid, 3000), 'the spawner outlived its runner');
+    await endsWithItsRunner(fake, spawnerPid);
   } finally {
     killQuietly(-fake.pid);
     killQuietly(spawnerPid);
@@ -427,15 +442,10 @@ test('the launch spawner ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to its
 
 test('the runner closes its connection just after a request: the spawner does not leave that command running unseen', LIMIT, async () => {
   const d = tempDir();
-  const fake = startFakeRunner(d);
-  let spawnerPid: number | undefined;
+  const { fake, spawnerPid } = await fakeRunnerWithSpawner(d);
   try {
-    await fake.line(/^name /);
-    fake.send(['/bin/sh', '-c', `echo $PPID > ${d}/spawner`]);
-    await fake.line(/^E 1 0$/);
-    spawnerPid = Number(readFileSync(path.join(d, 'spawner'), 'utf8'));
-    // The request and the close arrive together: the command starts, its S cannot be sent, and
-    // the runner (alive, so no parent-death signal) will never know its pid to stop it.
+    // The request and the close arrive together: the command starts, and whether or not its S
+    // went out, the runner (alive, so no parent-death signal) will never hear how it ends or stop it.
     fake.send(['/bin/sh', '-c', `sleep 0.3; echo survived > ${d}/survived`], true);
     await waitForFile(path.join(d, 'out-2'), fake); // the spawner took the request
     assert.ok(await goneWithin(spawnerPid, 3000), 'the spawner outlived its connection');
