@@ -206,3 +206,13 @@ registerRemoteError(ErrorCode.UnsupportedRequirement, (j) => {
   Object.defineProperty(e, 'message', { value: `[${j.code}] ${j.message}` });
   return e;
 });
+
+/**
+ * An environment variable parsl-cwl reads (PARSL_CWL_SPAWNER, ...) has a value it cannot use. Code
+ * PCWL_CONFIG_INVALID: the environment is configuration too.
+ */
+export class EnvironmentSettingError extends ParslCwlError {
+  constructor(readonly variable: string, value: string, problem: string) {
+    super(ErrorCode.ConfigInvalid, `environment variable ${variable}='${value}': ${problem}`, { data: { variable } });
+  }
+}

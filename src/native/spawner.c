@@ -30,6 +30,13 @@
  * exec'd without a spawner, so the run goes on as before.
  */
 #define _GNU_SOURCE
+/* close_range(2) and posix_spawn_file_actions_addclosefrom_np: glibc 2.34 and later. */
+#include <features.h>
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+#define HAVE_CLOSE_RANGE 1
+#else
+#define HAVE_CLOSE_RANGE 0
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -230,6 +237,11 @@ static void start(char *body, size_t len) {
     posix_spawn_file_actions_adddup2(&fa, fdout, 1);
     posix_spawn_file_actions_adddup2(&fa, fderr >= 0 ? fderr : fdout, 2);
     posix_spawn_file_actions_addfchdir_np(&fa, dirfd);
+#if HAVE_CLOSE_RANGE
+    /* Descriptors the runner or its caller passed on without close-on-exec stop here: a tool sees
+     * its stdin, stdout and stderr only (as under cwltool). */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
     posix_spawnattr_init(&at);
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setsigdefault(&at, &all);
@@ -454,6 +466,12 @@ static int launch(char **argv) {
     dup2(devnull, STDOUT_FILENO);
     close(devnull);
   }
+#if HAVE_CLOSE_RANGE
+  /* Nor any other descriptor the caller gave the runner (a pipe it reads to EOF, say): the listening
+   * socket is all this process keeps. */
+  if (listener > 3) close_range(3, (unsigned)listener - 1, 0);
+  close_range((unsigned)listener + 1, ~0U, 0);
+#endif
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
@@ -469,7 +487,13 @@ int main(int argc, char **argv) {
   int fd;
   while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= STDERR_FILENO) continue;
   if (fd > STDERR_FILENO) close(fd);
-  if (argc >= 3 && strcmp(argv[1], "--launch") == 0) return launch(argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "--launch") == 0) {
+    if (argc < 3) {
+      fputs("usage: pcwl-spawner --launch PROGRAM [ARGS...]\n", stderr);
+      return 2;
+    }
+    return launch(argv + 2);
+  }
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
     puts("pcwl-spawner 2");
     return 0;

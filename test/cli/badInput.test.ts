@@ -106,6 +106,13 @@ test('DockerRequirement under requirements: exit 33 (unsupported)', async () => 
   assertCleanFailure(r, 33, 'PCWL_UNSUPPORTED_REQUIREMENT');
 });
 
+test('a PARSL_CWL_SPAWNER value it cannot use: PCWL_CONFIG_INVALID naming the variable', async () => {
+  const dir = await fixture({ 'echo.cwl': ECHO });
+  const r = await runCli(['--outdir', await tempDir(), 'echo.cwl', '--message', 'hi'], { cwd: dir, env: { ...process.env, PARSL_CWL_SPAWNER: 'fork' } });
+  assertCleanFailure(r, 1, 'PCWL_CONFIG_INVALID');
+  assert.match(r.stderr, /PARSL_CWL_SPAWNER='fork': must be 'bash' or 'native'/);
+});
+
 test('a usage error (unknown option, no document): exit 2', async () => {
   const unknown = await runCli(['--no-such-option', 'echo.cwl']);
   assertCleanFailure(unknown, 2, 'PCWL_USAGE');

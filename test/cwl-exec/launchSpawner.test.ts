@@ -652,3 +652,27 @@ test('PARSL_CWL_SPAWNER=bash: bin/parsl-cwl starts no launch spawner', LIMIT, as
     killQuietly(run.pid);
   }
 });
+
+// Without the ONLY_STDIO wrapper: the runner is given an inheritable pipe as descriptor 3, as a
+// caller that reads a side channel would. The tools must not see it (the spawner closes
+// everything above 2 in each command) and the launch spawner must not keep it open either.
+test('a descriptor the caller passed to the runner reaches no tool, and the spawner does not hold it', LIMIT, async () => {
+  const d = tempDir();
+  const doc = tool(d, 'fds.cwl', 'ls /proc/$$/fd', true);
+  const child = spawn(BIN, ['--quiet', '--outdir', tempDir('pcwl-launch-out-'), doc], { cwd: os.tmpdir(), env: runEnv(), stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  runs.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (t: string) => (out += t));
+  child.stderr?.setEncoding('utf8').on('data', (t: string) => (err += t));
+  const sideChannel = child.stdio[3] as NodeJS.ReadableStream;
+  sideChannel.resume();
+  const sideClosed = new Promise<number>((resolve) => sideChannel.once('close', () => resolve(Date.now())));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
+  const { code, at } = await exited;
+  assert.equal(code, 0, err);
+  const seen = readFileSync((JSON.parse(out) as { out: { path: string } }).out.path, 'utf8');
+  assert.deepEqual(seen.trim().split(/\s+/), ['0', '1', '2'], 'the tool saw descriptors besides its stdin, stdout and stderr');
+  const closedAt = await Promise.race([sideClosed, sleep(3000).then(() => Infinity)]);
+  assert.ok(closedAt - at < 1000, 'the side channel stayed open after the runner exited (held by the spawner?)');
+});

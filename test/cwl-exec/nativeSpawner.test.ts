@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SPAWNER_BIN, spawnerBackend } from '../../src/cwl/execution/nativeSpawner.js';
 import { CommandShellPool } from '../../src/cwl/execution/commandShells.js';
+import { EnvironmentSettingError } from '../../src/cwl/errors.js';
 import { commandStarterSuite } from './commandStarterSuite.js';
 
 test('PARSL_CWL_SPAWNER picks the backend; a built spawner is the default; other values are refused', () => {
@@ -17,7 +18,12 @@ test('PARSL_CWL_SPAWNER picks the backend; a built spawner is the default; other
     process.env.PARSL_CWL_SPAWNER = 'bash';
     assert.equal(spawnerBackend(), 'bash');
     process.env.PARSL_CWL_SPAWNER = 'fork';
-    assert.throws(() => spawnerBackend(), /PARSL_CWL_SPAWNER must be 'bash' or 'native'/);
+    assert.throws(() => spawnerBackend(), (err: unknown) => {
+      assert.ok(err instanceof EnvironmentSettingError);
+      assert.equal(err.code, 'PCWL_CONFIG_INVALID');
+      assert.match(err.message, /environment variable PARSL_CWL_SPAWNER='fork': must be 'bash' or 'native'/);
+      return true;
+    });
   } finally {
     if (saved === undefined) delete process.env.PARSL_CWL_SPAWNER;
     else process.env.PARSL_CWL_SPAWNER = saved;

@@ -23,6 +23,7 @@
  * (takeLaunchSpawnerSocket); it accepts one connection, from this process only.
  */
 import { lineSplitter, setChildRef } from '../../childLines.js';
+import { EnvironmentSettingError } from '../errors.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -39,10 +40,10 @@ export function spawnerBackend(): SpawnerBackend {
   const forced = (process.env.PARSL_CWL_SPAWNER ?? '').trim().toLowerCase();
   if (forced === 'bash') return 'bash';
   if (forced === 'native') {
-    if (!existsSync(SPAWNER_BIN)) throw new Error(`PARSL_CWL_SPAWNER=native, but ${SPAWNER_BIN} does not exist: build with a C compiler (npm run build), or unset PARSL_CWL_SPAWNER`);
+    if (!existsSync(SPAWNER_BIN)) throw new EnvironmentSettingError('PARSL_CWL_SPAWNER', forced, `${SPAWNER_BIN} does not exist: build with a C compiler (npm run build), or unset PARSL_CWL_SPAWNER`);
     return 'native';
   }
-  if (forced !== '') throw new Error(`PARSL_CWL_SPAWNER must be 'bash' or 'native', not '${forced}'`);
+  if (forced !== '') throw new EnvironmentSettingError('PARSL_CWL_SPAWNER', forced, "must be 'bash' or 'native' (or unset: native when it was built)");
   return existsSync(SPAWNER_BIN) ? 'native' : 'bash';
 }
 
