@@ -167,8 +167,16 @@ describe('shutdown leaves no process behind', () => {
     const running = htex.executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'bash', command: `touch ${started}; sleep 60` } });
     await until(() => existsSync(started), 30_000, 'the task to start');
     const pool = htex.executor.scaling.blocks()[0]?.jobId;
-    const tree = [...descendants(process.pid), ...(pool ? descendants(Number(pool)) : [])];
-    assert.ok(tree.some((p) => p.cmd.includes('sleep')), 'the sleep was seen running');
+    const processTree = () => [...descendants(process.pid), ...(pool ? descendants(Number(pool)) : [])];
+    // `started` exists a moment before the sleep is forked: poll (a failed assert here would leave
+    // the executor running and the test file hanging).
+    const tree = await until(() => {
+      const t = processTree();
+      return t.some((p) => p.cmd.includes('sleep')) && t;
+    }, 5000, 'the sleep to be seen running').catch(async (err: unknown) => {
+      await htex.executor.shutdown();
+      throw err;
+    });
     const before = tree.map((p) => p.pid);
     const t0 = Date.now();
     await htex.executor.shutdown();

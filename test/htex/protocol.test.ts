@@ -24,3 +24,12 @@ test('a message missing a field is malformed', () => {
   assert.throws(() => decodeToInterchange('{"type": "tasks"}'), isProtocolError(/malformed "tasks"/));
   assert.throws(() => decodeFromPool('{"type": "register", "registration": {"poolId": "p"}}'), isProtocolError(/malformed "register"/));
 });
+
+test('a cancel names wire ids, on the executor→interchange and interchange→pool links', () => {
+  const cancel = { type: 'cancel' as const, ids: [3, 4] };
+  assert.deepEqual(decodeToInterchange(encode(cancel)), cancel);
+  assert.deepEqual(decodeToPool(encode(cancel)), cancel);
+  assert.throws(() => decodeToInterchange('{"type": "cancel"}'), isProtocolError(/malformed "cancel"/));
+  assert.throws(() => decodeToPool('{"type": "cancel", "ids": 3}'), isProtocolError(/malformed "cancel"/));
+  assert.throws(() => decodeFromPool('{"type": "cancel", "ids": []}'), isProtocolError(/unknown message type "cancel"/));
+});

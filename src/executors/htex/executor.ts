@@ -71,6 +71,8 @@ export class HighThroughputExecutor implements Executor {
   /** Weak: a signal used for one task only is collected with its task. */
   private readonly abortWatch = new WeakMap<AbortSignal, Set<number>>();
   private outgoing: WireTask[] = [];
+  /** Wire ids of aborted tasks already sent to the interchange: flushed as one `cancel` message. */
+  private cancelling: number[] = [];
   private flushScheduled = false;
   private lastHeardMs = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -243,11 +245,14 @@ export class HighThroughputExecutor implements Executor {
       }
       this.outgoing.push({ id, taskId: task.taskId, attempt: task.attempt, spec: task.spec });
       if (this.outgoing.length >= MAX_BATCH) this.flush();
-      else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      else this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   outstanding(): number {
@@ -352,7 +357,7 @@ export class HighThroughputExecutor implements Executor {
   /**
    * One 'abort' listener per distinct signal, not per task: kernels pass one signal to many tasks,
    * and EventTarget.addEventListener is linear in the listeners already there (quadratic overall).
-   * An aborted task may still run on its worker; the caller stops waiting for it.
+   * The caller stops waiting at once; the tasks are then cancelled where they are (`cancelTasks`).
    */
   private watchAbort(signal: AbortSignal, id: number): void {
     let ids = this.abortWatch.get(signal);
@@ -363,12 +368,16 @@ export class HighThroughputExecutor implements Executor {
       signal.addEventListener(
         'abort',
         () => {
+          const aborted: number[] = [];
           for (const taskId of watched) {
             const p = this.pending.get(taskId);
             if (!p) continue;
             this.pending.delete(taskId);
+            aborted.push(taskId);
             p.reject(signal.reason);
           }
+          watched.clear();
+          this.cancelTasks(aborted);
         },
         { once: true },
       );
@@ -380,16 +389,45 @@ export class HighThroughputExecutor implements Executor {
     this.abortWatch.get(signal)?.delete(id);
   }
 
+  /**
+   * Tasks whose caller aborted (already rejected): one not sent yet is taken out of the next batch
+   * and never leaves this process; the others are named in a `cancel` message, batched like tasks,
+   * and the interchange drops them from its queue or has their pool stop them. Results that still
+   * come back for them find no pending entry and are ignored.
+   */
+  private cancelTasks(ids: number[]): void {
+    if (ids.length === 0 || (this._state !== 'RUNNING' && this._state !== 'DRAINING')) return;
+    // `outgoing` holds exactly the ids from its first one up to the last submitted (ids only grow).
+    const firstUnsent = this.outgoing[0]?.id ?? this.nextId;
+    let unsent = 0;
+    for (const id of ids) {
+      if (id >= firstUnsent) unsent++;
+      else this.cancelling.push(id);
+    }
+    if (unsent > 0) {
+      const dropped = new Set(ids.filter((id) => id >= firstUnsent));
+      this.outgoing = this.outgoing.filter((t) => !dropped.has(t.id));
+    }
+    if (this.cancelling.length > 0) this.scheduleFlush();
+  }
+
   private send(m: ToInterchange): void {
     this.writer?.write([encode(m)]);
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.outgoing.length === 0) return;
-    const tasks = this.outgoing;
-    this.outgoing = [];
-    this.send({ type: 'tasks', tasks });
+    if (this.outgoing.length > 0) {
+      const tasks = this.outgoing;
+      this.outgoing = [];
+      this.send({ type: 'tasks', tasks });
+    }
+    // After the tasks: a cancel never overtakes the task it names.
+    if (this.cancelling.length > 0) {
+      const ids = this.cancelling;
+      this.cancelling = [];
+      this.send({ type: 'cancel', ids });
+    }
   }
 
   private heartbeat(): void {

@@ -1,7 +1,8 @@
 /**
  * The interchange (its own process): queues the executor's tasks and hands them to registered
  * pools as capacity frees up, forwards result batches, tracks heartbeats both ways, drops a pool
- * that went silent (its tasks fail with ManagerLost), and answers the command channel.
+ * that went silent (its tasks fail with ManagerLost), answers the command channel, and cancels tasks
+ * the executor gave up on (dropped from the queue, or passed on to the pool that holds them).
  *
  * It connects to the executor (which binds, CurveZMQ server) and binds one ROUTER for pools
  * (CurveZMQ server; each pool's DEALER connects with its pool id as routing id).
@@ -180,6 +181,9 @@ export class Interchange {
           case 'command':
             this.toClient({ type: 'commandReply', requestId: m.requestId, reply: this.command(m.request) });
             break;
+          case 'cancel':
+            this.cancel(m.ids);
+            break;
           case 'shutdown':
             void this.stop('the executor asked to shut down');
             return;
@@ -300,6 +304,46 @@ export class Interchange {
       this.queue = this.queue.slice(this.queueHead);
       this.queueHead = 0;
     }
+  }
+
+  /**
+   * Tasks the executor cancelled: one still queued is dropped (never dispatched, no result); one a
+   * pool holds is named in a `cancel` to that pool, and stays counted against the pool until the
+   * pool answers for it (a dropped or stopped task comes back as a result, which the executor
+   * ignores), so capacity, idleness and ManagerLost keep working as for any task. Ids already
+   * finished are ignored.
+   */
+  private cancel(ids: number[]): void {
+    const byManager = new Map<Manager, number[]>();
+    let notPlaced: Set<number> | undefined;
+    let forwarded = 0;
+    for (const id of ids) {
+      if (typeof id !== 'number') continue;
+      const m = this.placement.get(id);
+      if (m) {
+        forwarded++;
+        const list = byManager.get(m);
+        if (list) list.push(id);
+        else byManager.set(m, [id]);
+      } else {
+        (notPlaced ??= new Set()).add(id);
+      }
+    }
+    let dropped = 0;
+    if (notPlaced && this.queueHead < this.queue.length) {
+      const before = this.queue.length - this.queueHead;
+      const kept: WireTask[] = [];
+      for (let i = this.queueHead; i < this.queue.length; i++) {
+        const t = this.queue[i] as WireTask;
+        if (!notPlaced.has(t.id)) kept.push(t);
+      }
+      this.queue = kept;
+      this.queueHead = 0;
+      dropped = before - kept.length;
+    }
+    for (const [m, list] of byManager) this.toPool(m.identity, { type: 'cancel', ids: list });
+    if (dropped > 0) this.sendStatus();
+    this.options.log(`cancel: ${dropped} task(s) dropped from the queue, ${forwarded} passed on to ${byManager.size} pool(s)`);
   }
 
   /** Drop a manager; its tasks fail with ManagerLost unless it left cleanly. */

@@ -2,7 +2,8 @@
  * The worker pool (Parsl's process_worker_pool / "manager"): one per node, started by a provider's
  * launcher as `parsl-cwl pool ...`. It registers with the interchange, forks its worker processes,
  * hands them tasks, batches their results back, heartbeats, drains, and restarts a worker that died
- * (its running task fails with WorkerLost; tasks queued behind it go to other workers).
+ * (its running task fails with WorkerLost; tasks queued behind it go to other workers). A cancelled
+ * task still queued here is dropped; one sent to a worker is cancelled there.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +15,7 @@ import { errorFromJson, errorToJson } from '../../errors.js';
 import { WorkerLostError } from '../errors.js';
 import { loadClientKeys } from './certificates.js';
 import { packageVersion } from './packageVersion.js';
-import { PROTOCOL_VERSION, decodeToPool, encode, type FromPool, type FromWorker, type Registration, type WireResult, type WireTask } from './protocol.js';
+import { PROTOCOL_VERSION, cancelledResult, decodeToPool, encode, type FromPool, type FromWorker, type Registration, type WireResult, type WireTask } from './protocol.js';
 import { SocketWriter } from './socketWriter.js';
 import { InterchangeFailedError } from './errors.js';
 
@@ -45,7 +46,7 @@ interface WorkerSlot {
   id: string;
   child: ChildProcess;
   ready: boolean;
-  /** Tasks sent to this worker, in the order it runs them; the head is running. */
+  /** Tasks sent to this worker and not answered, in the order it runs them; the head is running. */
   tasks: WireTask[];
 }
 
@@ -62,6 +63,8 @@ export class WorkerPool {
   private readonly slots: (WorkerSlot | undefined)[] = [];
   private pending: WireTask[] = [];
   private results: WireResult[] = [];
+  /** Tasks a worker was told to cancel and has not answered for yet. */
+  private readonly cancelled = new Set<number>();
   private flushScheduled = false;
   private lastHeardMs = Date.now();
   private timers: NodeJS.Timeout[] = [];
@@ -225,6 +228,9 @@ export class WorkerPool {
             for (const t of m.tasks) this.pending.push(t);
             this.dispatch();
             break;
+          case 'cancel':
+            this.cancel(m.ids);
+            break;
           case 'drain':
             this.drain('the interchange asked to drain');
             break;
@@ -271,6 +277,57 @@ export class WorkerPool {
     void this.stop('drained');
   }
 
+  /**
+   * A task still queued in the pool is dropped and answered at once (a `cancelledResult`, which
+   * frees its place in the interchange's books); one a worker holds is cancelled by that worker,
+   * which answers for it. Ids this pool does not hold (already answered) are ignored.
+   */
+  private cancel(ids: number[]): void {
+    if (this._state !== 'RUNNING' && this._state !== 'DRAINING') return;
+    const wanted = new Set(ids);
+    let dropped = 0;
+    if (this.pending.length > 0) {
+      const kept: WireTask[] = [];
+      for (const t of this.pending) {
+        if (wanted.has(t.id)) {
+          wanted.delete(t.id);
+          this.results.push(cancelledResult(t.id));
+          dropped++;
+        } else {
+          kept.push(t);
+        }
+      }
+      this.pending = kept;
+    }
+    let forwarded = 0;
+    for (const slot of this.slots) {
+      if (!slot || wanted.size === 0) continue;
+      const here: number[] = [];
+      for (const t of slot.tasks) {
+        if (wanted.has(t.id)) {
+          wanted.delete(t.id);
+          here.push(t.id);
+          this.cancelled.add(t.id);
+        }
+      }
+      if (here.length === 0) continue;
+      forwarded += here.length;
+      slot.child.send({ type: 'cancel', ids: here });
+    }
+    this.options.log(`cancel: ${dropped} queued task(s) dropped, ${forwarded} passed on to workers`);
+    if (dropped > 0) {
+      this.scheduleFlush();
+      this.dispatch();
+      if (this._state === 'DRAINING') this.maybeDrained();
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
   private startWorker(index: number): void {
     const id = `${this.poolId}/w${index}`;
     const log = this.workerLog ?? 'ignore';
@@ -290,13 +347,18 @@ export class WorkerPool {
   }
 
   private onWorkerResults(slot: WorkerSlot, results: WireResult[]): void {
-    // Workers answer in order, so the results are the head of the slot's list.
-    slot.tasks.splice(0, results.length);
-    for (const r of results) this.results.push(r);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+    // Workers answer in order, so a result is nearly always the head of the slot's list; a task
+    // cancelled while queued in the worker is answered at once, ahead of the task running.
+    for (const r of results) {
+      if (slot.tasks[0]?.id === r.id) slot.tasks.shift();
+      else {
+        const i = slot.tasks.findIndex((t) => t.id === r.id);
+        if (i >= 0) slot.tasks.splice(i, 1);
+      }
+      if (this.cancelled.size > 0) this.cancelled.delete(r.id);
+      this.results.push(r);
     }
+    this.scheduleFlush();
     this.dispatch();
     if (this._state === 'DRAINING') this.maybeDrained();
   }
@@ -319,8 +381,16 @@ export class WorkerPool {
       this.results.push({ id: running.id, ok: false, error: errorToJson(new WorkerLostError(slot.id, running.taskId, reason)) });
       this.flush();
     }
-    // Tasks that had not started go back to the front of the queue, in order.
-    this.pending = [...queued, ...this.pending];
+    if (running) this.cancelled.delete(running.id);
+    // Tasks that had not started go back to the front of the queue, in order; cancelled ones are
+    // answered instead.
+    const requeued: WireTask[] = [];
+    for (const t of queued) {
+      if (this.cancelled.delete(t.id)) this.results.push(cancelledResult(t.id));
+      else requeued.push(t);
+    }
+    if (requeued.length < queued.length) this.scheduleFlush();
+    this.pending = [...requeued, ...this.pending];
     this.restarts++;
     this.startWorker(slot.index);
   }

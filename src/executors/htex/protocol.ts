@@ -12,12 +12,15 @@
  * Each message is one JSON frame. Tasks and results travel in batches: batching, not per-message
  * speed, is where throughput comes from (PERF-NOTES.md).
  */
-import type { ErrorJson } from '../../errors.js';
+import { ErrorCode, type ErrorJson } from '../../errors.js';
 import type { TaskOutcome, TaskSpec } from '../executor.js';
 import { ProtocolError } from './errors.js';
 
-/** Bumped whenever a message changes shape; registration refuses a different version. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped whenever a message changes shape; registration refuses a different version.
+ * 2: `cancel` (executor → interchange → pool → worker).
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** One task on the wire: `id` is the executor's own sequence number (retries get a new id). */
 export interface WireTask {
@@ -79,6 +82,11 @@ export type ToInterchange =
   | { type: 'tasks'; tasks: WireTask[] }
   | { type: 'heartbeat' }
   | { type: 'command'; requestId: number; request: CommandRequest }
+  /**
+   * The caller aborted these tasks (wire ids): drop them if still queued, stop them where they
+   * run. Whatever result still comes back for them is ignored.
+   */
+  | { type: 'cancel'; ids: number[] }
   | { type: 'shutdown' };
 
 /** interchange → executor */
@@ -110,15 +118,28 @@ export type ToPool =
   | { type: 'registered' }
   | { type: 'rejected'; error: ErrorJson }
   | { type: 'tasks'; tasks: WireTask[] }
+  /** Tasks of this pool that were cancelled: drop them if queued, abort them if running. */
+  | { type: 'cancel'; ids: number[] }
   | { type: 'heartbeat' }
   | { type: 'drain' }
   | { type: 'shutdown' };
 
 /** pool → worker process (Node IPC) */
-export type ToWorker = { type: 'tasks'; tasks: WireTask[] } | { type: 'shutdown' };
+export type ToWorker = { type: 'tasks'; tasks: WireTask[] } | { type: 'cancel'; ids: number[] } | { type: 'shutdown' };
 
 /** worker process → pool (Node IPC) */
 export type FromWorker = { type: 'ready' } | { type: 'results'; results: WireResult[] };
+
+/**
+ * The result a pool or worker sends for a task it dropped or stopped on a `cancel`: it releases the
+ * task's place in the pool's and the interchange's books. The executor already rejected the task
+ * with the caller's abort reason and ignores this result.
+ */
+export function cancelledResult(id: number): WireResult {
+  return { id, ok: false, error: CANCELLED_ERROR };
+}
+
+const CANCELLED_ERROR: ErrorJson = Object.freeze({ code: ErrorCode.Internal, name: 'TaskCancelled', message: 'cancelled by the executor' });
 
 export function encode(message: ToInterchange | FromInterchange | FromPool | ToPool): string {
   return JSON.stringify(message);
@@ -153,6 +174,7 @@ const toInterchange: Record<ToInterchange['type'], Checker> = {
   tasks: (m) => isArray(m.tasks),
   heartbeat: () => true,
   command: (m) => isNumber(m.requestId) && isObject(m.request) && isString(m.request.command),
+  cancel: (m) => isArray(m.ids),
   shutdown: () => true,
 };
 const fromInterchange: Record<FromInterchange['type'], Checker> = {
@@ -178,6 +200,7 @@ const toPool: Record<ToPool['type'], Checker> = {
   registered: () => true,
   rejected: (m) => isObject(m.error),
   tasks: (m) => isArray(m.tasks),
+  cancel: (m) => isArray(m.ids),
   heartbeat: () => true,
   drain: () => true,
   shutdown: () => true,

@@ -3,13 +3,20 @@
  * runs them one at a time with THE task runner (../taskRunner.ts, so local and HTEX cannot drift
  * apart), bash commands through a long-lived shell (../shellSpawner.ts), and sends results back in
  * batches: every result finished in the same event-loop turn goes in one message.
+ *
+ * Each task runs with its own AbortController, aborted by a `cancel` naming it or by the worker
+ * stopping: runTask then stops it as the local executor does (SIGTERM to its process group, SIGKILL
+ * after the grace period). A cancelled task that has not started is answered at once and never runs.
  */
 import { errorToJson } from '../../errors.js';
 import { WorkerLostError } from '../errors.js';
 import { ShellExitedError, ShellSpawner } from '../shellSpawner.js';
 import { runTask } from '../taskRunner.js';
 import type { TaskOutcome } from '../executor.js';
-import type { FromWorker, ToWorker, WireResult, WireTask } from './protocol.js';
+import { cancelledResult, type FromWorker, type ToWorker, type WireResult, type WireTask } from './protocol.js';
+
+/** The abort reason of a task cancelled by the executor (its result becomes a `cancelledResult`). */
+const CANCELLED = new Error('cancelled by the executor');
 
 export function runWorker(workerId: string): void {
   const send = (m: FromWorker): void => {
@@ -23,13 +30,19 @@ export function runWorker(workerId: string): void {
   let busy = false;
   let results: WireResult[] = [];
   let flushScheduled = false;
-  // Stopping aborts the running task: runTask kills a CWL tool's process group (SIGTERM, then
-  // SIGKILL after its grace) before it settles, so the worker leaves nothing running behind it.
+  /**
+   * One controller per bash or CWL task started and not answered yet: a cancel or the worker
+   * stopping aborts it. Made when the task starts (a noop needs none: it cannot be stopped).
+   */
+  const controllers = new Map<number, AbortController>();
+  // Stopping aborts every task: runTask kills a bash command's or CWL tool's process group (SIGTERM,
+  // then SIGKILL after its grace) before it settles, so the worker leaves nothing running behind it.
   const stopping = new AbortController();
   let running: Promise<unknown> = Promise.resolve();
   const stop = (): void => {
     if (stopping.signal.aborted) return;
     stopping.abort(new Error('the worker is stopping'));
+    for (const c of controllers.values()) c.abort(stopping.signal.reason);
     shell.close();
     const bounded = new Promise((r) => setTimeout(r, 2500));
     void Promise.race([running, bounded]).finally(() => process.exit(0));
@@ -46,6 +59,7 @@ export function runWorker(workerId: string): void {
   // message (a bash task takes ~1 ms here, so one message per task would be most of the cost);
   // the last result of a batch goes at once.
   const push = (r: WireResult): void => {
+    if (controllers.size > 0) controllers.delete(r.id);
     results.push(r);
     unfinished--;
     if (unfinished === 0) {
@@ -57,14 +71,27 @@ export function runWorker(workerId: string): void {
     setTimeout(flush, 2);
   };
 
-  const settle = (task: WireTask, run: Promise<TaskOutcome>): Promise<void> =>
+  const settle = (task: WireTask, signal: AbortSignal, run: Promise<TaskOutcome>): Promise<void> =>
     run.then(
       (outcome) => push({ id: task.id, ok: true, outcome }),
       (err: unknown) => {
+        if (signal.aborted && signal.reason === CANCELLED) {
+          push(cancelledResult(task.id));
+          return;
+        }
         const error = err instanceof ShellExitedError ? new WorkerLostError(workerId, task.taskId, err.message) : err;
         push({ id: task.id, ok: false, error: errorToJson(error) });
       },
     );
+
+  /** Start one task with its own controller (aborted already if the worker is stopping). */
+  const start = (task: WireTask): Promise<void> => {
+    if (task.spec.kind === 'noop') return settle(task, stopping.signal, runTask(task.spec));
+    const c = new AbortController();
+    if (stopping.signal.aborted) c.abort(stopping.signal.reason);
+    controllers.set(task.id, c);
+    return settle(task, c.signal, runTask(task.spec, c.signal, { shell }));
+  };
 
   // Tasks run one at a time, in order. Consecutive bash tasks are all handed to the shell at once:
   // it runs them back to back, so no Node round trip sits between two commands.
@@ -74,14 +101,11 @@ export function runWorker(workerId: string): void {
     while (head < queue.length) {
       const task = queue[head++] as WireTask;
       if (task.spec.kind === 'bash') {
-        const runs = [settle(task, runTask(task.spec, stopping.signal, { shell }))];
-        while (head < queue.length && (queue[head] as WireTask).spec.kind === 'bash') {
-          const next = queue[head++] as WireTask;
-          runs.push(settle(next, runTask(next.spec, stopping.signal, { shell })));
-        }
+        const runs = [start(task)];
+        while (head < queue.length && (queue[head] as WireTask).spec.kind === 'bash') runs.push(start(queue[head++] as WireTask));
         await Promise.all(runs);
       } else {
-        running = settle(task, runTask(task.spec, stopping.signal, { shell }));
+        running = start(task);
         await running;
       }
     }
@@ -90,11 +114,38 @@ export function runWorker(workerId: string): void {
     busy = false;
   };
 
+  /**
+   * A task not started yet is taken out of the queue and answered now; a running one (or one
+   * already handed to the shell) is aborted and answers once its process group is gone.
+   */
+  const cancel = (ids: number[]): void => {
+    let notStarted: Set<number> | undefined;
+    for (const id of ids) {
+      const c = controllers.get(id);
+      if (c) {
+        if (!c.signal.aborted) c.abort(CANCELLED);
+      } else {
+        (notStarted ??= new Set()).add(id);
+      }
+    }
+    if (!notStarted || head >= queue.length) return;
+    // Ids neither running nor queued were answered already: nothing to do for them.
+    let w = head;
+    for (let r = head; r < queue.length; r++) {
+      const t = queue[r] as WireTask;
+      if (notStarted.has(t.id)) push(cancelledResult(t.id));
+      else queue[w++] = t;
+    }
+    queue.length = w;
+  };
+
   process.on('message', (m: ToWorker) => {
     if (m.type === 'tasks') {
       for (const t of m.tasks) queue.push(t);
       unfinished += m.tasks.length;
       void pump();
+    } else if (m.type === 'cancel') {
+      cancel(m.ids);
     } else if (m.type === 'shutdown') {
       stop();
     }
