@@ -50,6 +50,12 @@ export interface DataFlowKernelConfig {
   shutdownTimeoutMs?: number;
   /** Also send every run-log line here (e.g. the CLI's --debug output). */
   log?: (line: string) => void;
+  /**
+   * Write the run log, `runinfo/NNN/parsl.log` (default true). The CLI turns it off for a tool run
+   * whose run folder is removed at its end anyway (not with --debug or --leave-tmp): a file
+   * written, then deleted unread, costs a one-tool run ~1-2 ms here.
+   */
+  logFile?: boolean;
 }
 
 export interface ResolvedKernelConfig {
@@ -64,6 +70,7 @@ export interface ResolvedKernelConfig {
   shutdownMode: ShutdownMode;
   shutdownTimeoutMs: number | undefined;
   log: ((line: string) => void) | undefined;
+  logFile: boolean;
 }
 
 export function resolveKernelConfig(config: DataFlowKernelConfig = {}): ResolvedKernelConfig {
@@ -93,5 +100,6 @@ export function resolveKernelConfig(config: DataFlowKernelConfig = {}): Resolved
     shutdownMode,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     log: config.log,
+    logFile: config.logFile ?? true,
   };
 }

@@ -10,7 +10,7 @@
  * someone listens.
  */
 import { setMaxListeners } from 'node:events';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import type { Executor, TaskOutcome, TaskSpec } from '../executors/executor.js';
 import { LocalExecutor } from '../executors/local/localExecutor.js';
 import { AppFuture, onSettled } from './appFuture.js';
@@ -48,7 +48,8 @@ export class DataFlowKernel {
   readonly config: ResolvedKernelConfig;
   private readonly executors: Map<string, Executor>;
   private readonly defaultExecutor: Executor;
-  private readonly runLog: RunLog;
+  /** Undefined when the config turns the log file off (`logFile: false`). */
+  private readonly runLog: RunLog | undefined;
   private readonly memo = new Map<string, unknown>();
   /** Memoized tasks running now, by key: an identical task waits for the one running. */
   private readonly memoInFlight = new Map<string, TaskRecord>();
@@ -65,7 +66,7 @@ export class DataFlowKernel {
   private constructor(config: ResolvedKernelConfig, runDir: string, executors: Executor[]) {
     this.config = config;
     this.runDir = runDir;
-    this.runLog = new RunLog(runDir);
+    this.runLog = config.logFile ? new RunLog(runDir) : undefined;
     this.checkpointWriter = new CheckpointWriter(runDir);
     this.executors = new Map(executors.map((e) => [e.label, e]));
     this.defaultExecutor = executors[0] as Executor;
@@ -95,7 +96,7 @@ export class DataFlowKernel {
       }
     } catch (err) {
       await Promise.allSettled(started.map((e) => e.shutdown()));
-      await dfk.runLog.close();
+      await dfk.runLog?.close();
       throw err;
     }
     currentKernel = dfk;
@@ -117,16 +118,19 @@ export class DataFlowKernel {
     return this._state;
   }
 
-  /** Append a line to runinfo/NNN/parsl.log. */
+  /** Append a line to runinfo/NNN/parsl.log (unless the config turned the file off). */
   log(line: string): void {
-    this.runLog.write(line);
+    this.runLog?.write(line);
     this.config.log?.(line);
   }
 
-  /** Path of the run's log file, with every line logged so far written to it (lines are buffered). */
+  /**
+   * Path of the run's log file, with every line logged so far written to it (lines are buffered).
+   * With `logFile: false` there is no such file.
+   */
   get logPath(): string {
-    this.runLog.flush();
-    return this.runLog.path;
+    this.runLog?.flush();
+    return this.runLog?.path ?? join(this.runDir, 'parsl.log');
   }
 
   /** The executor with this label. */
@@ -258,7 +262,7 @@ export class DataFlowKernel {
     }
     const c = this.taskCounts();
     this.log(`kernel stopped: ${c.submitted} submitted, ${c.exec_done} done, ${c.memo_done} memo_done, ${c.failed} failed, ${c.dep_fail} dep_fail`);
-    await this.runLog.close();
+    await this.runLog?.close();
     if (currentKernel === this) currentKernel = undefined;
     this._state = 'STOPPED';
     if (problems.length > 0) throw problems[0];

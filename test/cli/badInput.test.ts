@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { runCli, tempDir, fixture, type CliResult } from './cliHarness.js';
 
 /** One clear error line naming the code, the documented exit code, and no stack trace. */
@@ -125,4 +127,7 @@ test('--debug adds the stack and keeps the job folder', async () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /\n\s+at .+:\d+:\d+/);
   assert.match(r.stderr, /job folders kept in /);
+  // The kept folder has the kernel's log (a run whose folder is removed does not write it).
+  const kept = /job folders kept in (\S+)/.exec(r.stderr)?.[1] ?? '';
+  assert.match(readFileSync(path.join(kept, 'runinfo', '000', 'parsl.log'), 'utf8'), /failed/);
 });

@@ -24,10 +24,15 @@ export interface RunContext {
   configFile?: string;
 }
 
-/** The kernel of this run: from --config when given (src/config), else the local executor. */
-async function loadKernel(ctx: RunContext, maxWorkers: number | undefined) {
+/**
+ * The kernel of this run: from --config when given (src/config), else the local executor. Its log
+ * file is written only where someone can read it: `logFile` is false for a tool run without
+ * --debug/--leave-tmp, whose run folder is removed at its end whatever the outcome (a failed
+ * workflow keeps its folder, so workflows always write it).
+ */
+async function loadKernel(ctx: RunContext, maxWorkers: number | undefined, logFile = true) {
   const { DataFlowKernel } = await import('../../dataflow/kernel.js');
-  const base = { runDir: path.join(ctx.runDir, 'runinfo'), log: (line: string) => ctx.log.debug(line) };
+  const base = { runDir: path.join(ctx.runDir, 'runinfo'), log: (line: string) => ctx.log.debug(line), logFile };
   if (ctx.configFile === undefined) return DataFlowKernel.load({ ...base, maxWorkers });
   const { loadConfigFile, buildFromConfig } = await import('../../config/index.js');
   const built = await buildFromConfig(await loadConfigFile(ctx.configFile), ctx.configFile);
@@ -80,7 +85,7 @@ async function runWorkflow(wf: Extract<Process, { class: 'Workflow' }>, inputs: 
 async function runTool(tool: Extract<Process, { class: 'CommandLineTool' | 'ExpressionTool' }>, inputs: Record<string, unknown>, ctx: RunContext): Promise<JobResult> {
   const { submitJob } = await import('../../cwl/app/jobApp.js');
   const name = toolName(tool.id);
-  const dfk = await loadKernel(ctx, 1);
+  const dfk = await loadKernel(ctx, 1, ctx.jobOptions.keepTmp === true);
   try {
     const job = {
       tool,
