@@ -329,8 +329,9 @@ static void kill_jobs(void) {
 
 /*
  * The loop: requests from `infd` (stdin; or, in launch mode, the one connection accepted on
- * `listener` from `runner`), SIGCHLD and (launch mode) `deathsig` through a signalfd. Ends when the
- * requests' side is closed and no command runs, or at once when the runner dies.
+ * `listener` from `runner`), SIGCHLD and (launch mode) `deathsig` through a signalfd. Ends when
+ * stdin is closed and no command runs; in launch mode at once, killing the commands still running,
+ * when the runner closes its connection or dies.
  */
 static int serve(int infd, int listener, pid_t runner, int deathsig) {
   sigset_t sigs;

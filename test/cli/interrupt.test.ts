@@ -1,21 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, watch } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BIN, fixture, tempDir } from './cliHarness.js';
-
-/** Resolves once `file` exists in `dir` (an fs event, no polling sleeps). */
-async function appeared(dir: string, file: string): Promise<void> {
-  const ac = new AbortController();
-  try {
-    for await (const ev of watch(dir, { signal: ac.signal })) if (ev.filename === file) return;
-  } catch (err) {
-    if ((err as Error).name !== 'AbortError') throw err;
-  } finally {
-    ac.abort();
-  }
-}
+import { appeared } from '../fileEvents.js';
 
 function alive(pid: number): boolean {
   try {

@@ -7,13 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, watch, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand, SpawnFailure } from '../../src/cwl/execution/processRunner.js';
 import { StagingError, ToolTimeoutError } from '../../src/cwl/errors.js';
 import type { SpawnerBackend } from '../../src/cwl/execution/nativeSpawner.js';
+import { appeared } from '../fileEvents.js';
 
 const PATH = process.env.PATH ?? '/usr/bin:/bin';
 const RUNNER = fileURLToPath(new URL('../../src/cwl/execution/processRunner.js', import.meta.url));
@@ -32,18 +33,6 @@ async function goneSoon(pid: number): Promise<boolean> {
   const deadline = Date.now() + 3000;
   while ((await isRunning(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return !(await isRunning(pid));
-}
-
-/** Resolves once `file` exists in `d` (an fs event, no polling sleeps). */
-async function appeared(d: string, file: string): Promise<void> {
-  const ac = new AbortController();
-  try {
-    for await (const ev of watch(d, { signal: ac.signal })) if (ev.filename === file) return;
-  } catch (err) {
-    if ((err as Error).name !== 'AbortError') throw err;
-  } finally {
-    ac.abort();
-  }
 }
 
 function io(d: string) {
