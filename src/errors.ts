@@ -15,6 +15,7 @@ export const ErrorCode = {
   DocumentNotFound: 'PCWL_DOCUMENT_NOT_FOUND',
   DocumentInvalid: 'PCWL_DOCUMENT_INVALID',
   UnsupportedVersion: 'PCWL_UNSUPPORTED_VERSION',
+  DocumentLimit: 'PCWL_DOCUMENT_LIMIT',
   // Inputs (job files, command-line inputs, validation)
   InputInvalid: 'PCWL_INPUT_INVALID',
   InputUnknown: 'PCWL_INPUT_UNKNOWN',

@@ -6,6 +6,7 @@
  * Heavy modules (loader, execution) are imported when needed: --help/--version stay instant and a
  * small tool's run is mostly start-up time.
  */
+import { stringifyJson } from '../exactJson.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,7 +105,8 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     const { OutputRelocator } = await import('../cwl/relocate.js');
     const final = await new OutputRelocator(path.resolve(opts.outdir), { movableRoots: [runDir] }).relocate(outputs);
     progress.stop();
-    process.stdout.write(`${JSON.stringify(final, null, 4)}\n`);
+    // Exact: integers outside Number's safe range print as their digits (src/exactJson.ts).
+    process.stdout.write(`${stringifyJson(final, 4)}\n`);
     succeeded = true;
     log.info(`${path.basename(opts.document)}: success in ${((Date.now() - started) / 1000).toFixed(2)} s`);
     return ExitCode.Success;

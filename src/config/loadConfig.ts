@@ -9,6 +9,7 @@ import { ConfigInvalidError } from './errors.js';
 import { DEFAULT_EXECUTOR, DEFAULT_HTEX_PROVIDER, DEFAULT_RETRIES } from './defaults.js';
 import type { HtexSection, ParslCwlConfig } from './types.js';
 import { CONFIG_JSON_SCHEMA } from './schema.js';
+import { yamlLimitBroken } from '../yamlLimits.js';
 
 interface AjvError {
   instancePath: string;
@@ -35,6 +36,9 @@ export async function loadConfigFile(file: string): Promise<ParslCwlConfig> {
   } catch (cause) {
     throw new ConfigInvalidError(file, '', `is not valid YAML: ${(cause as Error).message.split('\n')[0]}`, { cause });
   }
+  // The same reading limits as job files (an alias bomb must not hang the runner).
+  const broken = yamlLimitBroken(text, data);
+  if (broken !== undefined) throw new ConfigInvalidError(file, '', `${broken}; refusing to read it`);
   return validateConfig(data, file);
 }
 

@@ -17,6 +17,7 @@
  * `inputs` must have defaults applied and File/Directory `path`s set to where the job sees them
  * (after staging). Declared inputs missing from `inputs` are treated as null.
  */
+import { stringifyJson } from '../exactJson.js';
 import type { CommandLineBinding, CommandLineTool, CwlType, Requirement } from './model.js';
 import { isDirectory, isFile } from './model.js';
 import { ExpressionError } from './errors.js';
@@ -164,7 +165,7 @@ function evaluatePosition(binding: CommandLineBinding, self: unknown, inputs: Re
   if (v === null || v === undefined) return 0;
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
-  throw new ExpressionError(p, `position must evaluate to an int or null, got ${JSON.stringify(v)}`, { field });
+  throw new ExpressionError(p, `position must evaluate to an int or null, got ${stringifyJson(v)}`, { field });
 }
 
 /** Sort keys: element by element, numbers before strings, strings by UTF-8 code units; a prefix first. */
@@ -212,13 +213,14 @@ function entryWords(entry: Entry, inputs: Record<string, unknown>, runtime: Reco
 function argText(v: unknown, field: string): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (isFile(v) || isDirectory(v)) {
     if (typeof v.path !== 'string') throw new ExpressionError(field, `the ${v.class} has no path; it must be staged before the command line is built`, { field });
     return v.path;
   }
   if (v === null || v === undefined) return 'null';
-  return JSON.stringify(v);
+  return stringifyJson(v) ?? 'null';
 }
 
 // Input-side File semantics and value/type matching, used together with the command line.

@@ -2,6 +2,7 @@
  * Errors of the CWL layer (loading, inputs, expressions, running tools, workflows).
  * One class per failure kind; each names where the problem is and what to do about it.
  */
+import { stringifyJson } from '../exactJson.js';
 import { ErrorCode, ParslCwlError, registerRemoteError } from '../errors.js';
 
 /** Where in a document a problem is: a file, a line (1-based) and a field path. */
@@ -23,6 +24,16 @@ function where(loc: SourceLocation): string {
 export class YamlSyntaxError extends ParslCwlError {
   constructor(readonly location: SourceLocation, reason: string, options?: { cause?: unknown }) {
     super(ErrorCode.YamlSyntax, `${where(location)}${reason}`, { ...options, data: { ...location } });
+  }
+}
+
+/**
+ * Thrown when a job file or document is beyond a reading limit (its size, its aliases, or its size
+ * with aliases expanded: a YAML alias bomb), before anything walks it.
+ */
+export class DocumentLimitError extends ParslCwlError {
+  constructor(readonly file: string, reason: string) {
+    super(ErrorCode.DocumentLimit, `${file}: ${reason}; refusing to read it (docs/loading-and-inputs.md, "Limits")`, { data: { file } });
   }
 }
 
@@ -77,7 +88,7 @@ export class InputFileMissingError extends ParslCwlError {
 /** Thrown when a CWL expression or parameter reference fails. */
 export class ExpressionError extends ParslCwlError {
   constructor(readonly expression: string, reason: string, options?: { cause?: unknown; field?: string }) {
-    super(ErrorCode.ExpressionError, `${options?.field ? `${options.field}: ` : ''}expression ${JSON.stringify(shorten(expression))} failed: ${reason}`, {
+    super(ErrorCode.ExpressionError, `${options?.field ? `${options.field}: ` : ''}expression ${stringifyJson(shorten(expression))} failed: ${reason}`, {
       cause: options?.cause,
       data: { expression, field: options?.field },
     });
@@ -87,7 +98,7 @@ export class ExpressionError extends ParslCwlError {
 /** Thrown when an expression runs past its time limit. */
 export class ExpressionTimeoutError extends ParslCwlError {
   constructor(readonly expression: string, readonly timeoutMs: number) {
-    super(ErrorCode.ExpressionTimeout, `expression ${JSON.stringify(shorten(expression))} did not finish within ${timeoutMs} ms; look for an endless loop`, {
+    super(ErrorCode.ExpressionTimeout, `expression ${stringifyJson(shorten(expression))} did not finish within ${timeoutMs} ms; look for an endless loop`, {
       data: { expression, timeoutMs },
     });
   }
@@ -174,7 +185,7 @@ export class PickValueError extends ParslCwlError {
 /** Thrown when a step's `when` expression returns something other than true or false. */
 export class ConditionNotBooleanError extends ParslCwlError {
   constructor(readonly stepId: string, readonly value: unknown) {
-    super(ErrorCode.ConditionNotBoolean, `step '${stepId}': 'when' must return true or false, got ${JSON.stringify(value) ?? String(value)}; fix the expression`, {
+    super(ErrorCode.ConditionNotBoolean, `step '${stepId}': 'when' must return true or false, got ${stringifyJson(value) ?? String(value)}; fix the expression`, {
       data: { stepId },
     });
   }

@@ -3,6 +3,7 @@
  * `{"key": ..., "result": ...}` per task, and read back when a later kernel loads, so a second run
  * of the same program reuses the first run's results (Parsl's checkpoint files).
  */
+import { parseJson, stringifyJson } from '../exactJson.js';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -32,7 +33,7 @@ export function loadCheckpoints(files: string[], table: Map<string, unknown>): n
       if (!line) continue;
       let entry: CheckpointEntry;
       try {
-        entry = JSON.parse(line) as CheckpointEntry;
+        entry = parseJson(line) as CheckpointEntry;
       } catch {
         continue;
       }
@@ -67,7 +68,7 @@ export class CheckpointWriter {
       mkdirSync(join(this.file, '..'), { recursive: true });
       this.created = true;
     }
-    const text = this.pending.map((e) => JSON.stringify(e)).join('\n') + '\n';
+    const text = this.pending.map((e) => stringifyJson(e)).join('\n') + '\n';
     const n = this.pending.length;
     this.pending = [];
     appendFileSync(this.file, text);

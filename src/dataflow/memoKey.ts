@@ -4,6 +4,7 @@
  * over the same data finds the first run's results. Object keys are sorted so equal arguments give
  * equal keys whatever order they were written in.
  */
+import { stringifyJson } from '../exactJson.js';
 import { createHash } from '../hashing.js';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -68,5 +69,5 @@ async function contentView(value: unknown): Promise<unknown> {
 /** The memo key of an app identity and resolved arguments. Rejects if an input file cannot be read. */
 export async function memoKey(identity: string, args: unknown): Promise<string> {
   const view = await contentView(args);
-  return createHash('sha256').update(identity).update('\u0000').update(JSON.stringify(view) ?? 'undefined').digest('hex');
+  return createHash('sha256').update(identity).update('\u0000').update(stringifyJson(view) ?? 'undefined').digest('hex');
 }

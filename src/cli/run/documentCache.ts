@@ -12,6 +12,7 @@
  * `--no-doc-cache` turns the cache off. Cache failures only cost time: a broken entry is a miss and
  * a failed write is ignored.
  */
+import { parseJson, stringifyJson } from '../../exactJson.js';
 import { bundledBuildId } from '../../buildId.js';
 import { sha1Hex } from '../../hashing.js';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -88,7 +89,7 @@ function entryPath(kind: 'process' | 'job', uri: string): string {
 function readEntry<T>(kind: 'process' | 'job', uri: string): T | undefined {
   let entry: Entry<T>;
   try {
-    entry = JSON.parse(readFileSync(entryPath(kind, uri), 'utf8')) as Entry<T>;
+    entry = parseJson(readFileSync(entryPath(kind, uri), 'utf8')) as Entry<T>;
   } catch {
     return undefined;
   }
@@ -112,7 +113,8 @@ function writeEntry<T>(kind: 'process' | 'job', uri: string, value: T, texts: Ma
     mkdirSync(path.dirname(file), { recursive: true });
     // Write then rename: a concurrent run never reads half an entry.
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entry));
+    // Exact JSON: a document's defaults may hold BigInts.
+    writeFileSync(tmp, stringifyJson(entry));
     renameSync(tmp, file);
     prune(path.dirname(file));
   } catch {

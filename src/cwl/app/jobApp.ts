@@ -3,6 +3,7 @@
  * `cwl-job` task, where `executeJob` runs it (locally or on an HTEX worker). The run command and
  * the workflow engine submit jobs through this; `loadTool` builds on it.
  */
+import { stringifyJson } from '../../exactJson.js';
 import type { JobResult, JobSpec } from '../jobSpec.js';
 import type { Requirement } from '../model.js';
 import type { TaskOutcome } from '../../executors/executor.js';
@@ -30,7 +31,7 @@ export function reuseAllowed(requirements: readonly Requirement[], hints: readon
 
 /** A stable identity of a loaded tool for memo keys: its id plus a hash of its whole model. */
 export function toolIdentity(tool: JobSpec['tool']): string {
-  return `cwl:${tool.id}:${createHash('sha256').update(JSON.stringify(tool)).digest('hex')}`;
+  return `cwl:${tool.id}:${createHash('sha256').update(stringifyJson(tool)).digest('hex')}`;
 }
 
 /**

@@ -19,11 +19,14 @@ export function valueMatchesType(type: CwlType, value: unknown): boolean {
       case 'string':
         return typeof value === 'string';
       case 'int':
-      case 'long':
         return typeof value === 'number' && Number.isInteger(value);
+      // An exact integer outside Number's safe range is a BigInt (src/exactJson.ts); like cwltool,
+      // which takes a Python int for a double, it is a float/double too.
+      case 'long':
+        return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint';
       case 'float':
       case 'double':
-        return typeof value === 'number';
+        return typeof value === 'number' || typeof value === 'bigint';
       case 'File':
       case 'stdout':
       case 'stderr':

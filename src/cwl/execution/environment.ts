@@ -3,6 +3,7 @@
  * (the designated output directory), TMPDIR (the designated temporary directory), PATH inherited
  * from this process, and the variables of EnvVarRequirement.
  */
+import { stringifyJson } from '../../exactJson.js';
 import { DocumentInvalidError } from '../errors.js';
 import type { Requirement } from '../model.js';
 import { isExpression, type EvalContext, type Evaluate } from './evaluation.js';
@@ -17,7 +18,7 @@ export async function buildEnvironment(
   if (process.env.PATH !== undefined) env.PATH = process.env.PATH;
   for (const { envName, envValue } of envDefs(envVar)) {
     const value = isExpression(envValue) ? evaluate(envValue, context, { field: `EnvVarRequirement.envDef.${envName}` }) : envValue;
-    env[envName] = typeof value === 'string' ? value : JSON.stringify(value);
+    env[envName] = typeof value === 'string' ? value : stringifyJson(value);
   }
   return env;
 }

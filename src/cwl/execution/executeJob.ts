@@ -6,6 +6,7 @@
  * the job folders → stage inputs → runtime (ResourceRequirement) → InitialWorkDirRequirement →
  * streams, environment, time limit → build and run the command line → exit code → collect outputs.
  */
+import { stringifyJson } from '../../exactJson.js';
 import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -203,7 +204,7 @@ function timeLimit(reqs: RequirementSet, evaluate: Evaluate, ctx: EvalContext): 
   if (raw === undefined || raw === null) return 0;
   const value = isExpression(raw) ? evaluate(raw, ctx, { field: 'ToolTimeLimit.timelimit' }) : raw;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new DocumentInvalidError({ field: 'ToolTimeLimit.timelimit' }, `must be a whole number of seconds, 0 or more (got ${JSON.stringify(value)})`);
+    throw new DocumentInvalidError({ field: 'ToolTimeLimit.timelimit' }, `must be a whole number of seconds, 0 or more (got ${stringifyJson(value)})`);
   }
   return value;
 }

@@ -2,6 +2,7 @@
  * InitialWorkDirRequirement: files and directories created or staged in the designated output
  * directory before the tool runs (CommandLineTool.yml §InitialWorkDirRequirement, §Dirent).
  */
+import { stringifyJson } from '../../exactJson.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DocumentInvalidError, StagingError } from '../errors.js';
@@ -140,5 +141,5 @@ function evaluateEntry(raw: string, field: string, opts: InitialWorkDirOptions):
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${stringifyJson(v)}`;
 }

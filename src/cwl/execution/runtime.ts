@@ -2,6 +2,7 @@
  * The `runtime` object expressions see (CWL v1.2 §Runtime environment) and the resources a job
  * reserves (§ResourceRequirement).
  */
+import { stringifyJson } from '../../exactJson.js';
 import { DocumentInvalidError } from '../errors.js';
 import type { Requirement } from '../model.js';
 import type { Evaluate } from './evaluation.js';
@@ -41,7 +42,7 @@ export async function buildRuntime(
       const value = typeof raw === 'string' ? evaluate(raw, { inputs, self: null, runtime: partial }, { field: `ResourceRequirement.${field}` }) : raw;
       if (value === null || value === undefined) return undefined;
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new DocumentInvalidError({ field: `ResourceRequirement.${field}` }, `expected a number, got ${JSON.stringify(value)}`);
+        throw new DocumentInvalidError({ field: `ResourceRequirement.${field}` }, `expected a number, got ${stringifyJson(value)}`);
       }
       if (value < 0) throw new DocumentInvalidError({ field: `ResourceRequirement.${field}` }, `must not be negative (got ${value})`);
       return value;

@@ -3,6 +3,7 @@
  * `stdout` and `stderr` type shortcuts, which are rewritten here to what the spec says they mean:
  * a File input piped to stdin, and File outputs globbing the capture file.
  */
+import { stringifyJson } from '../../exactJson.js';
 import { randomHex } from '../../hashing.js';
 import path from 'node:path';
 import { DocumentInvalidError } from '../errors.js';
@@ -54,7 +55,7 @@ export async function resolveStreams(
   }
   if (isFile(stdin)) stdin = stdin.path;
   if (stdin !== undefined && stdin !== null) {
-    if (typeof stdin !== 'string') throw new DocumentInvalidError({ field: 'stdin' }, `expected a path, got ${JSON.stringify(stdin)}`);
+    if (typeof stdin !== 'string') throw new DocumentInvalidError({ field: 'stdin' }, `expected a path, got ${stringifyJson(stdin)}`);
     streams.stdin = path.resolve(outdir, stdin);
   }
   return { tool: rewritten, streams };
@@ -64,7 +65,7 @@ async function captureName(raw: string | undefined, field: 'stdout' | 'stderr', 
   if (raw === undefined || raw === null) return undefined;
   const value = isExpression(raw) ? evaluate(raw, context, { field }) : raw;
   if (typeof value !== 'string' || value === '') {
-    throw new DocumentInvalidError({ field }, `must evaluate to a file name, got ${JSON.stringify(value)}`);
+    throw new DocumentInvalidError({ field }, `must evaluate to a file name, got ${stringifyJson(value)}`);
   }
   if (value.includes('/') || value === '.' || value === '..') {
     throw new DocumentInvalidError({ field }, `'${value}' is not a plain file name; ${field} is always captured in the output directory`);

@@ -86,5 +86,5 @@ export function resolveParameterReference(keys: PathKey[], context: Record<strin
 function describe(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return 'an array';
-  return `a ${typeof v}`;
+  return `a ${typeof v === 'bigint' ? 'number' : typeof v}`;
 }

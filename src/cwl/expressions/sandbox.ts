@@ -7,6 +7,7 @@
  */
 import vm from 'node:vm';
 import { ExpressionError, ExpressionTimeoutError } from '../errors.js';
+import { bigIntAsNumber } from '../../exactJson.js';
 
 /** Globals through which the parameter context is handed in (JSON text). */
 const IN = '__pcwl_inputs';
@@ -49,8 +50,9 @@ export class JavaScriptSandbox {
       this.scripts.set(key, script);
     }
     const c = this.context as Record<string, unknown>;
-    c[IN] = JSON.stringify(ctx.inputs ?? {});
-    c[SELF] = JSON.stringify(ctx.self ?? null);
+    // Expressions get Numbers, also for exact (BigInt) integers, as cwltool's get doubles.
+    c[IN] = JSON.stringify(ctx.inputs ?? {}, bigIntAsNumber);
+    c[SELF] = JSON.stringify(ctx.self ?? null, bigIntAsNumber);
     c[RUNTIME] = JSON.stringify(ctx.runtime ?? {});
     const compiled = script;
     const out = this.run(source, () => compiled, source, field);

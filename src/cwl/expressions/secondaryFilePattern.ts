@@ -4,6 +4,7 @@
  * real files (existence, `required`) is the caller's job: inputs look beside the input's location,
  * outputs beside the matched file in the output directory.
  */
+import { stringifyJson } from '../../exactJson.js';
 import type { CwlDirectory, CwlFile, SecondaryFileSchema } from '../model.js';
 import { isDirectory, isFile } from '../model.js';
 import { ExpressionError } from '../errors.js';
@@ -53,7 +54,7 @@ export function secondaryFileCandidates(
     let required = defaultRequired;
     if (schema.required !== undefined && schema.required !== null) {
       const r = evaluator.evaluate(schema.required, { ...context, self: primary }, { field });
-      if (typeof r !== 'boolean') throw new ExpressionError(String(schema.required), `secondaryFiles 'required' must give a boolean, got ${JSON.stringify(r)}`, { field });
+      if (typeof r !== 'boolean') throw new ExpressionError(String(schema.required), `secondaryFiles 'required' must give a boolean, got ${stringifyJson(r)}`, { field });
       required = r;
     }
     if (!evaluator.hasExpression(schema.pattern)) {
@@ -72,7 +73,7 @@ export function secondaryFileCandidates(
       } else if (isFile(item) || isDirectory(item)) {
         out.push({ value: item, required, pattern: schema.pattern });
       } else {
-        throw new ExpressionError(schema.pattern, `a secondaryFiles expression must give a string, a File or Directory, or an array of them; got ${JSON.stringify(item)}`, { field });
+        throw new ExpressionError(schema.pattern, `a secondaryFiles expression must give a string, a File or Directory, or an array of them; got ${stringifyJson(item)}`, { field });
       }
     }
   }

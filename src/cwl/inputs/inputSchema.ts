@@ -6,6 +6,7 @@
  */
 import type { CwlType, InputParameter } from '../model.js';
 import { isOptional } from './typeText.js';
+import { bigIntsAsNumbers, containsBigInt } from '../../exactJson.js';
 import { compiledValidator, type AjvError, type Validate } from './validatorCache.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -122,6 +123,9 @@ export async function validateInputObject(inputs: readonly InputParameter[], val
     byInputs.set(inputs, validate);
   }
   if (validate(value)) return undefined;
+  // ajv knows Numbers only: an exact (BigInt) integer is checked as its nearest Number, on this
+  // rare path only, so ordinary objects are not copied.
+  if (containsBigInt(value) && validate(bigIntsAsNumbers(value))) return undefined;
   const err = mostSpecific(validate.errors ?? []);
   if (!err) return { input: '', pointer: '', keyword: 'unknown', message: 'invalid input object' };
   if (err.instancePath === '' && err.keyword === 'required') {

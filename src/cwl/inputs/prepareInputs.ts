@@ -3,6 +3,7 @@
  * values normalised and checked, listings loaded, and the whole object validated against a JSON
  * Schema of the input types (ajv) before anything runs. CWL v1.2 "Input object" and "default".
  */
+import { stringifyJson } from '../../exactJson.js';
 import type { InputParameter, LoadListing, Process, Requirement } from '../model.js';
 import { InputInvalidError, InputUnknownError } from '../errors.js';
 import { toUri } from '../load/documentRef.js';
@@ -52,7 +53,7 @@ function listingDepth(param: InputParameter, process: Process, outer: Requiremen
 
 /** A short JSON rendering of a value for messages. */
 function preview(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  const s = stringifyJson(v) ?? String(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 

@@ -1,11 +1,14 @@
 /**
- * Reading document text and parsing it as YAML (a superset of JSON) with js-yaml 5.
- * Failures become DocumentNotFoundError / YamlSyntaxError naming file:line:col.
+ * Reading document text and parsing it as YAML (a superset of JSON) with js-yaml 5, integers exact
+ * (src/yamlValues.ts) and within the reading limits.
+ * Failures become DocumentNotFoundError / YamlSyntaxError naming file:line:col, DocumentLimitError.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { loadAll, YAMLException } from 'js-yaml';
-import { DocumentNotFoundError, YamlSyntaxError } from '../errors.js';
+import { DocumentLimitError, DocumentNotFoundError, YamlSyntaxError } from '../errors.js';
+import { EXACT_CORE_SCHEMA, exactYamlInteger } from '../../yamlValues.js';
+import { DEFAULT_YAML_LIMITS, yamlLimitBroken, type YamlLimits } from '../../yamlLimits.js';
 import { displayName, stripFragment, uriToPath } from './documentRef.js';
 import { fetchRemoteText, RemoteFetchError } from './remoteText.js';
 
@@ -45,19 +48,59 @@ function describeFetchFailure(err: unknown): string {
  */
 function lenientParse(text: string): { ok: true; docs: unknown[] } | { ok: false } {
   try {
-    const yaml4 = createRequire(import.meta.url)('js-yaml-4') as { loadAll(text: string): unknown[] };
-    return { ok: true, docs: yaml4.loadAll(text) };
+    return { ok: true, docs: yaml4().loadAll(text, { schema: yaml4ExactSchema() }) };
   } catch {
     return { ok: false };
   }
 }
 
+interface Yaml4Type {
+  resolve(data: unknown): boolean;
+  construct(data: unknown): unknown;
+  predicate?: (data: unknown) => boolean;
+  represent?: unknown;
+  defaultStyle?: string;
+  instanceOf?: unknown;
+}
+interface Yaml4 {
+  loadAll(text: string, options?: { schema?: unknown }): unknown[];
+  Type: new (tag: string, options: Record<string, unknown>) => unknown;
+  FAILSAFE_SCHEMA: { extend(types: { implicit: unknown[]; explicit: unknown[] }): unknown };
+  types: Record<'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'merge' | 'binary' | 'omap' | 'pairs' | 'set', Yaml4Type>;
+}
+
+function yaml4(): Yaml4 {
+  return createRequire(import.meta.url)('js-yaml-4') as Yaml4;
+}
+
+let yaml4Schema: unknown;
+
+/** js-yaml 4's default schema with its int type keeping integers outside the safe range exact. */
+function yaml4ExactSchema(): unknown {
+  if (yaml4Schema) return yaml4Schema;
+  const y = yaml4();
+  const int = y.types.int;
+  const exactInt = new y.Type('tag:yaml.org,2002:int', {
+    kind: 'scalar',
+    resolve: (data: unknown) => int.resolve(data),
+    construct: (data: unknown) => exactYamlInteger(String(data).replace(/_/g, ''), int.construct(data) as number),
+    predicate: (data: unknown) => typeof data === 'bigint' || (int.predicate?.(data) ?? false),
+    represent: int.represent,
+    defaultStyle: int.defaultStyle,
+  });
+  const t = y.types;
+  yaml4Schema = y.FAILSAFE_SCHEMA.extend({ implicit: [t.null, t.bool, exactInt, t.float, t.timestamp, t.merge], explicit: [t.binary, t.omap, t.pairs, t.set] });
+  return yaml4Schema;
+}
+
 /** Parse YAML/JSON text; `file` names the source in errors. */
-export function parseYaml(text: string, file: string): unknown {
+export function parseYaml(text: string, file: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): unknown {
+  // Checked before parsing too: a huge text is refused without building it.
+  if (text.length > limits.maxChars) throw new DocumentLimitError(file, yamlLimitBroken(text, null, limits) ?? 'too large');
   let docs: unknown[];
   try {
     // loadAll: an empty (or comments-only) file is null rather than an error; job files may be empty.
-    docs = loadAll(text, { filename: file });
+    docs = loadAll(text, { filename: file, schema: EXACT_CORE_SCHEMA });
   } catch (err) {
     if (!(err instanceof YAMLException)) throw err;
     const lenient = lenientParse(text);
@@ -69,5 +112,8 @@ export function parseYaml(text: string, file: string): unknown {
     docs = lenient.docs;
   }
   if (docs.length > 1) throw new YamlSyntaxError({ file }, `${docs.length} YAML documents in one file (separated by '---'); keep one`);
-  return docs[0] ?? null;
+  const doc = docs[0] ?? null;
+  const broken = yamlLimitBroken(text, doc, limits);
+  if (broken !== undefined) throw new DocumentLimitError(file, broken);
+  return doc;
 }

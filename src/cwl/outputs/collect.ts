@@ -17,6 +17,7 @@
  *    the wrong type OutputInvalidError.
  * Callers must pass `inputs` as the command saw them (staged paths; `loadInputContents` applied).
  */
+import { parseJson, stringifyJson } from '../../exactJson.js';
 import { statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -83,7 +84,8 @@ class Collector {
   async fromOutputJson(file: string): Promise<Record<string, unknown>> {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await readFile(file, 'utf8'));
+      // Exact: integers outside Number's safe range stay exact (src/exactJson.ts).
+      parsed = parseJson(await readFile(file, 'utf8'));
     } catch (err) {
       throw new OutputInvalidError(this.jobName, 'cwl.output.json', `cannot be read as JSON: ${(err as Error).message}`);
     }
@@ -150,7 +152,7 @@ class Collector {
       const v = this.evaluator.evaluate(g, { ...this.ctx, self: null }, { field: `outputs.${field}.outputBinding.glob` });
       for (const p of Array.isArray(v) ? v : [v]) {
         if (p === null || p === undefined) continue;
-        if (typeof p !== 'string') throw new ExpressionError(String(g), `glob must give a string or an array of strings, got ${JSON.stringify(p)}`, { field: `outputs.${field}.outputBinding.glob` });
+        if (typeof p !== 'string') throw new ExpressionError(String(g), `glob must give a string or an array of strings, got ${stringifyJson(p)}`, { field: `outputs.${field}.outputBinding.glob` });
         patterns.push(p);
       }
     }
@@ -299,7 +301,7 @@ class Collector {
     if (first === undefined) return;
     const v = this.evaluator.evaluate(first, { ...this.ctx, self: file }, { field: `outputs.${field}.format` });
     if (v === null || v === undefined) return;
-    if (typeof v !== 'string') throw new ExpressionError(first, `format must give a string, got ${JSON.stringify(v)}`, { field: `outputs.${field}.format` });
+    if (typeof v !== 'string') throw new ExpressionError(first, `format must give a string, got ${stringifyJson(v)}`, { field: `outputs.${field}.format` });
     file.format = expandFormat(v, this.tool.namespaces);
   }
 
@@ -347,7 +349,7 @@ export function typeText(type: CwlType): string {
 function valueText(v: unknown): string {
   if (isFile(v) || isDirectory(v)) return `a ${v.class} (${v.basename ?? v.location})`;
   if (Array.isArray(v)) return `an array of ${v.length}`;
-  const s = JSON.stringify(v);
+  const s = stringifyJson(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
@@ -381,7 +383,7 @@ export async function runExpressionTool(
   const c = new Collector(tool, loaded, runtime, evaluator, options);
   const result = evaluator.evaluate(tool.expression, { inputs: loaded, self: null, runtime }, { field: 'expression' });
   if (result === null || typeof result !== 'object' || Array.isArray(result)) {
-    throw new ExpressionError(tool.expression, `an ExpressionTool's expression must return an object of outputs, got ${JSON.stringify(result)}`, { field: 'expression' });
+    throw new ExpressionError(tool.expression, `an ExpressionTool's expression must return an object of outputs, got ${stringifyJson(result)}`, { field: 'expression' });
   }
   const out: Record<string, unknown> = {};
   for (const p of tool.outputs) {

@@ -7,6 +7,7 @@
  * the requirement set, the expression evaluator and the job-spec template are built once; a scatter
  * instance costs a shallow copy of the input object and one JobSpec object sharing the tool.
  */
+import { stringifyJson } from '../../exactJson.js';
 import type { Process, Workflow, WorkflowStep, WorkflowStepInput } from '../model.js';
 import { valueMatchesType } from '../commandLine/typeMatch.js';
 import { typeText } from '../outputs/index.js';
@@ -331,7 +332,7 @@ class WorkflowRun {
         const reason =
           value === null
             ? `required output '${param.id}' is null${from}; declare it optional ('${typeText(param.type)}?') or use pickValue`
-            : `output '${param.id}' should be ${typeText(param.type)} but is ${JSON.stringify(value)?.slice(0, 200)}${from}`;
+            : `output '${param.id}' should be ${typeText(param.type)} but is ${stringifyJson(value)?.slice(0, 200)}${from}`;
         throw new WorkflowInvalidError({ file: this.wf.id, field: `outputs.${param.id}` }, reason);
       }
       out[param.id] = value ?? null;

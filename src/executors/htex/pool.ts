@@ -332,7 +332,9 @@ export class WorkerPool {
     const id = `${this.poolId}/w${index}`;
     const log = this.workerLog ?? 'ignore';
     // stdout/stderr to the log file: no pipes (PERF-NOTES); the IPC channel carries the batches.
-    const child = fork(WORKER_MODULE, [id], { stdio: ['ignore', log, log, 'ipc'], serialization: 'json' });
+    // 'advanced' (structured clone): task inputs and results may hold exact integers (BigInt), which
+    // 'json' cannot carry; the messages are plain data, and it was no slower (docs/htex-protocol.md).
+    const child = fork(WORKER_MODULE, [id], { stdio: ['ignore', log, log, 'ipc'], serialization: 'advanced' });
     const slot: WorkerSlot = { index, id, child, ready: false, tasks: [] };
     this.slots[index] = slot;
     child.on('message', (m: FromWorker) => {

@@ -12,6 +12,7 @@
  * Each message is one JSON frame. Tasks and results travel in batches: batching, not per-message
  * speed, is where throughput comes from (PERF-NOTES.md).
  */
+import { parseJson, stringifyJson } from '../../exactJson.js';
 import { ErrorCode, type ErrorJson } from '../../errors.js';
 import type { TaskOutcome, TaskSpec } from '../executor.js';
 import { ProtocolError } from './errors.js';
@@ -142,7 +143,8 @@ export function cancelledResult(id: number): WireResult {
 const CANCELLED_ERROR: ErrorJson = Object.freeze({ code: ErrorCode.Internal, name: 'TaskCancelled', message: 'cancelled by the executor' });
 
 export function encode(message: ToInterchange | FromInterchange | FromPool | ToPool): string {
-  return JSON.stringify(message);
+  // Exact JSON: task inputs and results may hold BigInts (src/exactJson.ts).
+  return stringifyJson(message);
 }
 
 type Checker = (m: Record<string, unknown>) => boolean;
@@ -209,7 +211,7 @@ const toPool: Record<ToPool['type'], Checker> = {
 function decodeWith<T>(link: string, checkers: Record<string, Checker>, frame: Buffer | string): T {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof frame === 'string' ? frame : frame.toString('utf8'));
+    parsed = parseJson(typeof frame === 'string' ? frame : frame.toString('utf8'));
   } catch (err) {
     throw new ProtocolError(link, 'a frame is not JSON', { cause: err });
   }

@@ -1,0 +1,41 @@
+/**
+ * Exact integers in YAML (documents, job files): an integer outside Number's safe range becomes a
+ * BigInt, as in JSON (src/exactJson.ts). js-yaml 5 gets a core schema whose int tag does this.
+ */
+import { CORE_SCHEMA, defineScalarTag, intCoreTag, NOT_RESOLVED, type Schema } from 'js-yaml';
+import { exactNumber } from './exactJson.js';
+
+/** YAML integer text (core schema: decimal with sign, 0o octal, 0x hex; explicit: 0b) as a BigInt. */
+function bigIntOf(source: string): bigint | undefined {
+  const negative = source.startsWith('-');
+  const digits = source.startsWith('-') || source.startsWith('+') ? source.slice(1) : source;
+  try {
+    const n = BigInt(digits);
+    return negative ? -n : n;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An integer outside Number's safe range, from its YAML text, as a BigInt; others as Numbers. */
+export function exactYamlInteger(source: string, value: number): number | bigint {
+  if (Number.isSafeInteger(value)) return value;
+  if (/^[-+]?\d+$/.test(source)) return exactNumber(source.startsWith('+') ? source.slice(1) : source);
+  return bigIntOf(source) ?? value;
+}
+
+/** js-yaml 5's core-schema int, keeping integers outside the safe range exact. */
+const exactIntTag = defineScalarTag<number | bigint>('tag:yaml.org,2002:int', {
+  implicit: true,
+  implicitFirstChars: intCoreTag.implicitFirstChars,
+  resolve: (source, isExplicit, tagName) => {
+    const value = intCoreTag.resolve(source, isExplicit, tagName);
+    return value === NOT_RESOLVED ? value : exactYamlInteger(source, value);
+  },
+  identify: (data) => typeof data === 'bigint' || intCoreTag.identify(data),
+  represent: (data) => (typeof data === 'bigint' ? data.toString() : intCoreTag.represent(data)),
+});
+
+/** The schema user YAML is read with: js-yaml 5's default (core) with exact integers. */
+export const EXACT_CORE_SCHEMA: Schema = CORE_SCHEMA.withTags(exactIntTag);
+
