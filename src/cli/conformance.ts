@@ -3,6 +3,7 @@
  * (parsl-cwl by default) and reports per tag; with --baseline it is the conformance ratchet.
  * See docs/conformance.md.
  */
+import { stringifyJson } from '../exactJson.js';
 import { writeFile } from 'node:fs/promises';
 import {
   checkBaseline,
@@ -124,7 +125,7 @@ async function runConformance(argv: string[]): Promise<number> {
   }
   if (options.json !== undefined) {
     const report = { ...jsonReport(run, runner.label, suite.listFile, options), compared: runs.slice(1).map((r) => jsonReport(r.run, r.runner.label, suite.listFile, options)) };
-    await writeFile(options.json, JSON.stringify(report, null, 2) + '\n');
+    await writeFile(options.json, stringifyJson(report, 2) + '\n');
   }
   if (options.junit !== undefined) {
     await writeFile(options.junit, junitXml({ results: run.results, wallMs: run.wallMs, suiteName: `cwl-v1.2 conformance (${runner.label})` }));

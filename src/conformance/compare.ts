@@ -4,7 +4,8 @@
  *
  * - `"Any"` matches anything, also null or a missing key; an expected non-null value needs an actual one.
  * - Objects: every expected key is compared; an extra actual key fails unless its value is null.
- * - Lists: same length, compared in order. Scalars: Python equality (1 == 1.0, true == 1).
+ * - Lists: same length, compared in order. Scalars: Python equality (1 == 1.0, true == 1), on exact
+ *   numbers: both sides are parsed with integers exact, so 10^42 (an int) is not 1e42 (a float).
  * - File: the actual `path` (else `location`) must exist on disk and end with "/" + the expected
  *   `path` (else `location`), or equal it when it has no "/"; `contents` is read from disk; the
  *   sha1 checksum and size are computed from disk and must equal both the expected ones and any the
@@ -12,6 +13,7 @@
  * - Directory: must be a Directory with a `listing`; each expected entry matches some actual entry
  *   (any order); then the File rules for location and other keys.
  */
+import { stringifyJson } from '../exactJson.js';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -197,13 +199,19 @@ function readText(file: string): string {
   return text.replace(/\r\n?/g, '\n');
 }
 
-/** Python `==` on JSON values: numbers and booleans compare numerically (1 == 1.0 == true). */
+/**
+ * Python `==` on JSON values, as cwltest compares scalars. Both sides come from exact parsing
+ * (src/exactJson.ts): an integer outside Number's safe range is a BigInt, so an int equals only the
+ * same int (10^42 is not the float 1e42, whose value is 10^42 + 44885712678075916785549312), an int
+ * equals a float only when the float is exactly that integer, and booleans are the ints 0 and 1
+ * (True == 1 == 1.0 in Python). Numbers from integer literals within the safe range are exact, so
+ * Number equality is Python's there.
+ */
 export function pythonEquals(a: unknown, b: unknown): boolean {
   const x = a ?? null;
   const y = b ?? null;
   if (x === null || y === null) return x === y;
-  const numeric = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
-  if (numeric(x) && numeric(y)) return Number(x) === Number(y);
+  if (isNumeric(x) && isNumeric(y)) return numbersEqual(x, y);
   if (typeof x === 'string' || typeof y === 'string') return x === y;
   if (Array.isArray(x) || Array.isArray(y)) {
     return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => pythonEquals(v, y[i]));
@@ -215,11 +223,26 @@ export function pythonEquals(a: unknown, b: unknown): boolean {
   return false;
 }
 
+type Numeric = number | bigint | boolean;
+
+function isNumeric(v: unknown): v is Numeric {
+  return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean';
+}
+
+function numbersEqual(a: Numeric, b: Numeric): boolean {
+  const x = typeof a === 'boolean' ? Number(a) : a;
+  const y = typeof b === 'boolean' ? Number(b) : b;
+  if (typeof x === typeof y) return x === y;
+  // One BigInt (an int), one Number: equal only when the Number is exactly that integer.
+  const [big, num] = (typeof x === 'bigint' ? [x, y] : [y, x]) as [bigint, number];
+  return Number.isInteger(num) && BigInt(num) === big;
+}
+
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = stringifyJson(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

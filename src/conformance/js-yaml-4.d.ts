@@ -3,5 +3,5 @@
  * needs version 4). Only the part the harness uses.
  */
 declare module 'js-yaml-4' {
-  export function load(text: string, options?: { filename?: string }): unknown;
+  export function load(text: string, options?: { filename?: string; schema?: unknown }): unknown;
 }

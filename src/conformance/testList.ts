@@ -7,6 +7,7 @@
  * YAML: the suite's test lists continue flow sequences at their parent's indentation, which
  * cwltest's parser (ruamel) and js-yaml 4 accept but js-yaml 5 rejects, hence js-yaml 4 here.
  */
+import { exactYaml4Schema } from '../yamlValues.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +67,8 @@ async function readList(file: string, suiteDir: string, into: ConformanceTest[],
   const { load } = await import('js-yaml-4');
   let doc: unknown;
   try {
-    doc = load(text, { filename: file });
+    // Integers exact, as cwltest's Python reads them: 10^42 in an expected output is an int.
+    doc = load(text, { filename: file, schema: exactYaml4Schema() });
   } catch (err) {
     throw new TestListInvalidError(file, `not valid YAML: ${(err as Error).message}`, { cause: err });
   }

@@ -12,6 +12,7 @@
  * - running longer than the timeout: fails (the runner's process group is killed).
  * stdout/stderr go to files, not pipes (PERF-NOTES: piped stdio stalls spawns on this machine).
  */
+import { parseJson, stringifyJson } from '../exactJson.js';
 import { spawn } from 'node:child_process';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -164,7 +165,8 @@ function judge(test: ConformanceTest, exit: ProcessExit, stdout: string, stderrT
   }
   let actual: unknown;
   try {
-    actual = stdout === '' ? {} : JSON.parse(stdout);
+    // Exact, as cwltest's json.loads: an integer outside Number's safe range stays an int (BigInt).
+    actual = stdout === '' ? {} : parseJson(stdout);
   } catch {
     return { status: 'failed', reason: `stdout is not valid JSON: ${oneLine(stdout, 80)}` };
   }
@@ -177,8 +179,8 @@ function judge(test: ConformanceTest, exit: ProcessExit, stdout: string, stderrT
 function failureDetail(result: TestResult, comparison: { expected: unknown; actual: unknown } | undefined): string {
   const lines = [`  command (in ${result.cwd}): ${shellQuote(result.command)}`];
   if (comparison) {
-    lines.push(`  expected: ${indent(JSON.stringify(comparison.expected, null, 2) ?? 'nothing')}`);
-    lines.push(`  actual:   ${indent(JSON.stringify(comparison.actual, null, 2) ?? 'nothing')}`);
+    lines.push(`  expected: ${indent(stringifyJson(comparison.expected, 2) ?? 'nothing')}`);
+    lines.push(`  actual:   ${indent(stringifyJson(comparison.actual, 2) ?? 'nothing')}`);
   }
   const stderr = result.stderrTail.trimEnd().split('\n').slice(-15).join('\n    ');
   if (stderr !== '') lines.push(`  stderr (tail):\n    ${stderr}`);

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { loadAll, YAMLException } from 'js-yaml';
 import { DocumentLimitError, DocumentNotFoundError, YamlSyntaxError } from '../errors.js';
-import { EXACT_CORE_SCHEMA, exactYamlInteger } from '../../yamlValues.js';
+import { EXACT_CORE_SCHEMA, exactYaml4Schema } from '../../yamlValues.js';
 import { DEFAULT_YAML_LIMITS, yamlLimitBroken, type YamlLimits } from '../../yamlLimits.js';
 import { displayName, stripFragment, uriToPath } from './documentRef.js';
 import { fetchRemoteText, RemoteFetchError } from './remoteText.js';
@@ -48,49 +48,11 @@ function describeFetchFailure(err: unknown): string {
  */
 function lenientParse(text: string): { ok: true; docs: unknown[] } | { ok: false } {
   try {
-    return { ok: true, docs: yaml4().loadAll(text, { schema: yaml4ExactSchema() }) };
+    const yaml4 = createRequire(import.meta.url)('js-yaml-4') as { loadAll(text: string, options?: { schema?: unknown }): unknown[] };
+    return { ok: true, docs: yaml4.loadAll(text, { schema: exactYaml4Schema() }) };
   } catch {
     return { ok: false };
   }
-}
-
-interface Yaml4Type {
-  resolve(data: unknown): boolean;
-  construct(data: unknown): unknown;
-  predicate?: (data: unknown) => boolean;
-  represent?: unknown;
-  defaultStyle?: string;
-  instanceOf?: unknown;
-}
-interface Yaml4 {
-  loadAll(text: string, options?: { schema?: unknown }): unknown[];
-  Type: new (tag: string, options: Record<string, unknown>) => unknown;
-  FAILSAFE_SCHEMA: { extend(types: { implicit: unknown[]; explicit: unknown[] }): unknown };
-  types: Record<'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'merge' | 'binary' | 'omap' | 'pairs' | 'set', Yaml4Type>;
-}
-
-function yaml4(): Yaml4 {
-  return createRequire(import.meta.url)('js-yaml-4') as Yaml4;
-}
-
-let yaml4Schema: unknown;
-
-/** js-yaml 4's default schema with its int type keeping integers outside the safe range exact. */
-function yaml4ExactSchema(): unknown {
-  if (yaml4Schema) return yaml4Schema;
-  const y = yaml4();
-  const int = y.types.int;
-  const exactInt = new y.Type('tag:yaml.org,2002:int', {
-    kind: 'scalar',
-    resolve: (data: unknown) => int.resolve(data),
-    construct: (data: unknown) => exactYamlInteger(String(data).replace(/_/g, ''), int.construct(data) as number),
-    predicate: (data: unknown) => typeof data === 'bigint' || (int.predicate?.(data) ?? false),
-    represent: int.represent,
-    defaultStyle: int.defaultStyle,
-  });
-  const t = y.types;
-  yaml4Schema = y.FAILSAFE_SCHEMA.extend({ implicit: [t.null, t.bool, exactInt, t.float, t.timestamp, t.merge], explicit: [t.binary, t.omap, t.pairs, t.set] });
-  return yaml4Schema;
 }
 
 /** Parse YAML/JSON text; `file` names the source in errors. */
