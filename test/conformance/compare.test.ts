@@ -8,7 +8,10 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import { compareOutput, pythonEquals } from '../../src/conformance/compare.js';
+import { parseJson } from '../../src/exactJson.js';
+import { exactYaml4Schema } from '../../src/yamlValues.js';
 
 let dir: string;
 const opts = (): { baseDir: string } => ({ baseDir: dir });
@@ -88,6 +91,28 @@ describe('values', () => {
     assert.ok(!pythonEquals(true, 'true'));
     assert.ok(matches({ b: true }, { b: true }));
     assert.ok(!matches({ b: true }, { b: false }));
+  });
+
+  test('exact integers as in Python: an int equals only the same int, a float only when it is exactly that int', () => {
+    // Both sides as the harness parses them: the suite's YAML and the runner's stdout, integers exact.
+    const yaml4 = createRequire(import.meta.url)('js-yaml-4') as { load(text: string, options: { schema: unknown }): unknown };
+    const expected = yaml4.load('a_double: 1000000000000000000000000000000000000000000\nlong: 9007199254740993\n', { schema: exactYaml4Schema() });
+    // 1e+42 is what a runner that loses the integer prints (a float): 10^42 + 44885712678075916785549312.
+    assert.ok(!matches(expected, parseJson('{"a_double": 1e+42, "long": 9007199254740993}')));
+    assert.ok(!matches(expected, parseJson('{"a_double": 1000000000000000000000000000000000000000000, "long": 9007199254740992}')));
+    assert.ok(matches(expected, parseJson('{"a_double": 1000000000000000000000000000000000000000000, "long": 9007199254740993}')));
+    assert.ok(!pythonEquals(10n ** 42n, 1e42));
+    assert.ok(!pythonEquals(9007199254740993n, 9007199254740992));
+    // A float that is exactly the integer: equal (2^53 and 2^60 are doubles).
+    assert.ok(pythonEquals(9007199254740992n, 9007199254740992.0));
+    assert.ok(pythonEquals(2n ** 60n, 2 ** 60));
+    assert.ok(pythonEquals(10n ** 42n, 10n ** 42n));
+    assert.ok(!pythonEquals(10n ** 42n, 10n ** 42n + 1n));
+    assert.ok(!pythonEquals(10n ** 42n, '1000000000000000000000000000000000000000000'));
+    assert.ok(!pythonEquals(1n, 1.5));
+    // bool is an int in Python: True == 1, not 2^53 + 1.
+    assert.ok(!pythonEquals(true, 9007199254740993n));
+    assert.ok(pythonEquals(true, 1.0));
   });
 
   test('an expected object needs an actual object', () => {
