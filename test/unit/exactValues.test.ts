@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { parseJson, stringifyJson, bigIntAsNumber, bigIntsAsNumbers, containsBigInt } from '../../src/exactJson.js';
+import { hasLongDigitRun, parseJson, stringifyJson, bigIntAsNumber, bigIntsAsNumbers, containsBigInt } from '../../src/exactJson.js';
 import { exactYaml4Schema } from '../../src/yamlValues.js';
 import { yamlLimitBroken, DEFAULT_YAML_LIMITS } from '../../src/yamlLimits.js';
 import { parseYaml } from '../../src/cwl/load/yamlSource.js';
@@ -38,6 +38,18 @@ describe('exact JSON', () => {
   test('text without a long digit run takes JSON.parse and gives the same value', () => {
     const text = '{"a": [1, 2.5, "x", null, true], "b": {"c": -7}}';
     assert.deepEqual(parseJson(text), JSON.parse(text));
+  });
+
+  test('the digit-run scan agrees with /\\d{16}/ on random text', () => {
+    const alphabet = '0123456789012345678901234567890123456789a ,."';
+    for (let k = 0; k < 2000; k++) {
+      let text = '';
+      const length = Math.floor(Math.random() * 80);
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(Math.random() * alphabet.length)];
+      assert.equal(hasLongDigitRun(text), /\d{16}/.test(text), JSON.stringify(text));
+    }
+    assert.ok(hasLongDigitRun('x'.repeat(15) + '1'.repeat(16)));
+    assert.ok(!hasLongDigitRun('1'.repeat(15) + 'x' + '1'.repeat(15)));
   });
 
   test('duplicate keys keep the last value as JSON.parse does, also on the exact path', () => {
