@@ -6,7 +6,9 @@
  * built as one CommonJS file (dist/bundle/run.cjs, scripts/bundleCli.ts) that this launcher
  * compiles with `vm.Script` and V8's code cache: the first run writes the cache (the functions V8
  * compiled during that run included), later runs skip parsing and compiling. Node 20 has no
- * built-in compile cache (`module.enableCompileCache` is Node 22), hence doing it here.
+ * built-in compile cache; the one of Node 22+ (`module.enableCompileCache`) keeps only what V8
+ * compiled when the module was loaded, and measured slower on 22, 24 and 26 (docs/running-tools.md,
+ * "Node's own compile cache"), hence doing it here on every version.
  *
  * This file is CommonJS on purpose: an ES module entry would pay for the ESM loader it avoids.
  * Without a bundle (a `tsc`-only build) it falls back to the ESM entry, which does the same work.

@@ -246,7 +246,7 @@ test('through bin/parsl-cwl the tool is started by the launch spawner, a child o
       cmdlineScript('$s', `${d}/spawner.cmdline`),
       parentOf('$s', 'r'),
       `echo $r > ${d}/runner.pid`,
-      `cat /proc/$r/comm > ${d}/runner.comm`,
+      cmdlineScript('$r', `${d}/runner.cmdline`),
       // This shell's own descriptors, then its environment, on its stdout: `ls` lists them from its
       // own process (its directory descriptor is not among them), and without a redirection of its
       // own (dash keeps the shell's stdout on descriptor 10 while it runs a redirected command).
@@ -264,7 +264,10 @@ test('through bin/parsl-cwl the tool is started by the launch spawner, a child o
   assert.equal(read('spawner.comm'), 'pcwl-spawner');
   assert.match(read('spawner.cmdline'), /\/pcwl-spawner --launch node \S*\/dist\/src\/cli\/launch\.cjs --quiet /);
   assert.equal(Number(read('runner.pid')), run.pid, "the spawner's parent is not the process the test started");
-  assert.equal(read('runner.comm'), 'node');
+  // The runner is the `node` the spawner exec'd, running the launcher. Its argv says so on every
+  // Node; its name in /proc/PID/comm does not: Node 24 names its main thread `MainThread`, Node 26
+  // `node-MainThread`, and on Linux the main thread's name is the process's.
+  assert.match(read('runner.cmdline'), /^node \S*\/dist\/src\/cli\/launch\.cjs --quiet /);
   const out = (JSON.parse(run.stdout()) as { out: { path: string } }).out;
   const [fds, env] = readFileSync(out.path, 'utf8').split('---\n') as [string, string];
   assert.deepEqual(fds.trim().split(/\s+/), ['0', '1', '2'], 'the tool got descriptors besides its stdin, stdout and stderr');
