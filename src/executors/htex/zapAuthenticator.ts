@@ -45,18 +45,42 @@ interface SharedHandler {
   refused: number;
   closed: boolean;
 }
-let shared: SharedHandler | undefined;
+let shared: Promise<SharedHandler> | undefined;
+
+/**
+ * Binds the handler's endpoint. A handler closed a moment ago (the previous executor of this
+ * process) frees the endpoint asynchronously, so a bind right after it can meet EADDRINUSE: retried
+ * for a bounded time rather than failing the next executor's start.
+ */
+async function bindHandler(zmq: typeof Zmq): Promise<SharedHandler> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const socket = new zmq.Reply({ linger: 0 });
+    try {
+      await socket.bind(ZAP_ENDPOINT);
+      const handler: SharedHandler = { socket, allowed: new Map(), logs: new Set(), refused: 0, closed: false };
+      void serve(handler);
+      return handler;
+    } catch (err) {
+      socket.close();
+      if ((err as { code?: unknown }).code !== 'EADDRINUSE' || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
 
 /** Register `allowedClientKey` with the process's ZAP handler, starting it if needed. */
 export async function startZapAuthenticator(zmq: typeof Zmq, allowedClientKey: string, log: (line: string) => void): Promise<ZapAuthenticator> {
-  if (!shared) {
-    const socket = new zmq.Reply({ linger: 0 });
-    await socket.bind(ZAP_ENDPOINT);
-    const handler: SharedHandler = { socket, allowed: new Map(), logs: new Set(), refused: 0, closed: false };
-    shared ??= handler;
-    void serve(handler);
+  // One start at a time: concurrent executors share the promise instead of racing for the endpoint.
+  const starting = (shared ??= bindHandler(zmq));
+  let handler: SharedHandler;
+  try {
+    handler = await starting;
+  } catch (err) {
+    if (shared === starting) shared = undefined;
+    throw err;
   }
-  const handler = shared;
+  if (handler.closed) return startZapAuthenticator(zmq, allowedClientKey, log);
   handler.allowed.set(allowedClientKey, (handler.allowed.get(allowedClientKey) ?? 0) + 1);
   handler.logs.add(log);
   let closed = false;
@@ -74,7 +98,7 @@ export async function startZapAuthenticator(zmq: typeof Zmq, allowedClientKey: s
       if (handler.allowed.size === 0) {
         handler.closed = true;
         handler.socket.close();
-        if (shared === handler) shared = undefined;
+        if (shared === starting) shared = undefined;
       }
     },
   };
