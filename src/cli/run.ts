@@ -130,6 +130,7 @@ async function loadDocument(ref: string, opts: RunOptions, log: RunLog): Promise
   const { loadProcess, LoadCache } = await import('../cwl/load/index.js');
   const loadCache = new LoadCache();
   const proc = await loadProcess(ref, { cache: loadCache });
+  for (const w of loadCache.warnings) log.warn(w);
   if (cache) {
     const texts = new Map<string, string>();
     for (const [uri, text] of loadCache.texts) texts.set(uri, await text);

@@ -159,7 +159,7 @@ export class WorkflowStepFailedError extends ParslCwlError {
 
 /** Thrown when a workflow is structurally wrong (unknown source, cycle, bad scatter...). */
 export class WorkflowInvalidError extends ParslCwlError {
-  constructor(readonly location: SourceLocation, reason: string) {
+  constructor(readonly location: SourceLocation, readonly reason: string) {
     super(ErrorCode.WorkflowInvalid, `${where(location)}${reason}`, { data: { ...location } });
   }
 }
