@@ -69,7 +69,7 @@ export function checkWorkflow(wf: Workflow, file: string = wf.id): WorkflowCheck
       if (scattered) {
         const items = scatterItems(type);
         if (items === undefined) {
-          report('error', `${field}.source`, `step '${step.id}' scatters over '${inp.id}', but its source ${describeLinks(links)} is ${typeText(type)}, not an array`);
+          report('error', `${field}.source`, `step '${step.id}' scatters over '${inp.id}', but its ${describeLinks(links)} is ${typeText(type)}, not an array`);
           continue;
         }
         type = items;
