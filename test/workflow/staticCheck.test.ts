@@ -97,6 +97,12 @@ test('scatter adds an array level to step outputs (one per input with nested_cro
   assert.deepEqual(checkWorkflow(wf({ words: arr('string') }, [nested, wants(arr(arr('File')))])).warnings, []);
   const cond = step('a', first, { source: 'word' }, { when: '$(true)' });
   assert.deepEqual(checkWorkflow(wf({ word: 'string' }, [cond, wants('File')])).warnings, [], 'a null from a skipped step is the run\'s to report');
+  // A scattered conditional step gives File?[] (a skipped instance is a null item): all_non_null
+  // of that one source is File[], and File?[] itself fits File[] (the nulls are the run's to report).
+  const condScatter = step('a', first, { source: 'words' }, { scatter: ['x'], when: '$(true)' });
+  assert.deepEqual(checkWorkflow(wf({ words: arr('string') }, [condScatter, step('b', tool('second', arr('File'), 'File'), { source: 'a/y', pickValue: 'all_non_null' })])).warnings, []);
+  assert.deepEqual(checkWorkflow(wf({ words: arr('string') }, [condScatter, wants(arr('File'))])).warnings, []);
+  assert.throws(() => checkWorkflow(wf({ words: arr('string') }, [condScatter, step('b', tool('second', 'File', 'File'), { source: 'a/y', pickValue: 'all_non_null' })])), /gives File\[\]/);
 });
 
 test('scattering over a source that cannot be an array is an error', () => {

@@ -8,8 +8,8 @@
  * warning at most. What the engine does to a value on its way (workflowRun.ts gatherInputs) is
  * applied to the source's type in the same order: linkMerge, pickValue, the step input's
  * `default`, scatter; a `valueFrom` makes the link unchecked (the expression decides the value).
- * Step outputs are as the run process declares them, one array level more per scatter level, and
- * optional when the step has `when`.
+ * Step outputs are as the run process declares them, optional when the step has `when`, and one
+ * array level more per scatter level.
  */
 import type { CwlType, InputParameter, LinkMerge, PickValue, Process, Workflow, WorkflowStep } from '../model.js';
 import { WorkflowInvalidError } from '../errors.js';
@@ -137,10 +137,11 @@ function sourceType(wf: Workflow, graph: WorkflowGraph, src: LinkSource): CwlTyp
   if (src.kind === 'input') return wf.inputs.find((i) => i.id === src.name)?.type ?? 'Any';
   const step = graph.steps.get(src.step) as WorkflowStep;
   let type: CwlType = outputType(step.run, src.output);
+  // `when` is decided per scatter instance: a skipped one is a null item of the gathered array.
+  if (step.when !== undefined) type = union(['null', type]);
   const scatter = step.scatter ?? [];
   const levels = scatter.length === 0 ? 0 : step.scatterMethod === 'nested_crossproduct' ? scatter.length : 1;
   for (let i = 0; i < levels; i++) type = { type: 'array', items: type };
-  if (step.when !== undefined) type = union(['null', type]);
   return type;
 }
 
