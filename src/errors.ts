@@ -31,6 +31,7 @@ export const ErrorCode = {
   StagingFailed: 'PCWL_STAGING_FAILED',
   OutputMissing: 'PCWL_OUTPUT_MISSING',
   OutputInvalid: 'PCWL_OUTPUT_INVALID',
+  OutputsNotPlaced: 'PCWL_OUTPUTS_NOT_PLACED',
   // Workflows
   WorkflowStepFailed: 'PCWL_WORKFLOW_STEP_FAILED',
   WorkflowInvalid: 'PCWL_WORKFLOW_INVALID',
@@ -59,6 +60,7 @@ export const ErrorCode = {
   // Configuration and CLI
   ConfigInvalid: 'PCWL_CONFIG_INVALID',
   UsageError: 'PCWL_USAGE',
+  TmpdirUnusable: 'PCWL_TMPDIR_UNUSABLE',
   // Conformance harness
   SuiteNotFound: 'PCWL_SUITE_NOT_FOUND',
   TestListInvalid: 'PCWL_TEST_LIST_INVALID',

@@ -7,13 +7,14 @@
  * small tool's run is mostly start-up time.
  */
 import { stringifyJson } from '../exactJson.js';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode, ParslCwlError } from '../errors.js';
 import { removeTreeSync } from '../removeTree.js';
 import type { Process } from '../cwl/model.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
+import { TmpdirUnusableError } from './errors.js';
 import { errorReport } from './report.js';
 import { HELP, parseRunArgs, type RunOptions } from './run/runOptions.js';
 import { RunLog } from './run/runLog.js';
@@ -79,13 +80,18 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
   const { bindJobInputs } = await import('./run/bindInputs.js');
   const job = await bindJobInputs(proc, opts, log);
 
+  // A run whose outputs could not be placed does not start (run/outdir.ts).
+  const { checkOutdir } = await import('./run/outdir.js');
+  checkOutdir(opts.outdir);
   const prefix = opts.tmpdirPrefix ?? path.join(os.tmpdir(), 'parsl-cwl-');
   // Synchronous file work here and in the run path: a one-tool run that never uses libuv's thread
   // pool does not start its four threads (measured: ~5 % of a small run on this VM).
-  const runDir = mkdtempSync(prefix);
+  const runDir = makeRunDir(prefix);
   const keep = opts.debug || opts.leaveTmp;
   const progress = new ProgressLine(path.basename(opts.document)).start();
   let succeeded = false;
+  // Set when the run's outputs are still in runDir because they could not be moved to --outdir.
+  let outputsLeft = false;
   try {
     const { runProcess } = await import('./run/runProcess.js');
     const outputs = await runProcess(proc, job.inputs, {
@@ -103,7 +109,16 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
       progressDetail: (describe) => progress.setDetail(describe),
     });
     const { OutputRelocator } = await import('../cwl/relocate.js');
-    const final = await new OutputRelocator(path.resolve(opts.outdir), { movableRoots: [runDir] }).relocate(outputs);
+    let final: Record<string, unknown>;
+    try {
+      final = await new OutputRelocator(path.resolve(opts.outdir), { movableRoots: [runDir] }).relocate(outputs);
+    } catch (err) {
+      // The outputs exist: keep them where they are and say where, whatever --leave-tmp says.
+      outputsLeft = true;
+      const { OutputsNotPlacedError } = await import('../cwl/errors.js');
+      if (err instanceof OutputsNotPlacedError) throw new OutputsNotPlacedError(err.outdir, err.reason, { keptIn: runDir, cause: err.cause });
+      throw err;
+    }
     progress.stop();
     // Exact: integers outside Number's safe range print as their digits (src/exactJson.ts).
     process.stdout.write(`${stringifyJson(final, 4)}\n`);
@@ -112,11 +127,38 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     return ExitCode.Success;
   } finally {
     progress.stop();
-    // Issue 5: when a workflow fails, the outputs of its finished steps stay (runProcess says where).
-    const keepFailedWorkflow = !succeeded && proc.class === 'Workflow';
+    // Issue 5: when a workflow fails, the outputs of its finished steps stay (runProcess says
+    // where); a workflow that failed before any step ran leaves nothing behind.
+    const keepFailedWorkflow = !succeeded && proc.class === 'Workflow' && jobFoldersMade(runDir);
     if (keep) log.info(`job folders kept in ${runDir}`);
-    else if (!keepFailedWorkflow) removeTreeSync(runDir);
+    else if (!keepFailedWorkflow && !outputsLeft) removeTreeSync(runDir);
     if (!succeeded) log.debug(`run failed after ${((Date.now() - started) / 1000).toFixed(2)} s`);
+  }
+}
+
+/** mkdtemp with a coded error: a prefix below a file or in a missing folder is the user's to fix. */
+function makeRunDir(prefix: string): string {
+  try {
+    return mkdtempSync(prefix);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason = e.code === 'ENOENT' ? `${path.dirname(prefix)} does not exist` : e.code === 'ENOTDIR' ? 'a file is in the way' : `${e.code ?? e.message}`;
+    throw new TmpdirUnusableError(prefix, reason);
+  }
+}
+
+/** Did a workflow run make any job folder (runinfo/NNN/jobs/*)? Then its failure keeps them. */
+function jobFoldersMade(runDir: string): boolean {
+  try {
+    return readdirSync(path.join(runDir, 'runinfo')).some((run) => {
+      try {
+        return readdirSync(path.join(runDir, 'runinfo', run, 'jobs')).length > 0;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
   }
 }
 
@@ -132,7 +174,9 @@ async function loadDocument(ref: string, opts: RunOptions, log: RunLog): Promise
   const { loadProcess, LoadCache } = await import('../cwl/load/index.js');
   const loadCache = new LoadCache();
   const proc = await loadProcess(ref, { cache: loadCache });
-  if (cache) {
+  for (const w of loadCache.warnings) log.warn(w);
+  // A document with checker warnings is not cached, so its warnings are shown on every run.
+  if (cache && loadCache.warnings.length === 0) {
     const texts = new Map<string, string>();
     for (const [uri, text] of loadCache.texts) texts.set(uri, await text);
     cache.storeProcess(ref, proc, texts);

@@ -157,6 +157,18 @@ export class OutputInvalidError extends ParslCwlError {
   }
 }
 
+/**
+ * Thrown when the final outputs cannot be placed in the output folder (`--outdir`): it is a file,
+ * is below one, is not writable or is full. `keptIn` names the folder that still holds the
+ * outputs not moved (the run keeps it); absent when this was found before anything ran.
+ */
+export class OutputsNotPlacedError extends ParslCwlError {
+  constructor(readonly outdir: string, readonly reason: string, options?: { keptIn?: string; cause?: unknown }) {
+    const kept = options?.keptIn ? `; the outputs not moved are kept in ${options.keptIn}` : '';
+    super(ErrorCode.OutputsNotPlaced, `output folder ${outdir}: ${reason}${kept}`, { cause: options?.cause, data: { outdir, keptIn: options?.keptIn } });
+  }
+}
+
 /** Thrown when a workflow step fails; names the step (and scatter index) and chains the cause. */
 export class WorkflowStepFailedError extends ParslCwlError {
   constructor(readonly stepId: string, reason: string, options?: { cause?: unknown; scatterIndex?: number[] }) {
@@ -170,7 +182,7 @@ export class WorkflowStepFailedError extends ParslCwlError {
 
 /** Thrown when a workflow is structurally wrong (unknown source, cycle, bad scatter...). */
 export class WorkflowInvalidError extends ParslCwlError {
-  constructor(readonly location: SourceLocation, reason: string) {
+  constructor(readonly location: SourceLocation, readonly reason: string) {
     super(ErrorCode.WorkflowInvalid, `${where(location)}${reason}`, { data: { ...location } });
   }
 }

@@ -19,7 +19,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync
 import { copyFile, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ParslCwlError } from '../errors.js';
-import { OutputMissingError, StagingError } from './errors.js';
+import { OutputMissingError, OutputsNotPlacedError } from './errors.js';
 import { isDirectory, isFile, type CwlDirectory, type CwlFile } from './model.js';
 import { rebase, sourcePath } from './execution/placement.js';
 import { setPath } from './execution/pathFields.js';
@@ -54,7 +54,11 @@ export class OutputRelocator {
 
   /** Relocate every File/Directory in `outputs`; returns the rewritten output object. */
   async relocate(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
-    mkdirSync(this.destDir, { recursive: true });
+    try {
+      mkdirSync(this.destDir, { recursive: true });
+    } catch (err) {
+      throw new OutputsNotPlacedError(this.destDir, `cannot be created: ${folderProblem(err as NodeJS.ErrnoException)}`, { cause: err });
+    }
     await this.collectSources(outputs);
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(outputs)) {
@@ -64,7 +68,7 @@ export class OutputRelocator {
         if (err instanceof ParslCwlError) throw err;
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'ENOENT') throw new OutputMissingError('final outputs', name, `${e.path ?? 'a file'} no longer exists, so it cannot be moved into ${this.destDir}`);
-        throw new StagingError('final outputs', `output '${name}': cannot move it into ${this.destDir}: ${e.message}`, { cause: err });
+        throw new OutputsNotPlacedError(this.destDir, `output '${name}' cannot be moved there: ${folderProblem(e)}`, { cause: err });
       }
     }
     return out;
@@ -217,6 +221,24 @@ export class OutputRelocator {
     }
     if (isDir) await cp(src, dest, { recursive: true, dereference: true });
     else await copyFile(src, dest);
+  }
+}
+
+/** What is wrong with a folder, in words, from the error of a file system call on it. */
+export function folderProblem(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return `a file is in the way (${e.path ?? e.message}); give a folder`;
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return `not writable (${e.code}); give a writable folder`;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `no space left (${e.code}); free some or give another folder`;
+    default:
+      return e.message;
   }
 }
 

@@ -47,6 +47,10 @@ const INVALID_DOCUMENTS = new Map<string, string>([
   ['expression_any_null_nodefaultany', 'PCWL_INPUT_INVALID'],
   ['any_without_defaults_unspecified_fails', 'PCWL_INPUT_INVALID'],
   ['any_without_defaults_specified_fails', 'PCWL_INPUT_INVALID'],
+  // The workflow checker (src/cwl/workflow/staticCheck.ts): all_non_null of two sources is an
+  // array, wired into a `string` output.
+  ['all_non_null_multi_with_non_array_output', 'PCWL_WORKFLOW_INVALID'],
+  ['all_non_null_multi_with_non_array_output_nojs', 'PCWL_WORKFLOW_INVALID'],
 ]);
 
 test('every conformance document and job loads, except the invalid ones, which fail with the right code', { skip: suiteMissing }, async () => {

@@ -51,15 +51,16 @@ function cacheDir(): string {
 
 let fingerprintMemo: string | undefined;
 /**
- * Identifies the loader and input-reading code in use: any rebuild of src/cwl/load or src/cwl/inputs
- * changes it (in the bundle, any rebuild at all: ~40 stat calls fewer per run).
+ * Identifies the loader and input-reading code in use: any rebuild of src/cwl/load, src/cwl/inputs
+ * or src/cwl/workflow changes it (in the bundle, any rebuild at all: ~50 stat calls fewer per run).
  */
 function loaderFingerprint(): string {
   if (fingerprintMemo !== undefined) return fingerprintMemo;
   const built = bundledBuildId();
   if (built !== undefined) return (fingerprintMemo = `bundle:${built}`);
   const parts: string[] = [];
-  for (const folder of ['../../cwl/load/', '../../cwl/inputs/']) {
+  // cwl/workflow: the loader runs the workflow checker (staticCheck.ts, graph.ts) on every workflow.
+  for (const folder of ['../../cwl/load/', '../../cwl/inputs/', '../../cwl/workflow/']) {
     const dir = fileURLToPath(new URL(folder, import.meta.url));
     for (const name of readdirSync(dir).sort()) {
       if (!name.endsWith('.js')) continue;

@@ -8,7 +8,8 @@
  * reads and validates it once.
  */
 import type { CwlVersion, Process } from '../model.js';
-import { DocumentInvalidError, DocumentNotFoundError } from '../errors.js';
+import { DocumentInvalidError, DocumentNotFoundError, WorkflowInvalidError } from '../errors.js';
+import { checkWorkflow } from '../workflow/staticCheck.js';
 import { displayName, parseDocumentRef, resolveUri, stripFragment } from './documentRef.js';
 import { parseYaml, readText } from './yamlSource.js';
 import { resolveDirectives } from './directives.js';
@@ -54,6 +55,11 @@ export class LoadCache {
   readonly parsed = new Map<string, Promise<unknown>>();
   readonly files = new Map<string, Promise<FileUnits>>();
   readonly processes = new Map<string, Promise<Process>>();
+  /**
+   * Warnings of the workflow checker (links whose types may not fit), one line each with file,
+   * line and field; the caller decides whether to print them. Each workflow is checked once.
+   */
+  readonly warnings: string[] = [];
 
   text(uri: string): Promise<string> {
     const key = stripFragment(uri);
@@ -248,6 +254,20 @@ async function loadUnit(uri: string, cache: LoadCache, inherited: Map<string, Ra
       }
     }),
   );
+  if (process.class === 'Workflow') {
+    // Workflow.yml: sources, ports, cycles and the types of links, before anything runs.
+    try {
+      const { warnings } = checkWorkflow(process, file);
+      for (const w of warnings) {
+        const pos = locateField(text, [...unit.rootPath, ...w.field.split('.')]);
+        cache.warnings.push(`${file}${pos ? `:${pos.line}` : ''}, field '${w.field}': ${w.message}`);
+      }
+    } catch (err) {
+      if (!(err instanceof WorkflowInvalidError) || !err.location.field || err.location.line !== undefined) throw err;
+      const pos = locateField(text, [...unit.rootPath, ...err.location.field.split('.')]);
+      throw pos ? new WorkflowInvalidError({ ...err.location, line: pos.line }, err.reason) : err;
+    }
+  }
   return process;
 }
 

@@ -36,9 +36,16 @@ export function parseSource(ref: string, wf: Workflow, stepIds: Set<string>): Li
   return undefined;
 }
 
+export interface BuildGraphOptions {
+  /** The file named in errors (default: the workflow's id). */
+  file?: string;
+  /** Accept steps that run an abstract Operation (loading and --validate do; running does not). */
+  allowOperations?: boolean;
+}
+
 /** Build and check the graph: unknown sources, unknown scatter inputs, cycles, Operation steps. */
-export function buildGraph(wf: Workflow): WorkflowGraph {
-  const file = wf.id;
+export function buildGraph(wf: Workflow, options: BuildGraphOptions = {}): WorkflowGraph {
+  const file = options.file ?? wf.id;
   const steps = new Map<string, WorkflowStep>();
   for (const s of wf.steps) {
     if (steps.has(s.id)) throw new WorkflowInvalidError({ file, field: `steps.${s.id}` }, `two steps are named '${s.id}'; step ids must be unique`);
@@ -76,7 +83,7 @@ export function buildGraph(wf: Workflow): WorkflowGraph {
         throw new WorkflowInvalidError({ file, field: `steps.${step.id}.scatter` }, `scatter names '${name}', which is not an input of the step (${[...inIds].join(', ')})`);
       }
     }
-    checkRunnable(step.run, `steps.${step.id}.run`, file);
+    if (!options.allowOperations) checkRunnable(step.run, `steps.${step.id}.run`, file);
     upstream.set(step.id, deps);
   }
 
@@ -84,7 +91,7 @@ export function buildGraph(wf: Workflow): WorkflowGraph {
   for (const out of wf.outputs) {
     outputSources.set(out.id, asList(out.outputSource).map((ref) => resolve(ref, `outputs.${out.id}.outputSource`)));
   }
-  checkAcyclic(wf, upstream);
+  checkAcyclic(file, upstream);
   return { steps, upstream, sources, outputSources };
 }
 
@@ -95,13 +102,13 @@ function checkRunnable(p: Process, field: string, file: string): void {
   }
 }
 
-function checkAcyclic(wf: Workflow, upstream: Map<string, Set<string>>): void {
+function checkAcyclic(file: string, upstream: Map<string, Set<string>>): void {
   const state = new Map<string, 1 | 2>(); // 1 visiting, 2 done
   const visit = (id: string, path: string[]): void => {
     const s = state.get(id);
     if (s === 2) return;
     if (s === 1) {
-      throw new WorkflowInvalidError({ file: wf.id, field: `steps.${id}` }, `the steps form a cycle: ${[...path.slice(path.indexOf(id)), id].join(' -> ')}`);
+      throw new WorkflowInvalidError({ file, field: `steps.${id}` }, `the steps form a cycle: ${[...path.slice(path.indexOf(id)), id].join(' -> ')}`);
     }
     state.set(id, 1);
     for (const dep of upstream.get(id) ?? []) visit(dep, [...path, id]);

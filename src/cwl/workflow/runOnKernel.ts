@@ -2,6 +2,7 @@
  * Running a whole Workflow for the run command or a library caller: a DataFlowKernel (a fresh one
  * unless given), the engine, and progress. Experimental API.
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DataFlowKernel } from '../../dataflow/kernel.js';
 import type { JobOptions } from '../jobSpec.js';
@@ -54,7 +55,8 @@ export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, u
     });
     return { outputs, jobsDir };
   } catch (err) {
-    req.log?.(`job folders of the steps that ran, with the outputs of those that finished, are in ${jobsDir}`);
+    // Only when a step made its folder: a failure before any step ran leaves nothing to look at.
+    if (jobFoldersMade(jobsDir)) req.log?.(`job folders of the steps that ran, with the outputs of those that finished, are in ${jobsDir}`);
     throw err;
   } finally {
     req.signal?.removeEventListener('abort', cancel);
@@ -63,3 +65,11 @@ export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, u
 }
 
 
+
+function jobFoldersMade(jobsDir: string): boolean {
+  try {
+    return readdirSync(jobsDir).length > 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,12 @@
+/** Errors of the command line itself (the run command's own folders); see src/errors.ts. */
+import { ErrorCode, ParslCwlError } from '../errors.js';
+
+/** Thrown when the run's temporary folder cannot be made from `--tmpdir-prefix`. */
+export class TmpdirUnusableError extends ParslCwlError {
+  constructor(readonly prefix: string, reason: string, options?: { cause?: unknown }) {
+    super(ErrorCode.TmpdirUnusable, `--tmpdir-prefix ${prefix}: cannot make the run's folder there: ${reason}; give a prefix inside an existing, writable folder`, {
+      cause: options?.cause,
+      data: { prefix },
+    });
+  }
+}
