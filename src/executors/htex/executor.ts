@@ -330,7 +330,7 @@ export class HighThroughputExecutor implements Executor {
     await Promise.race([this.writer?.flushed(), new Promise((r) => setTimeout(r, 300))]);
     this.writer?.close();
     this.socket?.close();
-    this.zap?.close();
+    await this.zap?.close();
     for (const c of this.commands.values()) c.reject(new ExecutorStateError(this.label, 'STOPPED', 'answer a command'));
     this.commands.clear();
   }

@@ -132,7 +132,7 @@ export class Interchange {
     this.clientWriter?.close();
     this.pools?.close();
     this.client?.close();
-    this.zap?.close();
+    await this.zap?.close();
     this._state = 'STOPPED';
     this.resolveStopped();
   }
