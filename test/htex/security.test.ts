@@ -61,7 +61,7 @@ describe('CurveZMQ certificates', () => {
 describe('the ZAP handler', () => {
   test('can start again at once after its last user closed it (one run after another in a process)', async () => {
     // libzmq frees a closed socket's inproc endpoint later, in its I/O thread: binding again right
-    // away failed with EADDRINUSE about one time in twenty before close() unbound and waited.
+    // away failed now and then with EADDRINUSE before close() unbound the endpoint and waited.
     for (let i = 0; i < 100; i++) {
       const zap = await startZapAuthenticator(zmq, `key-${i}`, () => undefined);
       await zap.close();
