@@ -51,6 +51,11 @@ export interface DataFlowKernelConfig {
   /** Also send every run-log line here (e.g. the CLI's --debug output). */
   log?: (line: string) => void;
   /**
+   * Lines the user should see even when nobody reads the log (an executor running without
+   * encryption): the CLI prints them on stderr. They are in the run log too.
+   */
+  warn?: (line: string) => void;
+  /**
    * Write the run log, `runinfo/NNN/parsl.log` (default true). The CLI turns it off for a tool run
    * whose run folder is removed at its end anyway (not with --debug or --leave-tmp): a file
    * written, then deleted unread, costs a one-tool run ~1-2 ms here.
@@ -70,6 +75,7 @@ export interface ResolvedKernelConfig {
   shutdownMode: ShutdownMode;
   shutdownTimeoutMs: number | undefined;
   log: ((line: string) => void) | undefined;
+  warn: ((line: string) => void) | undefined;
   logFile: boolean;
 }
 
@@ -100,6 +106,7 @@ export function resolveKernelConfig(config: DataFlowKernelConfig = {}): Resolved
     shutdownMode,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     log: config.log,
+    warn: config.warn,
     logFile: config.logFile ?? true,
   };
 }

@@ -91,7 +91,15 @@ export class DataFlowKernel {
     const started: Executor[] = [];
     try {
       for (const e of executors) {
-        await e.start({ runDir, log: (line) => dfk.log(`[${e.label}] ${line}`), taskRunning: (id) => dfk.markRunning(id) });
+        await e.start({
+          runDir,
+          log: (line) => dfk.log(`[${e.label}] ${line}`),
+          warn: (line) => {
+            dfk.log(`[${e.label}] WARNING: ${line}`);
+            resolved.warn?.(`${e.label}: ${line}`);
+          },
+          taskRunning: (id) => dfk.markRunning(id),
+        });
         started.push(e);
       }
     } catch (err) {

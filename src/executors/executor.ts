@@ -52,6 +52,11 @@ export interface ExecutorStartContext {
   runDir: string;
   /** Where the executor writes its log lines. */
   log: (line: string) => void;
+  /**
+   * A warning the user should see, not only the log (the kernel writes it to the log and to its
+   * `warn`, which the CLI prints on stderr). Without it, warnings go to `log`.
+   */
+  warn?: (line: string) => void;
   /** Executors call this when a task starts executing (kernel state `running`); optional to report. */
   taskRunning?: (taskId: number) => void;
 }

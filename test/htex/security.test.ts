@@ -14,6 +14,7 @@ import { ErrorCode, ParslCwlError } from '../../src/errors.js';
 import { createCertificates, loadClientKeys } from '../../src/executors/htex/certificates.js';
 import { packageVersion } from '../../src/executors/htex/packageVersion.js';
 import { PROTOCOL_VERSION } from '../../src/executors/htex/protocol.js';
+import { startZapAuthenticator } from '../../src/executors/htex/zapAuthenticator.js';
 import { freshRunDir, startHtex, until, type RunningHtex } from './helpers.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -54,6 +55,29 @@ describe('CurveZMQ certificates', () => {
     const dir = await createCertificates(freshRunDir());
     chmodSync(join(dir, 'client.key_secret'), 0o644);
     await assert.rejects(loadClientKeys(dir), (err: unknown) => err instanceof ParslCwlError && err.code === ErrorCode.CertificateInvalid && /chmod 600/.test(err.message));
+  });
+});
+
+describe('the ZAP handler', () => {
+  test('can start again at once after its last user closed it (one run after another in a process)', async () => {
+    // libzmq frees a closed socket's inproc endpoint later, in its I/O thread: binding again right
+    // away failed now and then with EADDRINUSE before close() unbound the endpoint and waited.
+    for (let i = 0; i < 100; i++) {
+      const zap = await startZapAuthenticator(zmq, `key-${i}`, () => undefined);
+      await zap.close();
+    }
+  });
+
+  test('two users share one handler; it stays until the second closes', async () => {
+    const a = await startZapAuthenticator(zmq, 'key-a', () => undefined);
+    const b = await startZapAuthenticator(zmq, 'key-b', () => undefined);
+    await a.close();
+    await a.close();
+    // Still bound: a socket of our own cannot take the endpoint while b uses it.
+    const other = new zmq.Reply({ linger: 0 });
+    await assert.rejects(other.bind('inproc://zeromq.zap.01'), /in use/i);
+    other.close();
+    await b.close();
   });
 });
 

@@ -32,7 +32,7 @@ export interface RunContext {
  */
 async function loadKernel(ctx: RunContext, maxWorkers: number | undefined, logFile = true) {
   const { DataFlowKernel } = await import('../../dataflow/kernel.js');
-  const base = { runDir: path.join(ctx.runDir, 'runinfo'), log: (line: string) => ctx.log.debug(line), logFile };
+  const base = { runDir: path.join(ctx.runDir, 'runinfo'), log: (line: string) => ctx.log.debug(line), warn: (line: string) => ctx.log.warn(line), logFile };
   if (ctx.configFile === undefined) return DataFlowKernel.load({ ...base, maxWorkers });
   const { loadConfigFile, buildFromConfig } = await import('../../config/index.js');
   const built = await buildFromConfig(await loadConfigFile(ctx.configFile), ctx.configFile);

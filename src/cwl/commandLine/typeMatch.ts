@@ -50,9 +50,12 @@ export function valueMatchesType(type: CwlType, value: unknown): boolean {
   }
 }
 
-/** Symbols may be stored as full ids (`file.cwl#input/a`); a value matches by its short name too. */
+/**
+ * Loaded symbols are as written (`OTU table`, `a/b`, `taxa#2`) and match exactly; a symbol given as
+ * a full id (`file.cwl#input/a`, a type built by hand) matches by its short name too.
+ */
 export function enumHasSymbol(type: EnumType, value: string): boolean {
-  return type.symbols.some((s) => s === value || shortName(s) === value);
+  return type.symbols.some((s) => s === value || (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(s) && shortName(s) === value));
 }
 
 /** The last part of an id: `file:///a.cwl#in/sym` → `sym`. */

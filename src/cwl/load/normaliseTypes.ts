@@ -32,6 +32,15 @@ function shortName(uri: string, scope?: string): string {
   return lastSegment(uri);
 }
 
+/** A symbol as written: schemaValidation.ts's escapeEnumSymbols (or cwl-ts-auto) percent-encoded it. */
+function decodeSymbol(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 /** Where a type occurs, for messages. */
 export interface TypeContext {
   file: string;
@@ -67,7 +76,7 @@ export function normaliseType(t: unknown, ctx: TypeContext, resolving: string[] 
       return out;
     }
     case 'enum': {
-      const symbols = Array.isArray(t.symbols) ? t.symbols.map((s) => shortName(String(s), name)) : [];
+      const symbols = Array.isArray(t.symbols) ? t.symbols.map((s) => decodeSymbol(shortName(String(s), name))) : [];
       const out: CwlType = { type: 'enum', symbols };
       if (name) out.name = lastSegment(name);
       if (binding) out.inputBinding = binding;

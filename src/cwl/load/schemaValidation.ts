@@ -72,6 +72,7 @@ export async function validateProcess(req: ValidateRequest): Promise<Record<stri
   const options = new lib.LoadingOptions({ fileUri: req.docUri, namespaces: req.namespaces, schemas: req.schemas });
   // cwl-ts-auto may change what it loads; keep a copy to tell a missing field from a wrong one.
   const rawCopy = structuredClone(req.raw);
+  escapeEnumSymbols(req.raw);
   let loaded: Saveable;
   try {
     loaded = await loader.load(req.raw, req.docUri, options, req.docUri);
@@ -94,6 +95,28 @@ export async function validateProcess(req: ValidateRequest): Promise<Record<stri
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A symbol written as an absolute URI (`http://...`, `edam:format_1`) or a fragment (`#x`). */
+const URI_SYMBOL = /^(#|[A-Za-z][A-Za-z0-9+.-]*:)/;
+
+/**
+ * Percent-encode the enum symbols of `node` (in place) so that cwl-ts-auto scopes each one whole:
+ * it resolves symbols as URIs, so `taxa#2` would become `<dir>/taxa#2` (short name `2`), `a/b`
+ * would lose `a/`, and `OTU table` would come back as `OTU%20table`. normaliseTypes.ts decodes the
+ * short name, so inputs, command lines and outputs see each symbol exactly as written. Symbols
+ * written as URIs keep Schema Salad's meaning (their last segment).
+ */
+export function escapeEnumSymbols(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const x of node) escapeEnumSymbols(x);
+    return;
+  }
+  if (!isObject(node)) return;
+  if (node.type === 'enum' && Array.isArray(node.symbols)) {
+    node.symbols = node.symbols.map((s) => (typeof s === 'string' && !URI_SYMBOL.test(s) ? encodeURIComponent(s) : s));
+  }
+  for (const [k, v] of Object.entries(node)) if (k !== 'default' && k !== 'symbols') escapeEnumSymbols(v);
 }
 
 /**

@@ -342,7 +342,7 @@ export function typeText(type: CwlType): string {
   if (Array.isArray(type)) return type.map(typeText).join(' | ');
   if (typeof type === 'string') return type;
   if (type.type === 'array') return `${typeText(type.items)}[]`;
-  if (type.type === 'enum') return `enum(${type.symbols.map(shortName).join(', ')})`;
+  if (type.type === 'enum') return `enum(${type.symbols.join(', ')})`;
   return type.name ? `record ${shortName(type.name)}` : 'record';
 }
 

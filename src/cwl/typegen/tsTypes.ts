@@ -76,7 +76,7 @@ export class TypeWriter {
         return `Array<${inner}>`;
       }
       case 'enum':
-        return t.symbols.map((s) => JSON.stringify(shortName(s))).join(' | ');
+        return t.symbols.map((s) => JSON.stringify(s)).join(' | ');
       case 'record':
         return this.record(t, hint);
     }

@@ -9,8 +9,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { hostname, availableParallelism } from 'node:os';
+import { createServer, isIP } from 'node:net';
+import { hostname, availableParallelism, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Zmq from 'zeromq';
@@ -26,6 +26,7 @@ import { decodeFromInterchange, encode, type CommandReply, type CommandRequest, 
 import { SocketWriter } from './socketWriter.js';
 import { startZapAuthenticator, type ZapAuthenticator } from './zapAuthenticator.js';
 import { signalGroup } from '../../processGroup.js';
+import { LocalProvider } from '../../providers/local.js';
 
 const MAIN_SCRIPT = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 /** Tasks per wire message at most; larger submissions go out as several batches. */
@@ -163,7 +164,9 @@ export class HighThroughputExecutor implements Executor {
       this.zap = await startZapAuthenticator(this.zmq, keys.clientPublicKey, (l) => log(`htex: ${l}`));
       curve = { curveServer: true, curveSecretKey: keys.server.secretKey, curvePublicKey: keys.server.publicKey, zapDomain: 'parsl-cwl' };
     } else {
-      log(`htex: WARNING: encryption is off (encrypted: false): tasks and results cross the network in plain text`);
+      const warning = 'encryption is off (encrypted: false): tasks and results cross the network between the interchange and its pools in plain text; remove encrypted: false from the config to turn it back on';
+      if (this.ctx.warn) this.ctx.warn(warning);
+      else log(`htex: WARNING: ${warning}`);
     }
     this.socket = new this.zmq.Dealer({ linger: 0, ...curve });
     await this.socket.bind('tcp://127.0.0.1:*');
@@ -174,16 +177,16 @@ export class HighThroughputExecutor implements Executor {
     this.interchangeLog = join(runDir, 'interchange.log');
     mkdirSync(runDir, { recursive: true });
     const logFd = openSync(this.interchangeLog, 'a');
-    const iface = this.options.workerBindInterface ?? HTEX_DEFAULTS.workerBindInterface;
+    const ifaces = await this.workerBindAddresses();
     // Choosing the port here (not `*` in the interchange) lets pools start before it is ready.
-    this.workerPort = this.options.workerPort || (await freePort(iface));
+    this.workerPort = this.options.workerPort || (await freePort(ifaces.length === 1 ? ifaces[0]! : '*'));
     const args = [
       MAIN_SCRIPT,
       'interchange',
       '--client-address',
       this.socket.lastEndpoint ?? '',
       '--worker-bind',
-      `tcp://${iface}:${this.workerPort}`,
+      ifaces.map((iface) => `tcp://${iface}:${this.workerPort}`).join(','),
       '--heartbeat-period',
       String(this.heartbeatPeriodMs / 1000),
       '--heartbeat-threshold',
@@ -227,6 +230,47 @@ export class HighThroughputExecutor implements Executor {
     // Settled by start(); this keeps an early failure from counting as unhandled meanwhile.
     readyAndRunning.catch(() => undefined);
     return { ready: readyAndRunning };
+  }
+
+  /** Host names/addresses given to the pools, in the order they try them. */
+  private get poolAddresses(): string[] {
+    return this.options.addresses ?? [hostname(), '127.0.0.1'];
+  }
+
+  /**
+   * The interfaces the interchange listens on for pools: `workerBindInterface` when set (`*` is
+   * every interface), else the IPv4 addresses of this host that the pool addresses resolve to here,
+   * so the port is not open on interfaces no pool was told about. A host name that resolves to
+   * loopback only here while pools run elsewhere (Slurm) is warned about: nodes would resolve it
+   * to another address, which is not bound.
+   */
+  private async workerBindAddresses(): Promise<string[]> {
+    if (this.options.workerBindInterface !== undefined) return [this.options.workerBindInterface];
+    const { lookup } = await import('node:dns/promises');
+    const local = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address)));
+    const isLocal = (ip: string): boolean => local.has(ip) || ip.startsWith('127.');
+    const bind = new Set<string>();
+    for (const address of this.poolAddresses) {
+      let ips: string[];
+      try {
+        ips = isIP(address) === 4 ? [address] : (await lookup(address, { all: true, family: 4 })).map((r) => r.address);
+      } catch (err) {
+        this.ctx.log(`htex: pool address '${address}' does not resolve on this host (${(err as Error).message}); not listening for it`);
+        continue;
+      }
+      const usable = ips.filter(isLocal);
+      for (const ip of ips.filter((ip) => !isLocal(ip))) this.ctx.log(`htex: pool address '${address}' is ${ip}, not an address of this host; not listening on it`);
+      for (const ip of usable) bind.add(ip);
+      if (isIP(address) === 0 && usable.length > 0 && usable.every((ip) => ip.startsWith('127.')) && !(this.provider instanceof LocalProvider)) {
+        const warning = `pool address '${address}' is ${usable.join(', ')} (loopback) on this host, so the interchange listens only there; pools on other nodes cannot connect: set address to a name or IP the nodes reach, or worker_bind_interface: '*'`;
+        if (this.ctx.warn) this.ctx.warn(warning);
+        else this.ctx.log(`htex: WARNING: ${warning}`);
+      }
+    }
+    if (bind.size === 0) {
+      throw new ExecutorFailedError(this.label, `none of the pool addresses (${this.poolAddresses.join(', ')}) is an address of this host; set address to this host's name or IP, or worker_bind_interface (e.g. '*')`);
+    }
+    return [...bind];
   }
 
   submit(task: TaskEnvelope, signal?: AbortSignal): Promise<TaskOutcome> {
@@ -330,7 +374,7 @@ export class HighThroughputExecutor implements Executor {
     await Promise.race([this.writer?.flushed(), new Promise((r) => setTimeout(r, 300))]);
     this.writer?.close();
     this.socket?.close();
-    this.zap?.close();
+    await this.zap?.close();
     for (const c of this.commands.values()) c.reject(new ExecutorStateError(this.label, 'STOPPED', 'answer a command'));
     this.commands.clear();
   }
@@ -505,7 +549,7 @@ export class HighThroughputExecutor implements Executor {
   // ---- scaling hooks (the strategy in src/executors/strategy drives them) ----
 
   private poolCommand(blockId: string): string {
-    const addresses = this.options.addresses ?? [hostname(), '127.0.0.1'];
+    const addresses = this.poolAddresses;
     const args = [
       process.execPath,
       MAIN_SCRIPT,

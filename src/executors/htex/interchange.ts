@@ -33,7 +33,10 @@ import { startZapAuthenticator, type ZapAuthenticator } from './zapAuthenticator
 export interface InterchangeOptions {
   /** The executor's endpoint, e.g. tcp://127.0.0.1:41234. */
   clientAddress: string;
-  /** Where pools connect: `tcp://<interface>:<port>`, port `*` for any free one. */
+  /**
+   * Where pools connect: `tcp://<interface>:<port>`, port `*` for any free one; several endpoints
+   * separated by commas share the first one's port (the addresses the executor gives the pools).
+   */
   workerBind: string;
   certDir: string | null;
   heartbeatPeriodMs: number;
@@ -96,8 +99,11 @@ export class Interchange {
       clientCurve = { curveServerKey: client.serverPublicKey, curvePublicKey: client.client.publicKey, curveSecretKey: client.client.secretKey };
     }
     this.pools = new this.zmq.Router({ linger: 0, mandatory: false, ...serverCurve });
-    await this.pools.bind(this.options.workerBind);
+    const [first = 'tcp://*:*', ...rest] = this.options.workerBind.split(',');
+    await this.pools.bind(first);
     this.workerPort = Number(/:(\d+)$/.exec(this.pools.lastEndpoint ?? '')?.[1] ?? 0);
+    for (const endpoint of rest) await this.pools.bind(endpoint.replace(/:\*$/, `:${this.workerPort}`));
+    log(`pools connect to ${[first, ...rest].map((e) => e.replace(/:\*$/, `:${this.workerPort}`)).join(', ')}`);
     this.poolWriter = new SocketWriter(this.pools, (err) => log(`send to a pool failed: ${String(err)}`));
     this.client = new this.zmq.Dealer({ linger: 0, ...clientCurve });
     this.client.connect(this.options.clientAddress);
@@ -132,7 +138,7 @@ export class Interchange {
     this.clientWriter?.close();
     this.pools?.close();
     this.client?.close();
-    this.zap?.close();
+    await this.zap?.close();
     this._state = 'STOPPED';
     this.resolveStopped();
   }

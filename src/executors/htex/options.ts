@@ -13,7 +13,7 @@ export interface HtexOptions {
   workersPerPool?: number;
   /** Tasks a pool holds beyond one per worker (Parsl's prefetch_capacity). */
   prefetchCapacity?: number;
-  /** CurveZMQ on every link (default true); false logs a warning. */
+  /** CurveZMQ on every link (default true); false warns (the start context's `warn`: stderr in the CLI). */
   encrypted?: boolean;
   heartbeatPeriodSec?: number;
   /** A pool (or the interchange) silent this long is considered lost. */
@@ -22,7 +22,10 @@ export interface HtexOptions {
   drainPeriodSec?: number | null;
   /** Host names/addresses pools try to reach the interchange at, in order (default: this host's name, then 127.0.0.1). */
   addresses?: string[];
-  /** Interface the interchange binds for pools (default `*`; `127.0.0.1` keeps it on this machine). */
+  /**
+   * Interface the interchange binds for pools: `*` for all, or one address. Default: only this
+   * host's addresses that `addresses` resolve to (the ones the pools are told to use).
+   */
   workerBindInterface?: string;
   /** Port for pools (default 0: any free port). */
   workerPort?: number;
@@ -42,7 +45,6 @@ export const HTEX_DEFAULTS = {
   heartbeatPeriodSec: 5,
   heartbeatThresholdSec: 30,
   drainPeriodSec: null,
-  workerBindInterface: '*',
   workerPort: 0,
   interchangeStartTimeoutSec: 30,
 } as const;

@@ -28,8 +28,11 @@ export function z85Encode(data: Uint8Array): string {
 export interface ZapAuthenticator {
   /** Handshakes refused so far by this process's handler (tests and logs). */
   readonly refused: number;
-  /** Stop admitting this key; the handler closes with its last user. Safe twice. */
-  close(): void;
+  /**
+   * Stop admitting this key; the handler closes with its last user, and the promise settles once
+   * its endpoint is free again. Safe twice.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -46,41 +49,33 @@ interface SharedHandler {
   closed: boolean;
 }
 let shared: Promise<SharedHandler> | undefined;
-
 /**
- * Binds the handler's endpoint. A handler closed a moment ago (the previous executor of this
- * process) frees the endpoint asynchronously, so a bind right after it can meet EADDRINUSE: retried
- * for a bounded time rather than failing the next executor's start.
+ * The last handler's release: a closed socket frees an inproc endpoint only later, in libzmq's
+ * I/O thread, so a run started right after another in one process (the tests; a program running
+ * two workflows) bound it while taken (EADDRINUSE). Unbinding first and waiting for it avoids that.
  */
-async function bindHandler(zmq: typeof Zmq): Promise<SharedHandler> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const socket = new zmq.Reply({ linger: 0 });
-    try {
-      await socket.bind(ZAP_ENDPOINT);
-      const handler: SharedHandler = { socket, allowed: new Map(), logs: new Set(), refused: 0, closed: false };
-      void serve(handler);
-      return handler;
-    } catch (err) {
-      socket.close();
-      if ((err as { code?: unknown }).code !== 'EADDRINUSE' || Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
+let releasing: Promise<void> | undefined;
+
+async function openHandler(zmq: typeof Zmq): Promise<SharedHandler> {
+  await releasing;
+  const socket = new zmq.Reply({ linger: 0 });
+  await socket.bind(ZAP_ENDPOINT);
+  const handler: SharedHandler = { socket, allowed: new Map(), logs: new Set(), refused: 0, closed: false };
+  void serve(handler);
+  return handler;
 }
 
 /** Register `allowedClientKey` with the process's ZAP handler, starting it if needed. */
 export async function startZapAuthenticator(zmq: typeof Zmq, allowedClientKey: string, log: (line: string) => void): Promise<ZapAuthenticator> {
-  // One start at a time: concurrent executors share the promise instead of racing for the endpoint.
-  const starting = (shared ??= bindHandler(zmq));
-  let handler: SharedHandler;
-  try {
-    handler = await starting;
-  } catch (err) {
-    if (shared === starting) shared = undefined;
-    throw err;
+  let opening = shared;
+  if (!opening) {
+    opening = openHandler(zmq);
+    shared = opening;
+    opening.catch(() => {
+      if (shared === opening) shared = undefined;
+    });
   }
-  if (handler.closed) return startZapAuthenticator(zmq, allowedClientKey, log);
+  const handler = await opening;
   handler.allowed.set(allowedClientKey, (handler.allowed.get(allowedClientKey) ?? 0) + 1);
   handler.logs.add(log);
   let closed = false;
@@ -88,18 +83,26 @@ export async function startZapAuthenticator(zmq: typeof Zmq, allowedClientKey: s
     get refused() {
       return handler.refused;
     },
-    close() {
+    async close() {
       if (closed) return;
       closed = true;
       handler.logs.delete(log);
       const left = (handler.allowed.get(allowedClientKey) ?? 1) - 1;
       if (left > 0) handler.allowed.set(allowedClientKey, left);
       else handler.allowed.delete(allowedClientKey);
-      if (handler.allowed.size === 0) {
-        handler.closed = true;
+      if (handler.allowed.size > 0 || handler.closed) return;
+      handler.closed = true;
+      if (shared === opening) shared = undefined;
+      const release = (async () => {
+        try {
+          await handler.socket.unbind(ZAP_ENDPOINT);
+        } catch {
+          // already unbound: close() below frees the rest
+        }
         handler.socket.close();
-        if (shared === starting) shared = undefined;
-      }
+      })();
+      releasing = release;
+      await release;
     },
   };
 }
