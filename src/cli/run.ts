@@ -94,6 +94,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
         computeChecksum: opts.computeChecksum,
         keepTmp: keep,
         ...(opts.evalTimeoutSec !== undefined ? { expressionTimeoutMs: opts.evalTimeoutSec * 1000 } : {}),
+        ...(opts.evalMemoryMb !== undefined ? { expressionMemoryMb: opts.evalMemoryMb } : {}),
       },
       log,
       signal,

@@ -1,0 +1,200 @@
+/**
+ * The code of the two worker threads that run JavaScript expressions (see evaluatorThread.ts).
+ *
+ * They are CommonJS source text started with `new Worker(text, { eval: true })` rather than files:
+ * the same text then works from dist/src and from the single-file bundle (dist/bundle/run.cjs),
+ * where no worker file exists next to the module. Keep them small and free of imports other than
+ * node: builtins.
+ *
+ * Shared state (an Int32Array over a SharedArrayBuffer, one per evaluator generation), slot 0:
+ *   1 IDLE/DONE  the evaluator posted its reply (or has not been asked anything yet)
+ *   0 PENDING    the main thread posted a request and waits
+ *   2 OUT_OF_MEMORY, 3 DEAD   set by the supervisor when the evaluator thread ended
+ */
+export const STATE = { PENDING: 0, DONE: 1, OUT_OF_MEMORY: 2, DEAD: 3 } as const;
+
+/**
+ * The supervisor owns the evaluator thread. A thread killed by its heap limit cannot wake the main
+ * thread (blocked in Atomics.wait) itself; the supervisor sees its 'exit' and does. Messages from
+ * the main thread: {type:'start', port, sab, memoryMb, source} (replaces the evaluator) and
+ * {type:'stop'}.
+ */
+export const SUPERVISOR_SOURCE = String.raw`'use strict';
+const { parentPort, Worker } = require('node:worker_threads');
+let current = null;
+parentPort.on('message', (m) => {
+  if (m.type === 'stop') {
+    if (current) current.terminate();
+    current = null;
+    return;
+  }
+  if (current) current.terminate();
+  const state = new Int32Array(m.sab);
+  let reason = ${STATE.DEAD};
+  const w = new Worker(m.source, {
+    eval: true,
+    workerData: { port: m.port, sab: m.sab },
+    transferList: [m.port],
+    resourceLimits: { maxOldGenerationSizeMb: m.memoryMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, m.memoryMb >> 3)) },
+    env: {},
+    argv: [],
+    execArgv: [],
+    stdin: false,
+    stdout: true,
+    stderr: true,
+  });
+  // Whatever the thread might print goes nowhere: never to the runner's stdout or stderr.
+  w.stdout.resume();
+  w.stderr.resume();
+  w.on('error', (e) => {
+    if (e && e.code === 'ERR_WORKER_OUT_OF_MEMORY') reason = ${STATE.OUT_OF_MEMORY};
+  });
+  w.on('exit', () => {
+    Atomics.store(state, 0, reason);
+    Atomics.notify(state, 0);
+    if (current === w) current = null;
+  });
+  current = w;
+});
+`;
+
+/**
+ * The evaluator: one fresh realm per expressionLib (vm.constants.DONT_CONTEXTIFY: its global is an
+ * ordinary object of that realm, not a host object, so constructor chains end at the realm's own
+ * Function and find no process or require), with its own microtask queue drained inside vm's
+ * timeout (microtaskMode 'afterEvaluate'). Values come in and go out as JSON text only; an
+ * exception is described by code run in the realm under the same timeout, since reading a thrown
+ * object's fields may run the expression's getters.
+ *
+ * Request: {id, libId, libs?, kind, code, inputs, self, runtime, timeoutMs} (inputs/self/runtime: JSON).
+ * Reply: {id, ok: true, json} | {id, ok: false, error: 'syntax'|'thrown'|'timeout', message}.
+ */
+export const EVALUATOR_SOURCE = String.raw`'use strict';
+const vm = require('node:vm');
+const { isNativeError } = require('node:util').types;
+const { workerData } = require('node:worker_threads');
+const port = workerData.port;
+const state = new Int32Array(workerData.sab);
+// A promise an expression rejected and never handled is the expression's business, not a crash.
+process.on('unhandledRejection', () => {});
+const libs = new Map();
+const contexts = new Map();
+const scripts = new Map();
+const MAX_CONTEXTS = 16;
+const MAX_SCRIPTS = 4096;
+const PROLOGUE = 'var inputs = JSON.parse(__pcwl_inputs), self = JSON.parse(__pcwl_self), runtime = JSON.parse(__pcwl_runtime);\n';
+const DESCRIBE = new vm.Script('(function (e) { try { var n = e && e.name, m = e && e.message;' +
+  ' if (typeof m === "string") return (typeof n === "string" ? n + ": " : "") + m; return String(e); }' +
+  ' catch (x) { return "an exception that cannot be described"; } })(__pcwl_error)', { filename: 'describe' });
+
+// ArrayBuffer memory lies outside the heap that resourceLimits caps (40 buffers of 100 MB were
+// allocated under a 64 MB limit), so the realm has no way to make one: no ArrayBuffer,
+// SharedArrayBuffer, typed arrays, DataView, Atomics or WebAssembly.
+const REMOVE = new vm.Script('(function (g) { var names = ["ArrayBuffer", "SharedArrayBuffer", "DataView", "Atomics", "WebAssembly",' +
+  ' "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array",' +
+  ' "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Float16Array"];' +
+  ' for (var i = 0; i < names.length; i++) delete g[names[i]]; })(globalThis)', { filename: 'prepare' });
+
+class Failure {
+  constructor(error, message) { this.error = error; this.message = message; }
+}
+
+function hostMessage(e) {
+  return e && typeof e.message === 'string' ? (typeof e.name === 'string' ? e.name + ': ' : '') + e.message : String(e);
+}
+
+// vm's timeout error is made in the context's realm. Only a real error object's own data property is
+// read: a getter or a Proxy would run the expression's code outside the time limit.
+function isTimeout(e) {
+  if (!isNativeError(e)) return false;
+  const d = Object.getOwnPropertyDescriptor(e, 'code');
+  return d !== undefined && d.value === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+}
+
+function run(script, ctx, timeoutMs) {
+  try {
+    return script.runInContext(ctx, { timeout: timeoutMs, displayErrors: false });
+  } catch (e) {
+    if (isTimeout(e)) throw new Failure('timeout', '');
+    ctx.__pcwl_error = e;
+    let message;
+    try {
+      message = DESCRIBE.runInContext(ctx, { timeout: Math.min(timeoutMs, 250), displayErrors: false });
+    } catch {
+      message = 'an exception that cannot be described';
+    }
+    ctx.__pcwl_error = undefined;
+    throw new Failure('thrown', typeof message === 'string' ? message : 'an exception that cannot be described');
+  }
+}
+
+function contextFor(libId, timeoutMs) {
+  let ctx = contexts.get(libId);
+  if (ctx) {
+    contexts.delete(libId);
+    contexts.set(libId, ctx);
+    return ctx;
+  }
+  ctx = vm.createContext(vm.constants.DONT_CONTEXTIFY, { name: 'cwl-expressions', microtaskMode: 'afterEvaluate' });
+  REMOVE.runInContext(ctx);
+  const lib = libs.get(libId) || [];
+  for (let i = 0; i < lib.length; i++) {
+    const label = 'expressionLib[' + i + ']';
+    let script;
+    try {
+      script = new vm.Script(lib[i], { filename: label });
+    } catch (e) {
+      throw new Failure('syntax', 'syntax error in ' + label + ': ' + hostMessage(e));
+    }
+    try {
+      run(script, ctx, timeoutMs);
+    } catch (f) {
+      if (f.error === 'thrown') f.message = label + ': ' + f.message;
+      throw f;
+    }
+  }
+  if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value);
+  contexts.set(libId, ctx);
+  return ctx;
+}
+
+function scriptFor(kind, code) {
+  const key = kind + '\u0000' + code;
+  let script = scripts.get(key);
+  if (script) return script;
+  const body = kind === 'paren' ? 'return (' + code + '\n);' : code;
+  try {
+    script = new vm.Script(PROLOGUE + 'JSON.stringify([(function () { "use strict";\n' + body + '\n})()]);', { filename: 'expression' });
+  } catch (e) {
+    throw new Failure('syntax', 'syntax error: ' + hostMessage(e));
+  }
+  if (scripts.size >= MAX_SCRIPTS) scripts.delete(scripts.keys().next().value);
+  scripts.set(key, script);
+  return script;
+}
+
+function evaluate(m) {
+  if (m.libs) libs.set(m.libId, m.libs);
+  const script = scriptFor(m.kind, m.code);
+  const ctx = contextFor(m.libId, m.timeoutMs);
+  ctx.__pcwl_inputs = m.inputs;
+  ctx.__pcwl_self = m.self;
+  ctx.__pcwl_runtime = m.runtime;
+  const out = run(script, ctx, m.timeoutMs);
+  // Only a string of this realm's JSON.stringify leaves; anything else (JSON replaced by the
+  // expression) is null.
+  return typeof out === 'string' ? out : 'null';
+}
+
+port.on('message', (m) => {
+  let reply;
+  try {
+    reply = { id: m.id, ok: true, json: evaluate(m) };
+  } catch (f) {
+    reply = f instanceof Failure ? { id: m.id, ok: false, error: f.error, message: f.message } : { id: m.id, ok: false, error: 'thrown', message: hostMessage(f) };
+  }
+  port.postMessage(reply);
+  Atomics.store(state, 0, ${STATE.DONE});
+  Atomics.notify(state, 0);
+});
+`;
