@@ -53,6 +53,10 @@ export async function main(argv: string[]): Promise<number> {
     // The process exits as soon as this returns (settle.ts), which would SIGKILL the groups of
     // commands still running: a cancelled tool first gets its SIGTERM grace period.
     await (await import('../cwl/execution/processRunner.js')).commandsEnded();
+    // A signal that came while this thread waited for a JavaScript expression (at most its time
+    // limit, docs/expressions-and-outputs.md) is read in the event loop's next poll phase: the
+    // second setImmediate runs after it.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
     if (interrupt.signal.aborted) {
       process.stderr.write('parsl-cwl: interrupted; the running tool was stopped\n');
       return ExitCode.Interrupted;

@@ -95,6 +95,10 @@ const REMOVE = new vm.Script('(function (g) { var names = ["ArrayBuffer", "Share
   ' "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "Float16Array"];' +
   ' for (var i = 0; i < names.length; i++) delete g[names[i]]; })(globalThis)', { filename: 'prepare' });
 
+// An expression gives a value at once; a Promise (a dynamic import gives one, always rejected here) is
+// an error rather than the "{}" JSON would make of it.
+const RESULT = '(function (v) { if (v instanceof Promise) throw new TypeError("the expression gave a Promise; CWL expressions must give their value at once"); return v; })';
+
 class Failure {
   constructor(error, message) { this.error = error; this.message = message; }
 }
@@ -111,11 +115,21 @@ function isTimeout(e) {
   return d !== undefined && d.value === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
 }
 
+const DRAIN = new vm.Script('', { filename: 'drain' });
+
 function run(script, ctx, timeoutMs) {
+  const started = performance.now();
   try {
     return script.runInContext(ctx, { timeout: timeoutMs, displayErrors: false });
   } catch (e) {
     if (isTimeout(e)) throw new Failure('timeout', '');
+    // A script that throws leaves the promise jobs it queued: they run now, in what is left of its
+    // time, rather than at the start of the next evaluation.
+    try {
+      DRAIN.runInContext(ctx, { timeout: Math.max(1, Math.ceil(timeoutMs - (performance.now() - started))), displayErrors: false });
+    } catch (d) {
+      if (isTimeout(d)) throw new Failure('timeout', '');
+    }
     ctx.__pcwl_error = e;
     let message;
     try {
@@ -164,7 +178,7 @@ function scriptFor(kind, code) {
   if (script) return script;
   const body = kind === 'paren' ? 'return (' + code + '\n);' : code;
   try {
-    script = new vm.Script(PROLOGUE + 'JSON.stringify([(function () { "use strict";\n' + body + '\n})()]);', { filename: 'expression' });
+    script = new vm.Script(PROLOGUE + 'JSON.stringify([' + RESULT + '((function () { "use strict";\n' + body + '\n})())]);', { filename: 'expression' });
   } catch (e) {
     throw new Failure('syntax', 'syntax error: ' + hostMessage(e));
   }
