@@ -79,7 +79,18 @@ export class ExpressionEvaluator {
   static fromRequirements(requirements: readonly Requirement[] = [], hints: readonly Requirement[] = [], options?: { timeoutMs?: number; memoryMb?: number }): ExpressionEvaluator {
     const req = [...requirements, ...hints].find((r) => r.class === 'InlineJavascriptRequirement');
     const lib = req && Array.isArray(req.expressionLib) ? req.expressionLib.filter((s): s is string => typeof s === 'string') : [];
-    return new ExpressionEvaluator({ javascript: req !== undefined, expressionLib: lib, timeoutMs: options?.timeoutMs, memoryMb: options?.memoryMb });
+    const evaluator = new ExpressionEvaluator({ javascript: req !== undefined, expressionLib: lib, timeoutMs: options?.timeoutMs, memoryMb: options?.memoryMb });
+    // A process that declares JavaScript will most likely use it: start the evaluator thread now,
+    // in the background, rather than at the first expression.
+    if (evaluator.javascript) evaluator.warm();
+    return evaluator;
+  }
+
+  /** Start the JavaScript evaluator thread in the background (no-op once started). */
+  warm(): void {
+    if (!this.javascript) return;
+    this.sandbox ??= new JavaScriptSandbox(this.expressionLib, this.timeoutMs, this.memoryMb);
+    this.sandbox.warm();
   }
 
   /** True when `value` is a string that would be evaluated (contains `$(` or `${`). */

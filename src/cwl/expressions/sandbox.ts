@@ -19,6 +19,11 @@ export class JavaScriptSandbox {
     this.libId = expressionLibId(expressionLib);
   }
 
+  /** Start the evaluator thread in the background (see EvaluatorThread.warm). */
+  warm(): void {
+    evaluatorThread(this.memoryMb).warm();
+  }
+
   /**
    * Evaluate `$(code)` (kind 'paren': an expression) or `${code}` (kind 'brace': a function body)
    * with the given parameter context; returns the JSON value (undefined and functions become null).
