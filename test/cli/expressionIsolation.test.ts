@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, fixture, runCli, tempDir, type CliResult } from './cliHarness.js';
+import { BIN, EXAMPLES, fixture, runCli, tempDir, type CliResult } from './cliHarness.js';
 import { GRACE_MS } from '../../src/cwl/expressions/evaluatorThread.js';
 
 function assertOnlyError(r: CliResult, code: string, exit = 1): void {
@@ -54,6 +54,16 @@ for (const entry of ['bin', 'esm'] as const) {
     assert.deepEqual(readdirSync(dir), []);
   });
 }
+
+test('under HTEX the worker processes evaluate in the same isolation, with the same limits', async () => {
+  const htex = ['--config', path.join(EXAMPLES, 'configs', 'htex-local.yml')];
+  const escape = await runTool(tool('$(globalThis.constructor.constructor("return process")().pid)'), htex);
+  assertOnlyError(escape, 'PCWL_EXPRESSION_ERROR');
+  assert.match(escape.stderr, /process is not defined/);
+  const bomb = await runTool(tool('${ var a = []; while (true) a.push(new Array(100000).fill(1)); }'), [...htex, '--eval-memory', '64', '--eval-timeout', '300']);
+  assertOnlyError(bomb, 'PCWL_EXPRESSION_MEMORY');
+  assert.match(bomb.stderr, /64 MB/);
+});
 
 test('import() loads nothing: the Promise it gives is an expression error', async () => {
   const r = await runTool(tool('$(import("node:fs"))'));
