@@ -4,22 +4,33 @@
  * JavaScript expressions run in a worker thread with a heap limit, in realms that hold no host
  * object (threadSources.ts), so nothing an expression does reaches this process's objects, modules,
  * files or stdout. Callers stay synchronous: a request is posted on a MessagePort and this thread
- * sleeps in Atomics.wait on a SharedArrayBuffer until the evaluator (or, when the evaluator died, its
- * supervisor thread) wakes it; the reply is read with receiveMessageOnPort. The wait is bounded by
- * the time limit plus {@link GRACE_MS}, so a blocked main thread answers signals after at most that.
+ * sleeps in Atomics.wait on a SharedArrayBuffer until the evaluator wakes it; the reply is read with
+ * receiveMessageOnPort. The wait is bounded by the time limit plus {@link GRACE_MS}, so a blocked
+ * main thread answers signals after at most that.
  *
- * The threads start on the first JavaScript evaluation (runs without JavaScript never pay for them),
- * are unref'd (they never keep a process alive) and are replaced after a timeout or a crash.
+ * A thread killed by its heap limit wakes nobody, and its 'exit' event would only reach this thread
+ * after the wait. So the wait is cut in slices of {@link SLICE_MS}, and between slices the
+ * evaluator's Linux thread is looked up in /proc/self/task: gone mid-evaluation means the heap limit
+ * (nothing else ends it but us). Elsewhere the death is noticed at the time limit. One thread rather
+ * than a supervisor thread owning the evaluator: each Node thread costs tens of ms of CPU to start,
+ * paid by every run that uses JavaScript.
+ *
+ * The thread starts on the first JavaScript evaluation or when a JavaScript-enabled evaluator is
+ * made (warm), never for runs without JavaScript; it is unref'd (it never keeps a process alive)
+ * and replaced after a time-out or its death.
  */
+import { existsSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { EVALUATOR_SOURCE, STATE, SUPERVISOR_SOURCE } from './threadSources.js';
+import { EVALUATOR_SOURCE, STATE } from './threadSources.js';
 
 /**
  * How much longer than the time limit this thread waits before it gives up on the evaluator and
  * replaces it. vm's own timeout inside the evaluator normally ends a long evaluation first; the
- * grace also covers starting the two threads on the first evaluation.
+ * grace also covers starting the thread on the first evaluation.
  */
 export const GRACE_MS = 500;
+/** How often a long wait looks whether the evaluator thread still exists. */
+const SLICE_MS = 20;
 
 export interface EvaluationRequest {
   kind: 'paren' | 'brace';
@@ -36,6 +47,7 @@ export type EvaluationReply =
   | { ok: false; error: 'syntax' | 'thrown' | 'timeout' | 'memory' | 'crashed'; message: string };
 
 interface Generation {
+  worker: Worker;
   port: MessagePort;
   state: Int32Array;
   /** expressionLib ids this evaluator has been sent. */
@@ -43,7 +55,6 @@ interface Generation {
 }
 
 class EvaluatorThread {
-  private supervisor: Worker | undefined;
   private generation: Generation | undefined;
   private nextId = 1;
 
@@ -59,71 +70,80 @@ class EvaluatorThread {
     const libs = gen.libs.has(libId) ? undefined : lib;
     gen.libs.add(libId);
     gen.port.postMessage({ ...request, id, libId, libs });
-    const waited = Atomics.wait(gen.state, 0, STATE.PENDING, request.timeoutMs + GRACE_MS);
-    const state = Atomics.load(gen.state, 0);
-    if (waited === 'timed-out' && state === STATE.PENDING) {
-      // Stuck outside vm's timeout: drop this evaluator; the next evaluation starts another.
-      this.abandon();
-      return { ok: false, error: 'timeout', message: '' };
+    const deadline = performance.now() + request.timeoutMs + GRACE_MS;
+    for (;;) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        // Stuck outside vm's timeout (or dead where /proc is missing): replace the evaluator.
+        this.abandon();
+        return { ok: false, error: 'timeout', message: '' };
+      }
+      Atomics.wait(gen.state, 0, STATE.PENDING, Math.min(SLICE_MS, left));
+      if (Atomics.load(gen.state, 0) !== STATE.PENDING) break;
+      const tid = Atomics.load(gen.state, 1);
+      if (tid !== 0 && !existsSync(`/proc/self/task/${tid}`)) {
+        this.abandon();
+        return { ok: false, error: 'memory', message: '' };
+      }
     }
-    if (state === STATE.DONE) {
+    if (Atomics.load(gen.state, 0) === STATE.DONE) {
       const reply = receiveMessageOnPort(gen.port)?.message as ({ id: number } & EvaluationReply) | undefined;
       if (reply && reply.id === id) return reply;
-      this.abandon();
-      return { ok: false, error: 'crashed', message: 'the expression evaluator answered out of turn' };
     }
-    this.generation = undefined;
-    if (state === STATE.OUT_OF_MEMORY) return { ok: false, error: 'memory', message: '' };
+    this.abandon();
     return { ok: false, error: 'crashed', message: 'the expression evaluator thread ended' };
   }
 
   /**
-   * Start the threads now without waiting for them: they boot while the runner stages inputs, so
-   * the first evaluation does not wait for two thread start-ups (each some tens of ms, more on a
-   * busy machine).
+   * Start the thread now without waiting for it: it boots while the runner stages inputs, so the
+   * first evaluation does not wait for its start-up (tens of ms, more on a busy machine).
    */
   warm(): void {
     if (!this.generation) this.start();
   }
 
-  /** Terminate both threads (the next evaluation starts them again). */
+  /** Terminate the thread (the next evaluation starts another). */
   async stop(): Promise<void> {
-    const supervisor = this.supervisor;
-    this.supervisor = undefined;
-    this.generation?.port.close();
+    const gen = this.generation;
     this.generation = undefined;
-    await supervisor?.terminate();
+    gen?.port.close();
+    await gen?.worker.terminate();
   }
 
   private start(): Generation {
-    this.generation?.port.close();
-    if (!this.supervisor) {
-      // Its stdout/stderr stay the default (this process's): piping them would keep the process alive,
-      // and the supervisor runs only our code (the evaluator's output is discarded there).
-      const supervisor = new Worker(SUPERVISOR_SOURCE, { eval: true, env: {}, argv: [], execArgv: [], stdin: false });
-      supervisor.unref();
-      // The supervisor runs only our code; if it fails anyway, the evaluation waiting is told by its
-      // time limit, and the next one starts a new supervisor.
-      supervisor.on('error', () => {});
-      supervisor.on('exit', () => {
-        if (this.supervisor === supervisor) this.supervisor = undefined;
-      });
-      this.supervisor = supervisor;
-    }
+    this.abandon();
     const { port1, port2 } = new MessageChannel();
     port1.unref();
-    const sab = new SharedArrayBuffer(4);
+    const sab = new SharedArrayBuffer(8);
     const state = new Int32Array(sab);
     Atomics.store(state, 0, STATE.DONE);
-    this.supervisor.postMessage({ type: 'start', port: port2, sab, memoryMb: this.memoryMb, source: EVALUATOR_SOURCE }, [port2]);
-    this.generation = { port: port1, state, libs: new Set() };
+    const worker = new Worker(EVALUATOR_SOURCE, {
+      eval: true,
+      workerData: { port: port2, sab },
+      transferList: [port2],
+      resourceLimits: { maxOldGenerationSizeMb: this.memoryMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, this.memoryMb >> 3)) },
+      env: {},
+      argv: [],
+      execArgv: [],
+      stdin: false,
+      // Captured and never read: nothing the thread might print reaches the runner's stdout/stderr.
+      stdout: true,
+      stderr: true,
+    });
+    worker.unref();
+    // Its death (the heap limit) is reported by the evaluation that caused it; the event comes later.
+    worker.on('error', () => {});
+    worker.on('exit', () => Atomics.store(state, 0, STATE.DEAD));
+    this.generation = { worker, port: port1, state, libs: new Set() };
     return this.generation;
   }
 
   private abandon(): void {
-    this.generation?.port.close();
+    const gen = this.generation;
+    if (!gen) return;
     this.generation = undefined;
-    this.supervisor?.postMessage({ type: 'stop' });
+    gen.port.close();
+    void gen.worker.terminate();
   }
 }
 

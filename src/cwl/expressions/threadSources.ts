@@ -1,62 +1,17 @@
 /**
- * The code of the two worker threads that run JavaScript expressions (see evaluatorThread.ts).
+ * The code of the worker thread that runs JavaScript expressions (see evaluatorThread.ts).
  *
- * They are CommonJS source text started with `new Worker(text, { eval: true })` rather than files:
+ * It is CommonJS source text started with `new Worker(text, { eval: true })` rather than a file:
  * the same text then works from dist/src and from the single-file bundle (dist/bundle/run.cjs),
  * where no worker file exists next to the module. Keep them small and free of imports other than
  * node: builtins.
  *
- * Shared state (an Int32Array over a SharedArrayBuffer, one per evaluator generation), slot 0:
- *   1 IDLE/DONE  the evaluator posted its reply (or has not been asked anything yet)
- *   0 PENDING    the main thread posted a request and waits
- *   2 OUT_OF_MEMORY, 3 DEAD   set by the supervisor when the evaluator thread ended
+ * Shared state (an Int32Array over a SharedArrayBuffer, one per evaluator thread):
+ *   slot 0: 1 DONE (the evaluator posted its reply, or has not been asked anything yet),
+ *           0 PENDING (the runner posted a request and waits), 3 DEAD (the thread ended);
+ *   slot 1: the evaluator's Linux thread id (from /proc/thread-self), 0 elsewhere.
  */
-export const STATE = { PENDING: 0, DONE: 1, OUT_OF_MEMORY: 2, DEAD: 3 } as const;
-
-/**
- * The supervisor owns the evaluator thread. A thread killed by its heap limit cannot wake the main
- * thread (blocked in Atomics.wait) itself; the supervisor sees its 'exit' and does. Messages from
- * the main thread: {type:'start', port, sab, memoryMb, source} (replaces the evaluator) and
- * {type:'stop'}.
- */
-export const SUPERVISOR_SOURCE = String.raw`'use strict';
-const { parentPort, Worker } = require('node:worker_threads');
-let current = null;
-parentPort.on('message', (m) => {
-  if (m.type === 'stop') {
-    if (current) current.terminate();
-    current = null;
-    return;
-  }
-  if (current) current.terminate();
-  const state = new Int32Array(m.sab);
-  let reason = ${STATE.DEAD};
-  const w = new Worker(m.source, {
-    eval: true,
-    workerData: { port: m.port, sab: m.sab },
-    transferList: [m.port],
-    resourceLimits: { maxOldGenerationSizeMb: m.memoryMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, m.memoryMb >> 3)) },
-    env: {},
-    argv: [],
-    execArgv: [],
-    stdin: false,
-    stdout: true,
-    stderr: true,
-  });
-  // Whatever the thread might print goes nowhere: never to the runner's stdout or stderr.
-  w.stdout.resume();
-  w.stderr.resume();
-  w.on('error', (e) => {
-    if (e && e.code === 'ERR_WORKER_OUT_OF_MEMORY') reason = ${STATE.OUT_OF_MEMORY};
-  });
-  w.on('exit', () => {
-    Atomics.store(state, 0, reason);
-    Atomics.notify(state, 0);
-    if (current === w) current = null;
-  });
-  current = w;
-});
-`;
+export const STATE = { PENDING: 0, DONE: 1, DEAD: 3 } as const;
 
 /**
  * The evaluator: one fresh realm per expressionLib (vm.constants.DONT_CONTEXTIFY: its global is an
@@ -75,6 +30,12 @@ const { isNativeError } = require('node:util').types;
 const { workerData } = require('node:worker_threads');
 const port = workerData.port;
 const state = new Int32Array(workerData.sab);
+// The runner watches /proc/self/task/<tid>: a thread killed by its heap limit cannot say so itself.
+try {
+  Atomics.store(state, 1, Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) | 0);
+} catch {
+  // Not Linux: a memory-limit death is then noticed at the time limit.
+}
 // A promise an expression rejected and never handled is the expression's business, not a crash.
 process.on('unhandledRejection', () => {});
 const libs = new Map();
