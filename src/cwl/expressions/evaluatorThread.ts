@@ -5,8 +5,11 @@
  * object (threadSources.ts), so nothing an expression does reaches this process's objects, modules,
  * files or stdout. Callers stay synchronous: a request is posted on a MessagePort and this thread
  * sleeps in Atomics.wait on a SharedArrayBuffer until the evaluator wakes it; the reply is read with
- * receiveMessageOnPort. The wait is bounded by the time limit plus {@link GRACE_MS}, so a blocked
- * main thread answers signals after at most that.
+ * receiveMessageOnPort. The time limit is kept here: once the evaluator has taken the request (it
+ * says so in the SharedArrayBuffer), this thread waits at most the limit, then terminates the
+ * evaluator, which stops any loop (promise jobs too). So a blocked main thread answers signals after
+ * at most the time limit (plus the evaluator's start-up, bounded by {@link START_LIMIT_MS}, when it
+ * was not running yet).
  *
  * A thread killed by its heap limit wakes nobody, and its 'exit' event would only reach this thread
  * after the wait. So the wait is cut in slices of {@link SLICE_MS}, and between slices the
@@ -23,13 +26,9 @@ import { existsSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { EVALUATOR_SOURCE, STATE } from './threadSources.js';
 
-/**
- * How much longer than the time limit this thread waits before it gives up on the evaluator and
- * replaces it. vm's own timeout inside the evaluator normally ends a long evaluation first; the
- * grace also covers starting the thread on the first evaluation.
- */
-export const GRACE_MS = 500;
-/** How often a long wait looks whether the evaluator thread still exists. */
+/** How long the evaluator may take to start and take a request before this thread gives up. */
+export const START_LIMIT_MS = 5000;
+/** How often a long wait looks at the evaluator (started the request? thread still there?). */
 const SLICE_MS = 20;
 
 export interface EvaluationRequest {
@@ -70,16 +69,23 @@ class EvaluatorThread {
     const libs = gen.libs.has(libId) ? undefined : lib;
     gen.libs.add(libId);
     gen.port.postMessage({ ...request, id, libId, libs });
-    const deadline = performance.now() + request.timeoutMs + GRACE_MS;
+    let deadline = performance.now() + START_LIMIT_MS;
+    let started = false;
     for (;;) {
       const left = deadline - performance.now();
       if (left <= 0) {
-        // Stuck outside vm's timeout (or dead where /proc is missing): replace the evaluator.
+        // Terminating the thread is what stops the expression: the next evaluation starts another.
         this.abandon();
-        return { ok: false, error: 'timeout', message: '' };
+        if (started) return { ok: false, error: 'timeout', message: '' };
+        return { ok: false, error: 'crashed', message: `the expression evaluator did not start within ${START_LIMIT_MS} ms` };
       }
       Atomics.wait(gen.state, 0, STATE.PENDING, Math.min(SLICE_MS, left));
       if (Atomics.load(gen.state, 0) !== STATE.PENDING) break;
+      if (!started && Atomics.load(gen.state, 2) === id) {
+        // Seen up to one slice late: the limit is kept to within SLICE_MS.
+        started = true;
+        deadline = performance.now() + request.timeoutMs;
+      }
       const tid = Atomics.load(gen.state, 1);
       if (tid !== 0 && !existsSync(`/proc/self/task/${tid}`)) {
         this.abandon();
@@ -114,7 +120,7 @@ class EvaluatorThread {
     this.abandon();
     const { port1, port2 } = new MessageChannel();
     port1.unref();
-    const sab = new SharedArrayBuffer(8);
+    const sab = new SharedArrayBuffer(12);
     const state = new Int32Array(sab);
     Atomics.store(state, 0, STATE.DONE);
     const worker = new Worker(EVALUATOR_SOURCE, {
