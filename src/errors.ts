@@ -23,6 +23,7 @@ export const ErrorCode = {
   // Expressions
   ExpressionError: 'PCWL_EXPRESSION_ERROR',
   ExpressionTimeout: 'PCWL_EXPRESSION_TIMEOUT',
+  ExpressionMemoryLimit: 'PCWL_EXPRESSION_MEMORY',
   // Running a tool
   UnsupportedRequirement: 'PCWL_UNSUPPORTED_REQUIREMENT',
   ToolFailed: 'PCWL_TOOL_FAILED',

@@ -55,6 +55,10 @@ export async function main(argv: string[]): Promise<number> {
     // The process exits as soon as this returns (settle.ts), which would SIGKILL the groups of
     // commands still running: a cancelled tool first gets its SIGTERM grace period.
     await (await import('../cwl/execution/processRunner.js')).commandsEnded();
+    // A signal that came while this thread waited for a JavaScript expression (at most its time
+    // limit, docs/expressions-and-outputs.md) is read in the event loop's next poll phase: the
+    // second setImmediate runs after it.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
     if (interrupt.signal.aborted) {
       process.stderr.write('parsl-cwl: interrupted; the running tool was stopped\n');
       return ExitCode.Interrupted;
@@ -101,6 +105,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
         computeChecksum: opts.computeChecksum,
         keepTmp: keep,
         ...(opts.evalTimeoutSec !== undefined ? { expressionTimeoutMs: opts.evalTimeoutSec * 1000 } : {}),
+        ...(opts.evalMemoryMb !== undefined ? { expressionMemoryMb: opts.evalMemoryMb } : {}),
       },
       log,
       signal,

@@ -104,6 +104,15 @@ export class ExpressionTimeoutError extends ParslCwlError {
   }
 }
 
+/** Thrown when an expression's evaluator thread reaches its heap limit. */
+export class ExpressionMemoryError extends ParslCwlError {
+  constructor(readonly expression: string, readonly memoryMb: number) {
+    super(ErrorCode.ExpressionMemoryLimit, `expression ${JSON.stringify(shorten(expression))} used more than its memory limit of ${memoryMb} MB; raise it with --eval-memory if the expression needs more`, {
+      data: { expression, memoryMb },
+    });
+  }
+}
+
 /** Thrown when a process needs a feature this runner does not support (exit code 33). */
 export class UnsupportedRequirementError extends ParslCwlError {
   constructor(readonly requirement: string, reason: string) {

@@ -40,6 +40,8 @@ export interface JobPaths {
 export interface JobOptions {
   /** Wall-clock limit for one JavaScript expression, in ms (default 10,000). */
   expressionTimeoutMs?: number;
+  /** Heap limit of the JavaScript expression evaluator, in MB (default 512). */
+  expressionMemoryMb?: number;
   /** Compute sha1 checksums of output files (default true, as cwltool does). */
   computeChecksum?: boolean;
   /** Keep the job's tmpdir after it finished (debugging). */

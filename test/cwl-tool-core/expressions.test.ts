@@ -137,7 +137,7 @@ describe('JavaScript expressions (InlineJavascriptRequirement)', () => {
     assert.equal(ExpressionEvaluator.fromRequirements([{ class: 'ShellCommandRequirement' }]).javascript, false);
   });
 
-  test('evaluators with the same expressionLib share one vm context, so making one per step is cheap', () => {
+  test('evaluators with the same expressionLib share one realm, so making one per step is cheap', () => {
     const lib = ['var calls = 0; function inc(x) { calls++; return x + 1; }'];
     const a = new ExpressionEvaluator({ javascript: true, expressionLib: lib });
     const b = new ExpressionEvaluator({ javascript: true, expressionLib: lib });

@@ -21,6 +21,8 @@ export interface RunOptions {
   serial: boolean;
   /** Wall-clock limit of one JavaScript expression, in seconds (cwltool's --eval-timeout). */
   evalTimeoutSec?: number;
+  /** Heap limit of the JavaScript expression evaluator thread, in MB (`--eval-memory`). */
+  evalMemoryMb?: number;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
   docCache: boolean;
   version: boolean;
@@ -58,7 +60,7 @@ export const IGNORED_FLAGS = [
 /** Ignored cwltool options that take a value. */
 const IGNORED_WITH_VALUE = new Set(['--preserve-environment', '--tmp-outdir-prefix', '--cachedir', '--default-container', '--beta-dependency-resolvers-configuration']);
 
-const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', '--config', ...IGNORED_WITH_VALUE]);
+const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', '--eval-memory', '--config', ...IGNORED_WITH_VALUE]);
 
 export function parseRunArgs(argv: string[]): RunOptions {
   const opts: RunOptions = {
@@ -102,6 +104,12 @@ export function parseRunArgs(argv: string[]): RunOptions {
         const sec = Number(value);
         if (!Number.isFinite(sec) || sec <= 0) throw usage(`--eval-timeout needs a positive number of seconds, not '${value}'`);
         opts.evalTimeoutSec = sec;
+        break;
+      }
+      case '--eval-memory': {
+        const mb = Number(value);
+        if (!Number.isInteger(mb) || mb < 16) throw usage(`--eval-memory needs a whole number of megabytes, at least 16, not '${value}'`);
+        opts.evalMemoryMb = mb;
         break;
       }
       case '--quiet':
@@ -175,6 +183,8 @@ options:
   --no-doc-cache        do not use the disk cache of loaded documents
                         ($XDG_CACHE_HOME/parsl-cwl, default ~/.cache/parsl-cwl)
   --eval-timeout S      time limit of one JavaScript expression, in seconds (default 10)
+  --eval-memory MB      heap limit of the thread that runs JavaScript expressions,
+                        in megabytes (default 512)
   --validate            load and validate DOC only; exit 0 if it is valid CWL, 1 if not
   --quiet               only warnings and errors on stderr
   --debug               debug log lines, stack traces, and job folders are kept

@@ -2,8 +2,9 @@
  * ExpressionEvaluator: evaluates CWL parameter references and JavaScript expressions for one tool.
  *
  * Built from the requirements in force: with InlineJavascriptRequirement, `$(...)` is a JavaScript
- * expression and `${...}` a function body (run in a `node:vm` context with expressionLib loaded once,
- * see sandbox.ts; evaluators with the same expressionLib share it); without it only parameter
+ * expression and `${...}` a function body (run in a realm of the expression evaluator thread with
+ * expressionLib loaded once, see sandbox.ts and evaluatorThread.ts; evaluators with the same
+ * expressionLib share that realm); without it only parameter
  * references are allowed (concepts.md, "Parameter references"). Pure parameter references are resolved without touching vm in both modes,
  * which is most expressions in practice; in JavaScript mode a reference the fast path cannot resolve
  * (a missing key, `.length` of a string) falls back to vm so the result is what JavaScript gives.
@@ -15,8 +16,9 @@
  *  - otherwise the expressions are interpolated into the text (interpolationText.ts), after the
  *    escapes `\$(`, `\${` and `\\` are applied (scanner.ts). By default the text is trimmed first
  *    (as the reference runner does); `preserveWhitespace` keeps it (InitialWorkDir file contents).
- * The evaluator is synchronous: vm runs on this thread with a wall-clock `timeout` per evaluation
- * (ExpressionTimeoutError); a thrown exception becomes ExpressionError naming the expression.
+ * The evaluator is synchronous: this thread waits for the evaluator thread, which has a wall-clock
+ * limit per evaluation (ExpressionTimeoutError) and a heap limit (ExpressionMemoryError); a thrown
+ * exception becomes ExpressionError naming the expression.
  */
 import type { Requirement } from '../model.js';
 import { ExpressionError } from '../errors.js';
@@ -48,14 +50,18 @@ export interface ExpressionEvaluatorOptions {
   expressionLib?: readonly string[];
   /** Wall-clock limit for one JavaScript evaluation, in ms (default 10,000). */
   timeoutMs?: number;
+  /** Heap limit of the expression evaluator thread, in MB (default 512). */
+  memoryMb?: number;
 }
 
 export const DEFAULT_EXPRESSION_TIMEOUT_MS = 10_000;
+export const DEFAULT_EXPRESSION_MEMORY_MB = 512;
 
 export class ExpressionEvaluator {
   readonly javascript: boolean;
   private readonly expressionLib: readonly string[];
   private readonly timeoutMs: number;
+  private readonly memoryMb: number;
   private sandbox: JavaScriptSandbox | undefined;
   private readonly refCache = new Map<string, PathKey[] | null>();
 
@@ -63,16 +69,28 @@ export class ExpressionEvaluator {
     this.javascript = options.javascript;
     this.expressionLib = options.expressionLib ?? [];
     this.timeoutMs = options.timeoutMs ?? DEFAULT_EXPRESSION_TIMEOUT_MS;
+    this.memoryMb = options.memoryMb ?? DEFAULT_EXPRESSION_MEMORY_MB;
   }
 
   /**
    * The evaluator for a process whose requirements (and hints) in force are given:
    * InlineJavascriptRequirement turns JavaScript on and supplies expressionLib.
    */
-  static fromRequirements(requirements: readonly Requirement[] = [], hints: readonly Requirement[] = [], options?: { timeoutMs?: number }): ExpressionEvaluator {
+  static fromRequirements(requirements: readonly Requirement[] = [], hints: readonly Requirement[] = [], options?: { timeoutMs?: number; memoryMb?: number }): ExpressionEvaluator {
     const req = [...requirements, ...hints].find((r) => r.class === 'InlineJavascriptRequirement');
     const lib = req && Array.isArray(req.expressionLib) ? req.expressionLib.filter((s): s is string => typeof s === 'string') : [];
-    return new ExpressionEvaluator({ javascript: req !== undefined, expressionLib: lib, timeoutMs: options?.timeoutMs });
+    const evaluator = new ExpressionEvaluator({ javascript: req !== undefined, expressionLib: lib, timeoutMs: options?.timeoutMs, memoryMb: options?.memoryMb });
+    // A process that declares JavaScript will most likely use it: start the evaluator thread now,
+    // in the background, rather than at the first expression.
+    if (evaluator.javascript) evaluator.warm();
+    return evaluator;
+  }
+
+  /** Start the JavaScript evaluator thread in the background (no-op once started). */
+  warm(): void {
+    if (!this.javascript) return;
+    this.sandbox ??= new JavaScriptSandbox(this.expressionLib, this.timeoutMs, this.memoryMb);
+    this.sandbox.warm();
   }
 
   /** True when `value` is a string that would be evaluated (contains `$(` or `${`). */
@@ -114,7 +132,7 @@ export class ExpressionEvaluator {
     } else if (!this.javascript) {
       throw new ExpressionError(seg.source, '${...} expressions need InlineJavascriptRequirement (write \\${ for a literal "${")', { field });
     }
-    this.sandbox ??= sharedSandbox(this.expressionLib, this.timeoutMs);
+    this.sandbox ??= new JavaScriptSandbox(this.expressionLib, this.timeoutMs, this.memoryMb);
     return this.sandbox.evaluate(seg.kind, seg.code, seg.source, ctx, field);
   }
 
@@ -128,29 +146,7 @@ export class ExpressionEvaluator {
   }
 }
 
-/**
- * vm contexts are shared by evaluators with the same expressionLib and time limit: a context costs
- * about 2 ms to make, and a workflow makes an evaluator per step (per scatter instance, even).
- * Expressions run in strict mode inside functions, so one evaluation leaves nothing behind for the
- * next but what expressionLib itself keeps. A few recent contexts are kept.
- */
-const sandboxes = new Map<string, JavaScriptSandbox>();
-const MAX_SANDBOXES = 16;
-
-function sharedSandbox(expressionLib: readonly string[], timeoutMs: number): JavaScriptSandbox {
-  const key = JSON.stringify([timeoutMs, expressionLib]);
-  let box = sandboxes.get(key);
-  if (box) {
-    sandboxes.delete(key);
-  } else {
-    box = new JavaScriptSandbox(expressionLib, timeoutMs);
-    if (sandboxes.size >= MAX_SANDBOXES) sandboxes.delete(sandboxes.keys().next().value as string);
-  }
-  sandboxes.set(key, box);
-  return box;
-}
-
-/** The fast path hands out copies, like vm does, so callers may change results freely. */
+/** The fast path hands out copies, as the evaluator thread does, so callers may change results freely. */
 function copyValue(v: unknown): unknown {
   return v !== null && typeof v === 'object' ? structuredClone(v) : v === undefined ? null : v;
 }

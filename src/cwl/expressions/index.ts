@@ -1,5 +1,6 @@
-/** CWL expressions: parameter references and JavaScript, evaluated in-process (see evaluator.ts). */
-export { ExpressionEvaluator, DEFAULT_EXPRESSION_TIMEOUT_MS } from './evaluator.js';
+/** CWL expressions: parameter references in-process, JavaScript in an isolated thread (see evaluator.ts). */
+export { ExpressionEvaluator, DEFAULT_EXPRESSION_TIMEOUT_MS, DEFAULT_EXPRESSION_MEMORY_MB } from './evaluator.js';
+export { stopExpressionThreads } from './evaluatorThread.js';
 export type { ExpressionContext, EvaluateOptions, ExpressionEvaluatorOptions } from './evaluator.js';
 export { hasExpression } from './scanner.js';
 export { interpolationText, formatNumber } from './interpolationText.js';

@@ -16,16 +16,19 @@ import type { StepEvaluate, WorkflowServices } from './services.js';
 export interface DefaultServicesOptions {
   /** Wall-clock limit of one JavaScript expression, in ms. */
   expressionTimeoutMs?: number;
+  /** Heap limit of the JavaScript expression evaluator, in MB. */
+  expressionMemoryMb?: number;
 }
 
 export function defaultWorkflowServices(dfk: DataFlowKernel, options: DefaultServicesOptions = {}): WorkflowServices {
   // ExpressionTool instances of one step share their requirement arrays (built once per step), so
   // this keeps one evaluator (one vm context) per step instead of one per instance.
+  const limits = { timeoutMs: options.expressionTimeoutMs, memoryMb: options.expressionMemoryMb };
   const expressionToolEvaluators = new WeakMap<readonly Requirement[], ExpressionEvaluator>();
   const evaluatorFor = (job: JobSpec): ExpressionEvaluator => {
     let ev = expressionToolEvaluators.get(job.requirements);
     if (!ev) {
-      ev = ExpressionEvaluator.fromRequirements(job.requirements, job.hints, { timeoutMs: options.expressionTimeoutMs });
+      ev = ExpressionEvaluator.fromRequirements(job.requirements, job.hints, limits);
       expressionToolEvaluators.set(job.requirements, ev);
     }
     return ev;
@@ -47,12 +50,12 @@ export function defaultWorkflowServices(dfk: DataFlowKernel, options: DefaultSer
     async prepareWorkflowInputs(wf, inputs, reqs) {
       const declaresFiles = wf.inputs.some((p) => p.secondaryFiles?.length || p.loadContents || p.inputBinding?.loadContents || hasRecordOrArray(p.type));
       if (!declaresFiles) return inputs;
-      const ev = ExpressionEvaluator.fromRequirements(reqs.requirements, reqs.hints, { timeoutMs: options.expressionTimeoutMs });
+      const ev = ExpressionEvaluator.fromRequirements(reqs.requirements, reqs.hints, limits);
       return loadInputContents(wf.inputs, await resolveInputSecondaryFiles(wf.inputs, inputs, ev));
     },
 
     createEvaluator(reqs): StepEvaluate {
-      const ev = ExpressionEvaluator.fromRequirements(reqs.requirements, reqs.hints, { timeoutMs: options.expressionTimeoutMs });
+      const ev = ExpressionEvaluator.fromRequirements(reqs.requirements, reqs.hints, limits);
       return (text, ctx, field) => ev.evaluate(text, { inputs: ctx.inputs, self: ctx.self, runtime: {} }, { field });
     },
 

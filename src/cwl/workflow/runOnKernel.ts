@@ -46,7 +46,10 @@ export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, u
   const top: Workflow = extra.length > 0 ? { ...wf, requirements: [...(wf.requirements ?? []).filter((r) => !extra.some((e) => e.class === r.class)), ...extra] } : wf;
   try {
     const outputs = await runWorkflow(top, inputs, {
-      services: defaultWorkflowServices(dfk, { expressionTimeoutMs: req.jobOptions?.expressionTimeoutMs }),
+      services: defaultWorkflowServices(dfk, {
+        expressionTimeoutMs: req.jobOptions?.expressionTimeoutMs,
+        expressionMemoryMb: req.jobOptions?.expressionMemoryMb,
+      }),
       jobsDir,
       serial: req.serial,
       signal: req.signal,
