@@ -9,7 +9,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataFlowKernel, type AppDefinition, type AppFuture } from '../src/index.js';
+import { DataFlowKernel, type AppFuture } from '../src/index.js';
+import type { AppDefinition } from '../src/dataflow/index.js';
 
 const argTasks = process.argv.indexOf('--tasks');
 const N = argTasks > 0 ? Number(process.argv[argTasks + 1]) : 100_000;

@@ -1,56 +1,64 @@
 /**
- * The public API of parsl-cwl. Everything a program imports from 'parsl-cwl' is re-exported here
- * by name (no `export *`), so the public surface is visible in one place.
+ * The public API of parsl-cwl: what a program needs to run bash apps and CWL tools and workflows on
+ * a DataFlowKernel, with the executors of a config file or built in code. Everything is re-exported
+ * here by name (no `export *`), so the public surface is visible in one place and pinned by
+ * test/dataflow/publicApi.test.ts; docs/api.md has one example per name. Symbols whose declaration
+ * carries `@experimental` may change before 1.0. Internals (task specs, the task runner, block
+ * scaling, the load cache...) are imported from their layer's folder by the code that needs them.
  */
-export { DataFlowKernel, AppFuture, bashApp, FINAL_STATES, DependencyError, BashExitFailure, KernelShutDownError, KernelStateError, KernelConfigError } from './dataflow/index.js';
+
+// The kernel, its apps and futures.
+export { DataFlowKernel, AppFuture, bashApp } from './dataflow/index.js';
 export type {
+  DataFlowKernelConfig,
   KernelState,
-  SubmitOptions,
   ShutdownOptions,
+  ShutdownMode,
   TaskCounts,
+  TaskState,
+  TaskEvent,
+  TaskEventName,
+  TaskEventListener,
+  RetryHandler,
+  RetryInfo,
+  CheckpointMode,
   BashApp,
   BashAppOptions,
   BashCallOptions,
   BashResult,
   Deferred,
-  DataFlowKernelConfig,
-  RetryHandler,
-  RetryInfo,
-  CheckpointMode,
-  ShutdownMode,
-  AppDefinition,
-  PrepareContext,
-  TaskState,
-  TaskEvent,
-  TaskEventName,
-  TaskEventListener,
 } from './dataflow/index.js';
+export { DependencyError, BashExitFailure, KernelShutDownError, KernelStateError, KernelConfigError } from './dataflow/index.js';
+
+// Config files (the CLI's --config format) to a kernel's executors.
+export { loadConfig, ConfigInvalidError } from './config/index.js';
+export type { ParslCwlConfig, BuiltConfig } from './config/index.js';
+
+// Executors.
+export type { Executor } from './executors/executor.js';
 export { LocalExecutor } from './executors/local/index.js';
 export type { LocalExecutorOptions } from './executors/local/index.js';
-export type { Executor, TaskSpec, TaskOutcome, TaskEnvelope, ExecutorState } from './executors/executor.js';
 export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './executors/errors.js';
-export { runTask } from './executors/taskRunner.js';
-/** Experimental: the HighThroughputExecutor and the LocalProvider (docs/htex-protocol.md, docs/configuration.md). */
-export { HighThroughputExecutor, HTEX_DEFAULTS, InterchangeFailedError, VersionMismatchError, ProtocolError, CertificateError } from './executors/htex/index.js';
-export type { HtexOptions, ManagerInfo, CommandRequest, CommandReply } from './executors/htex/index.js';
+export { HighThroughputExecutor, InterchangeFailedError, VersionMismatchError, ProtocolError, CertificateError } from './executors/htex/index.js';
+export type { HtexOptions, ManagerInfo } from './executors/htex/index.js';
+
+// Providers and launchers (where HTEX worker pools run).
 export { LocalProvider } from './providers/local.js';
 export type { LocalProviderOptions } from './providers/local.js';
-/** Experimental: Slurm blocks, launchers and block scaling (docs/slurm.md). */
-export { SlurmProvider, SLURM_DEFAULTS } from './providers/slurm/index.js';
+export { SlurmProvider } from './providers/slurm/index.js';
 export type { SlurmProviderOptions } from './providers/slurm/index.js';
 export { SingleNodeLauncher, SimpleLauncher, SrunLauncher } from './providers/launchers.js';
-export type { ExecutionProvider, Launcher, BlockState, BlockStatus, SubmitRequest } from './providers/provider.js';
+export type { ExecutionProvider, Launcher } from './providers/provider.js';
 export { SubmitFailedError, ProviderCommandFailedError, ProviderCommandTimeoutError, ProviderOptionInvalidError } from './providers/errors.js';
-export { BlockScaler, BLOCK_SCALER_DEFAULTS } from './executors/strategy/index.js';
-export type { BlockScalerOptions } from './executors/strategy/index.js';
-export { loadTool, lazyTool, submitJob } from './cwl/app/index.js';
-export type { CwlApp, CwlAppInfo, LoadToolOptions, SubmitJobOptions } from './cwl/app/index.js';
-export type { CwlFile, CwlDirectory } from './cwl/model.js';
-export { loadProcess, LoadCache } from './cwl/load/index.js';
+
+// CWL: tools as functions, documents, job files and inputs.
+export { loadTool, lazyTool } from './cwl/app/index.js';
+export type { CwlApp, CwlAppInfo, LoadToolOptions } from './cwl/app/index.js';
+export type { CwlFile, CwlDirectory, Process, CommandLineTool, ExpressionTool, Workflow, Operation } from './cwl/model.js';
+export { loadProcess } from './cwl/load/index.js';
 export type { LoadOptions } from './cwl/load/index.js';
-export { loadJobFile, parseCommandLineInputs, prepareInputs } from './cwl/inputs/index.js';
-export type { JobFile, PrepareInputsOptions, CommandLineInputOptions } from './cwl/inputs/index.js';
-export type { Process, CommandLineTool, ExpressionTool, Workflow, Operation, CwlType, InputParameter, OutputParameter } from './cwl/model.js';
+export { loadJobFile, prepareInputs } from './cwl/inputs/index.js';
+export type { JobFile, PrepareInputsOptions } from './cwl/inputs/index.js';
 export {
   YamlSyntaxError,
   DocumentNotFoundError,
@@ -60,9 +68,11 @@ export {
   InputUnknownError,
   InputFileMissingError,
 } from './cwl/errors.js';
-export type { JobSpec, JobResult } from './cwl/jobSpec.js';
-/** Workflows (experimental): run a loaded Workflow on a kernel, with live progress counts. */
-export { runWorkflowOnKernel, WorkflowProgress, formatProgress } from './cwl/workflow/index.js';
+
+// CWL workflows run from a program.
+export { runWorkflowOnKernel, WorkflowProgress } from './cwl/workflow/index.js';
 export type { WorkflowRunRequest, WorkflowRunResult, ProgressCounts } from './cwl/workflow/index.js';
 export { WorkflowStepFailedError, WorkflowInvalidError, PickValueError, ConditionNotBooleanError, ScatterInputError } from './cwl/errors.js';
+
+// Errors: every error above is a ParslCwlError with a stable `code`.
 export { ParslCwlError, ErrorCode } from './errors.js';

@@ -1,4 +1,4 @@
-export { loadConfigFile, validateConfig, buildFromConfig } from './loadConfig.js';
+export { loadConfig, loadConfigFile, validateConfig, buildFromConfig } from './loadConfig.js';
 export type { BuiltConfig } from './loadConfig.js';
 export { CONFIG_JSON_SCHEMA } from './schema.js';
 export { DEFAULT_EXECUTOR, DEFAULT_HTEX_PROVIDER, DEFAULT_RETRIES } from './defaults.js';

@@ -59,10 +59,25 @@ export async function validateConfig(data: unknown, source = '(in code)'): Promi
   return data as ParslCwlConfig;
 }
 
-/** What a run needs from a config: the executor object(s) and the kernel's retry budget. */
+/**
+ * What a program needs from a config to make a kernel: the executor object(s), not started (the
+ * kernel starts them), and the kernel's retry budget. It is a part of DataFlowKernelConfig, so
+ * `DataFlowKernel.load({ ...built, runDir })` takes it as it is.
+ */
 export interface BuiltConfig {
   executors: Executor[];
   retries: number;
+}
+
+/**
+ * The one way from a config to a kernel's executors, for the CLI's `--config FILE` and for programs:
+ * a path is read as YAML or JSON (the `--config` format, docs/configuration.md); an object is the
+ * same data built in code. Both are checked against the schema, and a failure is one
+ * ConfigInvalidError naming the file (or `(in code)`) and the field.
+ */
+export async function loadConfig(source: string | ParslCwlConfig): Promise<BuiltConfig> {
+  if (typeof source === 'string') return buildFromConfig(await loadConfigFile(source), source);
+  return buildFromConfig(await validateConfig(source));
 }
 
 /** Build the executor a validated config describes (not started: the kernel starts it). */

@@ -6,7 +6,10 @@
 import type { Launcher } from './provider.js';
 import { ProviderOptionInvalidError } from './errors.js';
 
-/** `tasksPerNode` copies of the command on the block's single node; the block ends when all did. */
+/**
+ * `tasksPerNode` copies of the command on the block's single node; the block ends when all did.
+ * @experimental May change before 1.0.
+ */
 export class SingleNodeLauncher implements Launcher {
   readonly name = 'single-node';
   wrap(command: string, tasksPerNode: number, _nodesPerBlock: number): string {
@@ -23,7 +26,10 @@ export class SingleNodeLauncher implements Launcher {
   }
 }
 
-/** The command once, as it is: for commands that start their own per-node processes. */
+/**
+ * The command once, as it is: for commands that start their own per-node processes.
+ * @experimental May change before 1.0.
+ */
 export class SimpleLauncher implements Launcher {
   readonly name = 'simple';
   wrap(command: string): string {
@@ -39,6 +45,7 @@ export function shellQuote(text: string): string {
 /**
  * `srun` starts `tasksPerNode` copies on every node of a Slurm allocation (one pool per node for
  * HTEX). `overrides` are extra srun options, e.g. `--mpi=none`.
+ * @experimental May change before 1.0.
  */
 export class SrunLauncher implements Launcher {
   readonly name = 'srun';

@@ -11,6 +11,10 @@ import { SingleNodeLauncher } from './launchers.js';
 import { SubmitFailedError } from './errors.js';
 import { signalGroup } from '../processGroup.js';
 
+/**
+ * Options of the LocalProvider.
+ * @experimental May change before 1.0.
+ */
 export interface LocalProviderOptions {
   initBlocks?: number;
   minBlocks?: number;
@@ -30,6 +34,10 @@ interface LocalBlock {
   exited: Promise<void>;
 }
 
+/**
+ * Worker pools as process groups on this machine, for the HighThroughputExecutor.
+ * @experimental May change before 1.0.
+ */
 export class LocalProvider implements ExecutionProvider {
   readonly label = 'local';
   readonly nodesPerBlock = 1;

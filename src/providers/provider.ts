@@ -37,6 +37,10 @@ export interface SubmitRequest {
   scriptDir: string;
 }
 
+/**
+ * Where worker pools run (Parsl providers): starts, watches and cancels blocks.
+ * @experimental May change before 1.0.
+ */
 export interface ExecutionProvider {
   readonly label: string;
   /** Wraps the worker-pool command for the block's node layout before `submit` (Parsl: provider.launcher). */
@@ -57,7 +61,10 @@ export interface ExecutionProvider {
   cancel(jobIds: string[], signal?: AbortSignal): Promise<boolean[]>;
 }
 
-/** Wraps a worker-pool command for the node layout of a block (Parsl's launchers). */
+/**
+ * Wraps a worker-pool command for the node layout of a block (Parsl's launchers).
+ * @experimental May change before 1.0.
+ */
 export interface Launcher {
   readonly name: string;
   /** Returns the command that starts `command` once per node of the block. */

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataFlowKernel, bashApp, DependencyError, BashExitFailure, ErrorCode, type AppDefinition } from '../../src/index.js';
+import { DataFlowKernel, bashApp, DependencyError, BashExitFailure, ErrorCode } from '../../src/index.js';
+import type { AppDefinition } from '../../src/dataflow/index.js';
 import { tempDir } from './fixtures.js';
 
 test('a chain of bash apps runs in dependency order, each reading the file the previous one wrote', async () => {

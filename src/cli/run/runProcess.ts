@@ -34,9 +34,8 @@ async function loadKernel(ctx: RunContext, maxWorkers: number | undefined, logFi
   const { DataFlowKernel } = await import('../../dataflow/kernel.js');
   const base = { runDir: path.join(ctx.runDir, 'runinfo'), log: (line: string) => ctx.log.debug(line), warn: (line: string) => ctx.log.warn(line), logFile };
   if (ctx.configFile === undefined) return DataFlowKernel.load({ ...base, maxWorkers });
-  const { loadConfigFile, buildFromConfig } = await import('../../config/index.js');
-  const built = await buildFromConfig(await loadConfigFile(ctx.configFile), ctx.configFile);
-  return DataFlowKernel.load({ ...base, executors: built.executors, retries: built.retries });
+  const { loadConfig } = await import('../../config/index.js');
+  return DataFlowKernel.load({ ...base, ...(await loadConfig(ctx.configFile)) });
 }
 
 /** Run `process` on bound `inputs`; returns its output object, Files still in the job folders. */

@@ -82,6 +82,10 @@ export class LoadCache {
   }
 }
 
+/**
+ * Options of loadProcess.
+ * @experimental May change before 1.0.
+ */
 export interface LoadOptions {
   /** Folder relative paths are resolved against (default: `process.cwd()`). */
   cwd?: string;
@@ -92,6 +96,7 @@ export interface LoadOptions {
 /**
  * Load a CWL document (`tool.cwl`, `wf.cwl#main`, `file:///...`) into the model.
  * @throws DocumentNotFoundError, YamlSyntaxError, DocumentInvalidError, UnsupportedVersionError
+ * @experimental May change before 1.0.
  */
 export async function loadProcess(ref: string, options: LoadOptions = {}): Promise<Process> {
   const { fileUri, fragment } = parseDocumentRef(ref, options.cwd);

@@ -3,6 +3,10 @@
  * formatProgress() in its refreshed stderr line (a terminal only, so logs and tests stay clean).
  */
 
+/**
+ * Step instances of a workflow run by state (WorkflowProgress.counts).
+ * @experimental May change before 1.0.
+ */
 export interface ProgressCounts {
   /** Step instances finished (successfully or skipped by `when`). */
   done: number;
@@ -14,7 +18,10 @@ export interface ProgressCounts {
   failed: number;
 }
 
-/** Counters the engine updates; `onChange` listeners see every update. */
+/**
+ * Counters the engine updates; `onChange` listeners see every update.
+ * @experimental May change before 1.0.
+ */
 export class WorkflowProgress {
   readonly counts: ProgressCounts = { done: 0, running: 0, waiting: 0, skipped: 0, failed: 0 };
   private readonly listeners: Array<(c: ProgressCounts) => void> = [];

@@ -11,6 +11,10 @@ import { defaultWorkflowServices } from './defaultServices.js';
 import { WorkflowProgress } from './progress.js';
 import { runWorkflow } from './workflowRun.js';
 
+/**
+ * What runWorkflowOnKernel needs besides the workflow and its inputs.
+ * @experimental May change before 1.0.
+ */
 export interface WorkflowRunRequest {
   /** Folder for this run's kernel run directory (`<runDir>/runinfo/NNN`, job folders in `jobs/`). */
   runDir: string;
@@ -28,12 +32,20 @@ export interface WorkflowRunRequest {
   maxWorkers?: number;
 }
 
+/**
+ * What runWorkflowOnKernel returns.
+ * @experimental May change before 1.0.
+ */
 export interface WorkflowRunResult {
   outputs: Record<string, unknown>;
   /** Where the job folders are (and stay, with the outputs of finished steps, if the run failed). */
   jobsDir: string;
 }
 
+/**
+ * Run a loaded Workflow on a kernel (a fresh local one without `dfk`); docs/workflows.md.
+ * @experimental May change before 1.0.
+ */
 export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, unknown>, req: WorkflowRunRequest): Promise<WorkflowRunResult> {
   const dfk = req.dfk ?? (await DataFlowKernel.load({ runDir: path.join(req.runDir, 'runinfo'), maxWorkers: req.maxWorkers }));
   const jobsDir = path.join(dfk.runDir, 'jobs');

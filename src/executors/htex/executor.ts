@@ -48,6 +48,10 @@ interface BlockRecord {
   draining: boolean;
 }
 
+/**
+ * The HighThroughputExecutor: interchange and worker pools over ZeroMQ (docs/htex-protocol.md).
+ * @experimental May change before 1.0.
+ */
 export class HighThroughputExecutor implements Executor {
   readonly label: string;
   readonly provider: ExecutionProvider;

@@ -5,6 +5,10 @@
 import type { ExecutionProvider } from '../../providers/provider.js';
 import type { BlockScalerOptions } from '../strategy/blockScaler.js';
 
+/**
+ * Options of the HighThroughputExecutor (docs/configuration.md has the same keys as config file fields).
+ * @experimental May change before 1.0.
+ */
 export interface HtexOptions {
   label?: string;
   /** Where blocks (pools) come from: LocalProvider or SlurmProvider. */

@@ -50,7 +50,10 @@ export interface Registration {
   pid: number;
 }
 
-/** A connected manager (pool) as the command channel reports it. */
+/**
+ * A connected manager (pool) as the command channel reports it.
+ * @experimental May change before 1.0.
+ */
 export interface ManagerInfo {
   poolId: string;
   blockId: string;

@@ -6,6 +6,10 @@ import type { Launcher } from '../provider.js';
 import { ProviderOptionInvalidError } from '../errors.js';
 import { SingleNodeLauncher } from '../launchers.js';
 
+/**
+ * Options of the SlurmProvider (docs/slurm.md).
+ * @experimental May change before 1.0.
+ */
 export interface SlurmProviderOptions {
   /** Names the blocks' jobs (`parsl.<label>.block-<n>`) and appears in errors. */
   label?: string;

@@ -35,6 +35,10 @@ interface TrackedJob {
  */
 const NOT_LISTED_YET_GRACE_MS = 30_000;
 
+/**
+ * Worker pools as Slurm batch jobs, for the HighThroughputExecutor (docs/slurm.md).
+ * @experimental May change before 1.0.
+ */
 export class SlurmProvider implements ExecutionProvider {
   readonly options: ResolvedSlurmOptions;
   /** undefined until the first poll decides; false when accounting is disabled. */
