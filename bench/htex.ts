@@ -6,7 +6,7 @@
  *
  *   npm run bench:htex [-- --bash N --noop N --prefetch N]
  *
- * Throughput comes from batching (PERF-NOTES.md): the interchange hands a pool up to
+ * Throughput comes from batching (docs/measurements.md): the interchange hands a pool up to
  * workers + prefetch tasks per message, and each worker's long-lived shell runs bash commands back
  * to back. The last lines rerun both with prefetch 0 (Parsl's default) for comparison.
  */
@@ -75,7 +75,7 @@ const line = (k: string, v: number, note: string): void => console.log(`${k} ${v
 
 const tuned = await measure(PREFETCH, BASH_TASKS, NOOP_TASKS);
 const parsl = parslVersion();
-const peer = parsl ? `Parsl ${parsl} is installed but not driven by this bench` : 'Parsl HTEX on this machine (PERF-NOTES.md; Parsl is not installed here, so not rerun)';
+const peer = parsl ? `Parsl ${parsl} is installed but not driven by this bench` : 'Parsl HTEX measured 2026-11-22 (docs/measurements.md; Parsl is not installed here, so not rerun)';
 console.log(`# HTEX, 2 workers, 1 local pool, CurveZMQ on, prefetch_capacity ${PREFETCH}; through the DataFlowKernel (node ${process.version})`);
 line('bash_tasks_per_s', tuned.bash, `target >= 1,000; ${peer}: ~410`);
 line('noop_tasks_per_s', tuned.noop, `target >= 20,000; ${peer}: ~1,100-1,230`);

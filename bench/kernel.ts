@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     line('chained_submissions_per_s', N / ((c1 - c0) / 1000), '(each task depends on the previous future)');
     line('chained_completions_per_s', N / ((c2 - c0) / 1000), '');
     line('peak_rss_mb', rss, 'target <= 600');
-    console.log('# peer, from ../shared/PERF-NOTES.md (not measured in this run): Parsl HTEX, 2 workers: ~1,100-1,230 no-op tasks/s');
+    console.log('# peer, from docs/measurements.md (2026-11-22, not measured in this run): Parsl HTEX, 2 workers: ~1,100-1,230 no-op tasks/s');
     const ok = subPerS >= 50_000 && rss <= 600;
     console.log(ok ? 'targets met' : 'TARGETS MISSED');
     process.exitCode = ok ? 0 : 1;

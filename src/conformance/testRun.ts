@@ -10,7 +10,8 @@
  *   also when the test is `should_fail`;
  * - any other non-zero exit (a signal too): passes for a `should_fail` test, else fails;
  * - running longer than the timeout: fails (the runner's process group is killed).
- * stdout/stderr go to files, not pipes (PERF-NOTES: piped stdio stalls spawns on this machine).
+ * stdout/stderr go to files, not pipes: piped stdio stalls spawns when several Node processes spawn
+ * at once, as two tests at a time do (docs/measurements.md).
  */
 import { parseJson, stringifyJson } from '../exactJson.js';
 import { spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * The job spec: one CWL tool invocation as plain data (ARCHITECTURE.md, "the data path").
+ * The job spec: one CWL tool invocation as plain data (docs/architecture.md, "The data path").
  *
  * The submitting side binds inputs and builds a JobSpec; it travels to an executor (in-process for
  * the local executor, over ZeroMQ for HTEX workers) and `executeJob` (src/cwl/execution) runs it

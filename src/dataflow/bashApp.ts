@@ -1,8 +1,8 @@
 /**
  * bashApp: a function that returns a command line becomes an app. The function runs on the
  * submitting side once its arguments resolved (futures replaced by values); what travels to the
- * executor is the command plus its options (ARCHITECTURE.md: a task crosses process boundaries as
- * data, never as a closure). A non-zero exit rejects with BashExitFailure carrying the exit code.
+ * executor is the command plus its options: a task may cross to another process (an HTEX worker)
+ * and so travels as data, never as a closure (docs/architecture.md). A non-zero exit rejects with BashExitFailure carrying the exit code.
  */
 import { createHash } from '../hashing.js';
 import { resolve as resolvePath } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The run directory `runinfo/NNN/` (ARCHITECTURE.md "Where state is kept") and its log. Creating
+ * The run directory `runinfo/NNN/` (docs/architecture.md, "Where state is kept") and its log. Creating
  * it costs a readdir and a mkdir; the log's lines are buffered (RunLog), so a kernel load stays
  * cheap enough for `parsl-cwl echo.cwl`.
  */

@@ -1,5 +1,5 @@
 /**
- * The one interface every executor implements (ARCHITECTURE.md: "Executors share one interface").
+ * The one interface every executor implements (docs/architecture.md, "Layers").
  * The DataFlowKernel knows only this: it never sees ZeroMQ, Slurm or child processes.
  */
 import type { JobSpec, JobResult } from '../cwl/jobSpec.js';
@@ -8,7 +8,8 @@ import type { BlockStatus, ExecutionProvider } from '../providers/provider.js';
 /** What an executor runs. Plain data: it crosses process boundaries (HTEX) as JSON. */
 export type TaskSpec = BashTaskSpec | CwlJobTaskSpec | NoopTaskSpec;
 
-/** A bash app's resolved command. stdout/stderr go straight to files (PERF-NOTES: no pipes). */
+/** A bash app's resolved command. stdout/stderr go straight to files, never pipes:
+ * piped stdio collapses spawn rates when several Node processes spawn at once (docs/measurements.md). */
 export interface BashTaskSpec {
   kind: 'bash';
   command: string;

@@ -1,7 +1,7 @@
 /**
  * Providers start and stop *blocks*: batch jobs (Slurm) or local process groups, each running a
  * worker-pool command of this package, wrapped by a launcher for the node layout
- * (ARCHITECTURE.md). The scaling strategy decides how many blocks; providers only obey.
+ * (docs/architecture.md). The scaling strategy decides how many blocks; providers only obey.
  */
 
 /** Parsl's job states, as a provider reports them for a block. */

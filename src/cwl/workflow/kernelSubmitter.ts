@@ -1,6 +1,6 @@
 /**
  * Tool jobs of a workflow as DataFlowKernel tasks: one task of kind `cwl-job` per step instance
- * (ARCHITECTURE.md, issue 5 "one DFK task per step instance"). The kernel hands the task to its
+ * (issue 5: "one DFK task per step instance"; docs/architecture.md). The kernel hands the task to its
  * executor (local or HTEX), whose capacity is the only limit on how many run at once.
  */
 import type { DataFlowKernel } from '../../dataflow/kernel.js';

@@ -12,8 +12,8 @@ export type StepEvaluate = (text: string, ctx: { inputs: Record<string, unknown>
 
 export interface WorkflowServices {
   /**
-   * Run one CommandLineTool job: one DataFlowKernel task of kind `cwl-job` (ARCHITECTURE.md: only
-   * tool jobs go to executors). Rejects with the tool's failure (ToolFailedError, ...).
+   * Run one CommandLineTool job: one DataFlowKernel task of kind `cwl-job` (only tool jobs
+   * go to executors; expressions and ExpressionTools run on the submitting side). Rejects with the tool's failure (ToolFailedError, ...).
    */
   submitToolJob(job: JobSpec, signal?: AbortSignal): Promise<JobResult>;
   /** Run an ExpressionTool job on the submitting side. */

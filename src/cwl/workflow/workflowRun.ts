@@ -1,5 +1,5 @@
 /**
- * The workflow engine: runs a Workflow on the submitting side (ARCHITECTURE.md), turning each step
+ * The workflow engine: runs a Workflow on the submitting side (docs/architecture.md), turning each step
  * instance into one tool job as soon as its inputs are ready. Workflow.yml, Workflow and WorkflowStep.
  *
  * Every step is an async task awaiting the steps its sources name, so independent steps and scatter

@@ -1,6 +1,6 @@
 /**
- * HighThroughputExecutor: the executor client in the user's process (ARCHITECTURE.md, "Processes
- * at run time"). It creates the run's CurveZMQ certificates, binds the link to the interchange,
+ * HighThroughputExecutor: the executor client in the user's process (docs/architecture.md,
+ * "Processes at run time"). It creates the run's CurveZMQ certificates, binds the link to the interchange,
  * starts the interchange process, asks the provider for blocks running `parsl-cwl pool`, and turns
  * TaskEnvelopes into batched wire tasks and result batches back into settled promises.
  *

@@ -331,7 +331,8 @@ export class WorkerPool {
   private startWorker(index: number): void {
     const id = `${this.poolId}/w${index}`;
     const log = this.workerLog ?? 'ignore';
-    // stdout/stderr to the log file: no pipes (PERF-NOTES); the IPC channel carries the batches.
+    // stdout/stderr to the log file, not pipes: piped stdio slows every spawn when several Node
+    // processes spawn at once (docs/measurements.md); the IPC channel carries the batches.
     // 'advanced' (structured clone): task inputs and results may hold exact integers (BigInt), which
     // 'json' cannot carry; the messages are plain data, and it was no slower (docs/htex-protocol.md).
     const child = fork(WORKER_MODULE, [id], { stdio: ['ignore', log, log, 'ipc'], serialization: 'advanced' });

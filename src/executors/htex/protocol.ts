@@ -10,7 +10,8 @@
  *   DEALER whose routing id is its pool id.
  *
  * Each message is one JSON frame. Tasks and results travel in batches: batching, not per-message
- * speed, is where throughput comes from (PERF-NOTES.md).
+ * speed, is where throughput comes from: per-message overhead would otherwise cap the task rate
+ * (docs/measurements.md).
  */
 import { parseJson, stringifyJson } from '../../exactJson.js';
 import { ErrorCode, type ErrorJson } from '../../errors.js';
