@@ -10,9 +10,15 @@
  * Replies on stdout, one line each:
  *   S <id> <pid>            the command started (it leads its own process group)
  *   F <id> <what> <errno>   it could not start; what = cwd | stdin | stdout | stderr | program
- *   E <id> <status>         it ended: the exit code, or 128 + the signal number that killed it
- * The spawner exits once its stdin is closed and no command is running. Its own environment never
- * reaches a command: each one gets exactly the entries of its request.
+ *   E <id> <code> <user_us> <sys_us> <maxrss_kb>
+ *                           it ended: its exit code, or minus the number of the signal that killed
+ *                           it; then its rusage (wait4: CPU in microseconds, peak RSS in KiB)
+ * The spawner is a child subreaper: what a command leaves running is re-parented to it and reaped
+ * here, so a command's process group empties as soon as its members die (PID 1 of a container may
+ * never reap them). When its stdin closes or its parent dies (PR_SET_PDEATHSIG) the runner is gone
+ * and nobody could stop the commands or hear how they ended: it SIGKILLs every running command's
+ * process group and exits. Its own environment never reaches a command: each one gets exactly the
+ * entries of its request.
  *
  * Launch mode, `pcwl-spawner --launch PROGRAM ARGS...` (what bin/parsl-cwl runs): the spawner is
  * started BEFORE the Node runner, so a run never forks Node (a fork of the ~50 MB runner costs
@@ -48,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -68,8 +75,6 @@ static char *out;
 static size_t outlen, outcap;
 /* Where replies go: stdout, or the runner's connection in launch mode. */
 static int outfd = STDOUT_FILENO;
-/* Launch mode: nobody but us can stop the commands once the runner is gone (see flush). */
-static int launched;
 
 static void kill_jobs(void);
 
@@ -109,9 +114,9 @@ static void flush(void) {
     if (w < 0 && errno == ENOTSOCK) w = write(outfd, out + done, outlen - done);
     if (w < 0 && errno == EINTR) continue;
     if (w < 0) {
-      /* The runner is gone: nobody to report to. In launch mode a command it never heard of (its
-       * S could not be sent) would run on unseen: stop them all, as the runner's death would. */
-      if (launched) kill_jobs();
+      /* The runner is gone: nobody to report to. A command it never heard of (its S could not be
+       * sent) would run on unseen: stop them all, as the runner's death would. */
+      kill_jobs();
       exit(0);
     }
     done += (size_t)w;
@@ -285,15 +290,19 @@ static void start(char *body, size_t len) {
   if (fderr >= 0) close(fderr);
 }
 
+/* Reaps every child: the commands, and (as a subreaper) what they left behind, which is not reported. */
 static void reap(void) {
   for (;;) {
     int st;
-    pid_t pid = waitpid(-1, &st, WNOHANG);
+    struct rusage ru;
+    pid_t pid = wait4(-1, &st, WNOHANG, &ru);
     if (pid <= 0) return;
     for (size_t i = 0; i < njobs; i++) {
       if (jobs[i].pid != pid) continue;
-      int status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
-      reply("E %s %d\n", jobs[i].id, status);
+      int code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? -WTERMSIG(st) : 255;
+      long long user = (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+      long long sys = (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+      reply("E %s %d %lld %lld %ld\n", jobs[i].id, code, user, sys, ru.ru_maxrss);
       free(jobs[i].id);
       jobs[i] = jobs[--njobs];
       break;
@@ -322,16 +331,15 @@ static void take_requests(char **buf, size_t *cap, size_t *have) {
   *have -= at;
 }
 
-/* Launch mode's ending: the runner is gone, so nothing will stop its commands but us. */
+/* The runner is gone (its connection or our stdin closed, it died): nothing will stop its commands but us. */
 static void kill_jobs(void) {
   for (size_t i = 0; i < njobs; i++) kill(-jobs[i].pid, SIGKILL);
 }
 
 /*
  * The loop: requests from `infd` (stdin; or, in launch mode, the one connection accepted on
- * `listener` from `runner`), SIGCHLD and (launch mode) `deathsig` through a signalfd. Ends when
- * stdin is closed and no command runs; in launch mode at once, killing the commands still running,
- * when the runner closes its connection or dies.
+ * `listener` from `runner`), SIGCHLD and `deathsig` (the runner died) through a signalfd. Ends at
+ * once, killing the commands still running, when the runner closes its end or dies.
  */
 static int serve(int infd, int listener, pid_t runner, int deathsig) {
   sigset_t sigs;
@@ -347,11 +355,10 @@ static int serve(int infd, int listener, pid_t runner, int deathsig) {
 
   size_t cap = 1 << 16, have = 0;
   char *buf = xrealloc(NULL, cap);
-  int open_in = infd >= 0 || listener >= 0;
-  while (open_in || njobs > 0) {
+  for (;;) {
     /* Slot 1 is the request side: the listener until the runner connects, then the connection. */
     struct pollfd fds[2] = {{sfd, POLLIN, 0}, {infd >= 0 ? infd : listener, POLLIN, 0}};
-    if (poll(fds, open_in ? 2 : 1, -1) < 0) {
+    if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       die("pcwl-spawner: poll");
     }
@@ -368,7 +375,7 @@ static int serve(int infd, int listener, pid_t runner, int deathsig) {
       }
       reap();
     }
-    if (open_in && fds[1].revents && infd < 0) {
+    if (fds[1].revents && infd < 0) {
       int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
       if (conn >= 0) {
         struct ucred cred;
@@ -381,18 +388,16 @@ static int serve(int infd, int listener, pid_t runner, int deathsig) {
           close(conn);
         }
       }
-    } else if (open_in && fds[1].revents) {
+    } else if (fds[1].revents) {
       if (cap - have < 4096) buf = xrealloc(buf, cap *= 2);
       ssize_t n = read(infd, buf + have, cap - have);
       int closed = n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN);
-      if (closed && launched) {
-        /* The runner closed its connection (it does so only as it exits): nobody can stop the
+      if (closed) {
+        /* The runner closed its end (it does so only as it exits, or died): nobody can stop the
          * commands still running or learn how they end, one whose S went out just before included. */
         kill_jobs();
         return 0;
       }
-      if (n < 0 && closed) die("pcwl-spawner: read");
-      if (n == 0) open_in = 0;
       if (n > 0) have += (size_t)n;
       take_requests(&buf, &cap, &have);
       /* A command that ended before its S was written: reap now so E follows S in order. */
@@ -429,7 +434,6 @@ static void exec_runner(char **argv, char **env) {
 }
 
 static int launch(char **argv) {
-  launched = 1;
   pid_t runner = getpid();
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   /* An abstract name (sun_path[0] = '\0') that fills sun_path: Node 20 connects with the whole
@@ -478,6 +482,7 @@ static int launch(char **argv) {
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) die("pcwl-spawner: prctl");
   if (prctl(PR_SET_PDEATHSIG, deathsig) != 0) die("pcwl-spawner: prctl");
   return serve(-1, listener, runner, deathsig);
 }
@@ -496,10 +501,15 @@ int main(int argc, char **argv) {
     return launch(argv + 2);
   }
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-    puts("pcwl-spawner 2");
+    puts("pcwl-spawner 3");
     return 0;
   }
   fcntl(STDIN_FILENO, F_SETFD, FD_CLOEXEC);
   fcntl(STDOUT_FILENO, F_SETFD, FD_CLOEXEC);
-  return serve(STDIN_FILENO, -1, 0, 0);
+  signal(SIGPIPE, SIG_IGN);
+  int deathsig = SIGRTMIN + 1;
+  pid_t runner = getppid();
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) die("pcwl-spawner: prctl");
+  if (prctl(PR_SET_PDEATHSIG, deathsig) != 0) die("pcwl-spawner: prctl");
+  return serve(STDIN_FILENO, -1, runner, deathsig);
 }
