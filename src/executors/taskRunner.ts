@@ -19,6 +19,12 @@ export interface RunTaskOptions {
   killGraceMs?: number | undefined;
   /** Debug lines of CWL jobs (ignored hints, the command line, the exit code). */
   log?: ((line: string) => void) | undefined;
+  /**
+   * Bash tasks: run after every earlier queued one has ended, in order (an HTEX worker hands its
+   * consecutive bash tasks over at once; the native spawner then runs them back to back in one
+   * long-lived bash: $$ is that bash's pid, $BASHPID the task's, as on HTEX before).
+   */
+  queued?: boolean | undefined;
 }
 
 /** Run one task. A bash command's non-zero exit is an outcome; walltime and abort reject. */
@@ -27,7 +33,7 @@ export async function runTask(spec: TaskSpec, signal?: AbortSignal, options?: Ru
     case 'noop':
       return NOOP_OUTCOME;
     case 'bash':
-      return runBash(spec, signal, options?.killGraceMs);
+      return runBash(spec, signal, options?.killGraceMs, options?.queued);
     case 'cwl-job':
       return { kind: 'cwl-job', result: await (await loadExecuteJob())(spec.job, signal, { log: options?.log, killGraceMs: options?.killGraceMs }) };
   }
@@ -52,7 +58,7 @@ function outputPath(path: string | undefined, cwd: string): string {
   return abs;
 }
 
-async function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceMs: number | undefined): Promise<TaskOutcome> {
+async function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceMs: number | undefined, queued: boolean | undefined): Promise<TaskOutcome> {
   const cwd = resolvePath(spec.cwd ?? '.');
   const stdout = outputPath(spec.stdout, cwd);
   const stderr = spec.stderr !== undefined && spec.stderr === spec.stdout ? stdout : outputPath(spec.stderr, cwd);
@@ -61,6 +67,7 @@ async function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, kill
   if (spec.env) Object.assign(env, spec.env);
   const outcome = await runProcess({
     argv: ['/bin/bash', '-c', spec.command],
+    queuedScript: queued ? spec.command : undefined,
     cwd,
     env,
     stdout,

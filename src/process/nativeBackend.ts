@@ -5,9 +5,9 @@
  * that posix_spawn (vfork semantics) does not (docs/tool-start.md has the figures).
  *
  * Protocol (declared here and in spawner.c): one record per process, its body's length in bytes as
- * 8 decimal digits, then NUL-terminated fields: id, cwd, stdin ('' = /dev/null), stdout, stderr
- * ('' = the stdout file), the number of environment entries, the NAME=VALUE entries, the argv
- * words. Replies, one line each: `S <id> <pid>`, `F <id> <step> <errno name>`, `E <id> <code or
+ * 8 decimal digits, then NUL-terminated fields: id, kind ('x' exec argv, 'q' a queued bash script,
+ * run in a subshell of the spawner's long-lived bash), cwd, stdin ('' = /dev/null), stdout, stderr ('' = the stdout file),
+ * the number of environment entries, the NAME=VALUE entries, the argv words (or the script). Replies, one line each: `S <id> <pid>`, `F <id> <step> <errno name>`, `E <id> <code or
  * -signal> <user µs> <system µs> <maxrss KiB>`. Every byte but NUL passes exactly.
  *
  * The spawner is reached over its stdin/stdout pipes (started from here), or through the launch
@@ -95,17 +95,33 @@ class Spawner {
   }
 
   start(req: StartRequest, events: StartEvents): void {
-    const id = this.nextId++;
+    let env = '';
+    let n = 0;
+    for (const k in req.env) {
+      env += `${k}=${req.env[k]}\0`;
+      n++;
+    }
+    const words = req.queuedScript !== undefined ? `q\0${req.queuedScript}` : `x\0${req.argv.join('\0')}`;
+    const id = this.nextId;
+    const text = `${id}\0${req.cwd}\0${req.stdin ?? ''}\0${req.stdout}\0${req.stderr === req.stdout ? '' : req.stderr}\0${n}\0${env}`;
+    // NUL separates the fields: a field holding one cannot be passed (nor could exec take it).
+    if (text.split('\0').length !== 7 + n || words.split('\0').length !== (req.queuedScript !== undefined ? 2 : 1 + req.argv.length)) {
+      queueMicrotask(() => events.failed('program', 'EINVAL'));
+      return;
+    }
+    this.nextId++;
     this.jobs.set(id, events);
     if (this.jobs.size === 1) this.channel.setRef(true);
-    const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
-    const fields = [String(id), req.cwd, req.stdin ?? '', req.stdout, req.stderr === req.stdout ? '' : req.stderr, String(env.length), ...env, ...req.argv];
-    const body = Buffer.from(fields.join('\0') + '\0');
-    this.channel.write(Buffer.concat([Buffer.from(String(body.length).padStart(8, '0')), body]));
+    // The kind goes right after the id.
+    const cut = text.indexOf('\0') + 1;
+    const kind = words.slice(0, 2);
+    const body = `${text.slice(0, cut)}${kind}${text.slice(cut)}${words.slice(2)}\0`;
+    const size = Buffer.byteLength(body);
+    this.channel.write(Buffer.from(`${String(size).padStart(8, '0')}${body}`));
   }
 
   private onLine(line: string): void {
-    const [tag, idText, a, b, c, d] = line.split(' ');
+    const [tag, idText, a, b, c, d, left] = line.split(' ');
     const id = Number(idText);
     const job = this.jobs.get(id);
     if (!job) return;
@@ -115,8 +131,8 @@ class Spawner {
     if (tag === 'F') return job.failed((a ?? 'program') as StartStep, b ?? 'EIO');
     const code = Number(a);
     const rusage = { userMs: Number(b) / 1000, systemMs: Number(c) / 1000, maxRssKb: Number(d) };
-    if (code >= 0) job.ended(code, null, rusage);
-    else job.ended(null, signalName(-code), rusage);
+    if (code >= 0) job.ended(code, null, rusage, left === '0');
+    else job.ended(null, signalName(-code), rusage, left === '0');
   }
 
   private lose(why: string): void {
@@ -130,6 +146,8 @@ class Spawner {
 
 export class NativeBackend implements Backend {
   readonly name = 'native';
+  /** Queued bash scripts run in order in the spawner's fork server (spawner.c, kind "q"). */
+  readonly queues = true;
   private spawner: Spawner | undefined;
 
   constructor(

@@ -12,6 +12,7 @@ import type { StartStep } from './errors.js';
 
 export class SpawnBackend implements Backend {
   readonly name = 'node';
+  readonly queues = false;
 
   start(req: StartRequest, events: StartEvents): void {
     const fds: number[] = [];

@@ -24,7 +24,7 @@ import { SpawnBackend } from './spawnBackend.js';
 
 /** One process to run, and how it may be stopped. */
 export interface ProcessSpec extends StartRequest {
-  /** Stop it after this many ms (SIGTERM, then SIGKILL after the grace period); 0 or absent: never. */
+  /** Stop it this many ms after it started (SIGTERM, then SIGKILL after the grace period); 0 or absent: never. */
   timeLimitMs?: number | undefined;
   /** Aborting stops it the same way; the run then rejects with the signal's reason. */
   signal?: AbortSignal | undefined;
@@ -81,6 +81,8 @@ interface Live {
   limitTimer?: NodeJS.Timeout;
   killTimer?: NodeJS.Timeout;
   onAbort?: () => void;
+  /** Lets the next queued process start (when the supervisor queues for its backend). */
+  next?: () => void;
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -93,6 +95,8 @@ export class Supervisor {
   private readonly live = new Set<Live>();
   private idleWaiters: Array<() => void> = [];
   private hooked = false;
+  /** Settles when the last queued process handed to a backend that cannot queue has settled. */
+  private queueTail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: SupervisorOptions = {},
@@ -129,19 +133,23 @@ export class Supervisor {
     if (spec.signal?.aborted) return Promise.reject(spec.signal.reason);
     const program = spec.argv[0];
     if (program === undefined) return Promise.reject(new ProcessStartFailedError('program', '(empty command line)', 'ENOENT'));
-    // Neither argv nor an environment can hold NUL: it would end the word early.
-    const nul = [spec.cwd, spec.stdin ?? '', spec.stdout, spec.stderr, ...spec.argv, ...Object.entries(spec.env).flat()].find((w) => w.includes('\0'));
-    if (nul !== undefined) return Promise.reject(new ProcessStartFailedError('program', program, 'EINVAL (a NUL byte in an argument or the environment)'));
     return new Promise<ProcessOutcome>((resolve, reject) => {
       const live: Live = { spec, graceMs: spec.killGraceMs ?? this.defaultGraceMs(), resolve, reject };
       this.live.add(live);
       this.hook();
-      if (spec.timeLimitMs !== undefined && spec.timeLimitMs > 0) live.limitTimer = setTimeout(() => this.stop(live, 'timeLimit'), spec.timeLimitMs);
       if (spec.signal) {
         live.onAbort = () => this.stop(live, 'abort');
         spec.signal.addEventListener('abort', live.onAbort, { once: true });
       }
-      this.startOn(this.backend, live);
+      const backend = this.backend;
+      if (spec.queuedScript === undefined || backend.queues) return this.startOn(backend, live);
+      // One at a time, in order: this one starts when the one before has settled.
+      const before = this.queueTail;
+      this.queueTail = new Promise((next) => (live.next = next));
+      void before.then(() => {
+        if (live.stopFor === 'abort') return this.settle(live, () => live.reject(spec.signal?.reason ?? new Error('aborted')));
+        this.startOn(this.backend, live);
+      });
     });
   }
 
@@ -150,12 +158,14 @@ export class Supervisor {
       started: (pid) => {
         live.pgid = pid;
         this.groups.add(pid);
+        const limit = live.spec.timeLimitMs;
+        if (limit !== undefined && limit > 0 && !live.stopFor) live.limitTimer = setTimeout(() => this.stop(live, 'timeLimit'), limit);
         // Stopped before it had started.
         if (live.killDue) signalGroup(pid, 'SIGKILL');
         else if (live.stopFor) signalGroup(pid, 'SIGTERM');
       },
       failed: (step, errno) => this.settle(live, () => live.reject(new ProcessStartFailedError(step, fileOf(live.spec, step), errno))),
-      ended: (code, sig, rusage) => this.mainEnded(live, code ?? 128 + (sig ? (osConstants.signals[sig] ?? 0) : 0), sig, rusage),
+      ended: (code, sig, rusage, groupEmpty) => this.mainEnded(live, code ?? 128 + (sig ? (osConstants.signals[sig] ?? 0) : 0), sig, rusage, groupEmpty === true),
       lost: (why, neverRan) => {
         if (neverRan && backend.name === 'native' && !this.forced) {
           // A spawner binary that cannot run here (built elsewhere, lost its execute bit): nothing
@@ -163,7 +173,7 @@ export class Supervisor {
           if (this.backendNow === backend) this.backendNow = new SpawnBackend();
           return this.startOn(this.backend, live);
         }
-        this.afterMain(live, () => live.reject(new ProcessLostError(why)));
+        this.afterMain(live, false, () => live.reject(new ProcessLostError(why)));
       },
     };
     backend.start(live.spec, events);
@@ -180,8 +190,8 @@ export class Supervisor {
     }, live.graceMs);
   }
 
-  private mainEnded(live: Live, exitCode: number, signal: NodeJS.Signals | null, rusage: Rusage | undefined): void {
-    this.afterMain(live, () => {
+  private mainEnded(live: Live, exitCode: number, signal: NodeJS.Signals | null, rusage: Rusage | undefined, groupEmpty: boolean): void {
+    this.afterMain(live, groupEmpty, () => {
       if (live.stopFor === 'abort') return live.reject(live.spec.signal?.reason ?? new Error('aborted'));
       live.resolve(rusage ? { exitCode, signal, timedOut: live.stopFor === 'timeLimit', rusage } : { exitCode, signal, timedOut: live.stopFor === 'timeLimit' });
     });
@@ -189,13 +199,14 @@ export class Supervisor {
 
   /**
    * The main process is gone: SIGKILL what it left in its group, report once the group is empty. In
-   * the usual case nothing is left and the kill finds no group (ESRCH): the report goes at once.
+   * the usual case nothing is left (the backend saw the group empty, or the kill finds no group):
+   * the report goes at once.
    */
-  private afterMain(live: Live, report: () => void): void {
+  private afterMain(live: Live, groupEmpty: boolean, report: () => void): void {
     if (live.limitTimer) clearTimeout(live.limitTimer);
     if (live.onAbort) live.spec.signal?.removeEventListener('abort', live.onAbort);
     const pgid = live.pgid;
-    if (pgid === undefined || !signalGroup(pgid, 'SIGKILL')) return this.settle(live, report);
+    if (pgid === undefined || groupEmpty || !signalGroup(pgid, 'SIGKILL')) return this.settle(live, report);
     void groupGone(pgid, GONE_BOUND_MS).then(() => this.settle(live, report));
   }
 
@@ -205,6 +216,7 @@ export class Supervisor {
     if (live.killTimer) clearTimeout(live.killTimer);
     if (live.onAbort) live.spec.signal?.removeEventListener('abort', live.onAbort);
     if (live.pgid !== undefined) this.groups.delete(live.pgid);
+    live.next?.();
     report();
     if (this.live.size === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;

@@ -195,7 +195,7 @@ function startEnv(pid: number): Map<string, string> {
 /** One spawner request (spawner.c, nativeBackend.ts `start`): stdin /dev/null, stderr = stdout. */
 function request(id: string, cwd: string, stdout: string, argv: string[]): Buffer {
   const env = ['PATH=/usr/bin:/bin'];
-  const body = Buffer.from(`${[id, cwd, '', stdout, '', String(env.length), ...env, ...argv].join('\0')}\0`);
+  const body = Buffer.from(`${[id, 'x', cwd, '', stdout, '', String(env.length), ...env, ...argv].join('\0')}\0`);
   return Buffer.concat([Buffer.from(String(body.length).padStart(8, '0')), body]);
 }
 
@@ -325,7 +325,7 @@ createInterface({ input: process.stdin })
     }
     const env = ['PATH=/usr/bin:/bin'];
     id++;
-    const body = Buffer.from([String(id), cwd, '', cwd + '/out-' + id, '', String(env.length), ...env, ...JSON.parse(line)].join('\\0') + '\\0');
+    const body = Buffer.from([String(id), 'x', cwd, '', cwd + '/out-' + id, '', String(env.length), ...env, ...JSON.parse(line)].join('\\0') + '\\0');
     conn.write(Buffer.concat([Buffer.from(String(body.length).padStart(8, '0')), body]));
   })
   .on('close', () => process.exit(0));
@@ -367,7 +367,7 @@ async function fakeRunnerWithSpawner(d: string): Promise<{ fake: ReturnType<type
   try {
     await fake.line(/^name /);
     fake.send(['/bin/sh', '-c', `echo $PPID > ${d}/spawner`]);
-    await fake.line(/^E 1 0 \d+ \d+ \d+$/);
+    await fake.line(/^E 1 0 \d+ \d+ \d+ [01]$/);
     return { fake, spawnerPid: Number(readFileSync(path.join(d, 'spawner'), 'utf8')) };
   } catch (err) {
     killQuietly(-fake.pid);
@@ -408,7 +408,7 @@ test('a stranger who reads the name cannot use the spawner, neither while the ru
     assert.equal(r.connected, true, `the socket was not listening (${r.error})`);
     assert.equal(r.replies, '', 'the spawner answered a stranger');
     fake.send(['/bin/sh', '-c', `echo $PPID > ${d}/served`]);
-    await fake.line(/^E 1 0 \d+ \d+ \d+$/);
+    await fake.line(/^E 1 0 \d+ \d+ \d+ [01]$/);
     assert.match(fake.stdout(), /^S 1 \d+$/m);
     assert.ok(!existsSync(target), "the stranger's request was carried out");
     spawnerPid = Number(readFileSync(path.join(d, 'served'), 'utf8'));
@@ -430,7 +430,7 @@ test('the launch spawner ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to its
       await fake.line(new RegExp(`^signal ${sig}$`));
     }
     fake.send(['/bin/sh', '-c', 'exit 3']);
-    await fake.line(/^E 2 3 \d+ \d+ \d+$/);
+    await fake.line(/^E 2 3 \d+ \d+ \d+ [01]$/);
     assert.doesNotMatch(fake.stdout(), /^closed$/m);
     assert.ok(!gone(spawnerPid), 'the spawner died of a signal sent to the group');
     await endsWithItsRunner(fake, spawnerPid);

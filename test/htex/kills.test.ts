@@ -64,7 +64,7 @@ describe('kills on HTEX', () => {
   test("walltime of a bash task ignoring SIGTERM (trap '' TERM; sleep 600): SIGKILL after the grace period, answered once its group is gone", async () => {
     const pidFile = join(htex.runDir, 'stubborn.pid');
     const started = Date.now();
-    const task = htex.executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'bash', command: `echo $$ > ${pidFile}; trap '' TERM; sleep 600`, walltimeSec: 1 } });
+    const task = htex.executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'bash', command: `echo $BASHPID > ${pidFile}; trap '' TERM; sleep 600`, walltimeSec: 1 } });
     await assert.rejects(task, (err: unknown) => err instanceof TaskWalltimeExceededError && err.code === ErrorCode.TaskWalltimeExceeded);
     assert.ok(Date.now() - started >= 1000 + DEFAULT_KILL_GRACE_MS, 'answered before the grace period ran out');
     const pgid = pidIn(pidFile) ?? assert.fail('the task never started');
@@ -74,7 +74,7 @@ describe('kills on HTEX', () => {
   test("cancel of a running bash task ignoring SIGTERM: its group is gone after the grace period", async () => {
     const pidFile = join(htex.runDir, 'cancelled.pid');
     const controller = new AbortController();
-    const task = htex.executor.submit({ taskId: 2, attempt: 0, spec: { kind: 'bash', command: `trap '' TERM; echo $$ > ${pidFile}; sleep 600` } }, controller.signal);
+    const task = htex.executor.submit({ taskId: 2, attempt: 0, spec: { kind: 'bash', command: `trap '' TERM; echo $BASHPID > ${pidFile}; sleep 600` } }, controller.signal);
     const pgid = await until(() => pidIn(pidFile), 30_000, 'the task to start');
     controller.abort(new Error('not needed'));
     await assert.rejects(task, /not needed/);
@@ -94,7 +94,7 @@ describe('kills on HTEX', () => {
 
   test('a pool killed with SIGKILL while a bash task runs: its workers stop and the task group is gone', async () => {
     const pidFile = join(htex.runDir, 'pooltask.pid');
-    const task = htex.executor.submit({ taskId: 4, attempt: 0, spec: { kind: 'bash', command: `echo $$ > ${pidFile}; sleep 120; true` } });
+    const task = htex.executor.submit({ taskId: 4, attempt: 0, spec: { kind: 'bash', command: `echo $BASHPID > ${pidFile}; sleep 120; true` } });
     void task.catch(() => undefined); // ManagerLost after the heartbeat threshold
     const pgid = await until(() => pidIn(pidFile), 30_000, 'the task to start');
     const worker = workerOf(pgid);

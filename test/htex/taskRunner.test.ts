@@ -54,3 +54,34 @@ test('the spawner killed mid-task: the task rejects with ProcessLostError (a wor
   assert.deepEqual(processTable().filter((p) => p.pgid === task && alive([p.pid]).length > 0), [], 'the task group outlived its spawner');
   assert.equal(((await runTask({ kind: 'bash', command: 'exit 2' })) as { exitCode: number }).exitCode, 2);
 });
+
+test('bash tasks see exactly our environment plus their own, whatever ran before them in the same fork server', async () => {
+  const dir = freshRunDir('bash-task-');
+  const envOf = async (name: string, env?: Record<string, string>): Promise<string> => {
+    await runTask({ kind: 'bash', command: `env | grep '^PCWL_T_' | sort`, cwd: dir, stdout: name, ...(env ? { env } : {}) });
+    return readFileSync(join(dir, name), 'utf8');
+  };
+  // Queued: one fork server runs them all; it was started with the first task's environment.
+  const queued = (name: string, env?: Record<string, string>) =>
+    runTask({ kind: 'bash', command: `env | grep '^PCWL_T_' | sort`, cwd: dir, stdout: name, ...(env ? { env } : {}) }, undefined, { queued: true });
+  await Promise.all([queued('q1', { PCWL_T_A: 'a b' }), queued('q2'), queued('q3', { PCWL_T_B: "it's" })]);
+  assert.equal(readFileSync(join(dir, 'q1'), 'utf8'), 'PCWL_T_A=a b\n');
+  assert.equal(readFileSync(join(dir, 'q2'), 'utf8'), '', 'a variable of an earlier task leaked into a later one');
+  assert.equal(readFileSync(join(dir, 'q3'), 'utf8'), "PCWL_T_B=it's\n");
+  assert.equal(await envOf('u1', { PCWL_T_C: '1' }), 'PCWL_T_C=1\n');
+  assert.equal(await envOf('u2'), '');
+});
+
+test('queued bash tasks run one at a time, in order, and a time limit counts from a task\'s own start', async () => {
+  const dir = freshRunDir('bash-task-');
+  const log = join(dir, 'order');
+  const runs = Array.from({ length: 20 }, (_, i) =>
+    runTask({ kind: 'bash', command: `echo start ${i} >> ${log}; sleep 0.0$((${i} % 3)); echo end ${i} >> ${log}; exit ${i % 3}` }, undefined, { queued: true }),
+  );
+  // Behind 20 tasks, a 1 s limit still lets a 0.2 s task finish.
+  const late = runTask({ kind: 'bash', command: 'sleep 0.2', walltimeSec: 1 }, undefined, { queued: true });
+  const outcomes = await Promise.all(runs);
+  assert.deepEqual(outcomes.map((o) => (o as { exitCode: number }).exitCode), Array.from({ length: 20 }, (_, i) => i % 3));
+  assert.equal(readFileSync(log, 'utf8'), Array.from({ length: 20 }, (_, i) => `start ${i}\nend ${i}\n`).join(''));
+  assert.equal(((await late) as { exitCode: number }).exitCode, 0);
+});

@@ -90,14 +90,24 @@ export function runWorker(workerId: string): void {
     const c = new AbortController();
     if (stopping.signal.aborted) c.abort(stopping.signal.reason);
     controllers.set(task.id, c);
-    return settle(task, c.signal, runTask(task.spec, c.signal));
+    return settle(task, c.signal, runTask(task.spec, c.signal, { queued: task.spec.kind === 'bash' }));
   };
 
-  // Tasks run one at a time, in order.
+  // Tasks run one at a time, in order. Consecutive bash tasks are handed over at once, queued:
+  // they run back to back, with no round trip to this process between two of them.
   const pump = async (): Promise<void> => {
     if (busy) return;
     busy = true;
-    while (head < queue.length) await start(queue[head++] as WireTask);
+    while (head < queue.length) {
+      const task = queue[head++] as WireTask;
+      if (task.spec.kind !== 'bash') {
+        await start(task);
+        continue;
+      }
+      const runs = [start(task)];
+      while (head < queue.length && (queue[head] as WireTask).spec.kind === 'bash') runs.push(start(queue[head++] as WireTask));
+      await Promise.all(runs);
+    }
     queue.length = 0;
     head = 0;
     busy = false;
