@@ -12,8 +12,8 @@
  * without exec'ing a bash: one long-lived bash of ours (the "fork server") forks a subshell in its
  * own process group per job, which enters cwd, redirects the streams and evals the script; the jobs
  * run one after the other, in the order sent, with no round trip to the runner between two. An
- * exec of bash costs its dynamic loading and start-up on every command, ~3x a fork of a small bash
- * (docs/tool-start.md). In the subshell $$ and $PPID name the fork server ($BASHPID the job), and
+ * exec of bash pays its dynamic loading and start-up on every command, several times a fork of a
+ * small bash (figures in docs/tool-start.md). In the subshell $$ and $PPID name the fork server ($BASHPID the job), and
  * no rusage is known (reported as 0). The server is started with the environment of its first job
  * (so bash parses it, and loads its locale, once); a job with another one has the exported
  * variables replaced in its subshell.

@@ -67,4 +67,14 @@ test('a spawner binary that cannot run here sends its processes to Node\'s spawn
   await assert.rejects(forced.supervisor.run({ ...io('f1'), cwd: forced.d, argv: ['true'] }), (e: unknown) => e instanceof ProcessLostError && /the native spawner could not run/.test(e.message));
 });
 
+test('the native backend reports the rusage of what it ran', async () => {
+  const d = await mkdtemp(path.join(os.tmpdir(), 'pcwl-rusage-'));
+  const supervisor = new Supervisor({ backend: 'native' });
+  const out = await supervisor.run({ argv: ['/bin/sh', '-c', 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done'], cwd: d, env: {}, stdout: path.join(d, 'o'), stderr: path.join(d, 'o') });
+  assert.equal(out.exitCode, 0);
+  const r = out.rusage ?? assert.fail('no rusage');
+  assert.ok(r.userMs + r.systemMs > 1, `CPU time ${r.userMs} + ${r.systemMs} ms for 100,000 loop turns`);
+  assert.ok(r.maxRssKb > 100, `peak RSS ${r.maxRssKb} KiB`);
+});
+
 commandStarterSuite('native');
