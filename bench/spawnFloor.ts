@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { NativeSpawner, SPAWNER_BIN } from '../src/cwl/execution/nativeSpawner.js';
+import { NativeBackend, SPAWNER_BIN } from '../src/process/nativeBackend.js';
 
 export interface Floor {
   seconds: number;
@@ -18,7 +18,7 @@ export interface Floor {
 export async function spawnFloor(n: number, dir: string): Promise<Floor> {
   // The local executor's limit for CWL jobs when max_workers is not given (localExecutor.ts).
   const inFlight = 2 * cpus().length;
-  const spawner = new NativeSpawner(() => undefined, { bin: SPAWNER_BIN });
+  const spawner = new NativeBackend(SPAWNER_BIN, undefined);
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TMPDIR: dir };
   const t0 = process.hrtime.bigint();
   let next = 0;
@@ -40,11 +40,11 @@ export async function spawnFloor(n: number, dir: string): Promise<Floor> {
         startOne();
       };
       spawner.start(
-        { argv: ['echo', `message-${i}`], cwd, env, stdout: join(cwd, 'out.txt'), stderr: join(cwd, 'out.txt'), jobName: `floor-${i}` },
+        { argv: ['echo', `message-${i}`], cwd, env, stdout: join(cwd, 'out.txt'), stderr: join(cwd, 'out.txt') },
         {
           started: () => undefined,
           failed: () => finish(false),
-          ended: (status) => finish(status === 0),
+          ended: (code) => finish(code === 0),
           lost: (why) => reject(new Error(why)),
         },
       );
@@ -52,7 +52,7 @@ export async function spawnFloor(n: number, dir: string): Promise<Floor> {
     for (let k = 0; k < inFlight; k++) startOne();
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  spawner.kill();
+  spawner.killNow();
   if (failed > 0) throw new Error(`${failed} of ${n} echo commands failed in the floor measurement`);
   return { seconds, inFlight };
 }

@@ -1,10 +1,10 @@
 /**
  * Build step after `tsc`: compiles src/native/spawner.c to dist/native/pcwl-spawner with the C
- * compiler (`$CC`, else `cc`). The runner starts tool commands through it when it exists
- * (src/cwl/execution/nativeSpawner.ts), and bin/parsl-cwl execs it directly (`--launch`), so the
+ * compiler (`$CC`, else `cc`). The process supervisor starts processes through it when it exists
+ * (src/process/nativeBackend.ts), and bin/parsl-cwl execs it directly (`--launch`), so the
  * new binary must also run here: it is started once with `--version` and kept only if it prints
- * `pcwl-spawner 2` and exits 0. Without a compiler, when the compile fails or when the binary does
- * not run, the build prints one line, leaves no binary, and the runner keeps its bash command shells.
+ * `pcwl-spawner 3` and exits 0. Without a compiler, when the compile fails or when the binary does
+ * not run, the build prints one line, leaves no binary, and processes start with Node's spawn.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ const ROOT = path.dirname(DIST);
 const SOURCE = path.join(ROOT, 'src', 'native', 'spawner.c');
 const OUT = path.join(DIST, 'native', 'pcwl-spawner');
 /** What `pcwl-spawner --version` prints: the protocol version bin/parsl-cwl and the runner expect. */
-const VERSION = 'pcwl-spawner 2';
+const VERSION = 'pcwl-spawner 3';
 
 const cc = process.env.CC || 'cc';
 mkdirSync(path.dirname(OUT), { recursive: true });
@@ -49,7 +49,7 @@ let why = compile(['-static-pie']);
 if (why !== undefined) why = compile([]);
 if (why !== undefined) {
   rmSync(tmp, { force: true });
-  console.log(`pcwl-spawner not built (${why}); tool commands will start through bash command shells`);
+  console.log(`pcwl-spawner not built (${why}); processes will start with Node's spawn`);
 } else {
   renameSync(tmp, OUT);
 }

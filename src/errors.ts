@@ -67,6 +67,9 @@ export const ErrorCode = {
   TestListInvalid: 'PCWL_TEST_LIST_INVALID',
   BaselineInvalid: 'PCWL_BASELINE_INVALID',
   RunnerNotFound: 'PCWL_RUNNER_NOT_FOUND',
+  // Processes (src/process)
+  ProcessStartFailed: 'PCWL_PROCESS_START_FAILED',
+  ProcessLost: 'PCWL_PROCESS_LOST',
   // Anything that was not classified: a bug in parsl-cwl
   Internal: 'PCWL_INTERNAL',
 } as const;

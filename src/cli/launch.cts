@@ -23,8 +23,9 @@ import url = require('node:url');
 const DIST = path.resolve(__dirname, '..', '..');
 const BUNDLE = path.join(DIST, 'bundle', 'run.cjs');
 
+/** src/cli/runEntry.ts, bundled or not. */
 interface RunEntry {
-  runCommandLine(argv: string[]): void;
+  runCommandLine(argv: string[], settings: { launchSpawnerSocket?: string | undefined }): void;
 }
 
 /**
@@ -45,15 +46,14 @@ function restoreExtraCaCerts(): void {
 /**
  * bin/parsl-cwl starts Node through `pcwl-spawner --launch` (src/native/spawner.c) when it was
  * built: the spawner that will start this run's tool commands, so they need no fork of Node. Its
- * socket's name comes in PARSL_CWL_SPAWNER_SOCKET; hand it to the command pool
- * (cwl/execution/nativeSpawner.ts, takeLaunchSpawnerSocket) and out of the environment: the
- * spawner accepts only this process, and no process we start should believe it has one.
+ * socket's name comes in PARSL_CWL_SPAWNER_SOCKET; it goes to the process supervisor
+ * (runCommandLine's settings) and out of the environment: the spawner accepts only this process,
+ * and no process we start should believe it has one.
  */
-function adoptLaunchSpawner(): void {
+function takeLaunchSpawnerSocket(): string | undefined {
   const name = process.env.PARSL_CWL_SPAWNER_SOCKET;
-  if (name === undefined) return;
   delete process.env.PARSL_CWL_SPAWNER_SOCKET;
-  (globalThis as Record<symbol, unknown>)[Symbol.for('parsl-cwl.launchSpawnerSocket')] = name;
+  return name === '' ? undefined : name;
 }
 
 /** One cache file per install, Node version and build of the bundle (size and mtime). */
@@ -83,18 +83,18 @@ function writeCodeCache(where: { dir: string; file: string; prefix: string }, da
   }
 }
 
-/** The ES module entry reads the same process.argv and does the same work, unbundled. */
-function runEsmEntry(): void {
-  void import(url.pathToFileURL(path.join(DIST, 'src', 'cli', 'main.js')).href);
+/** The same entry, unbundled (ES modules). */
+function runEsmEntry(argv: string[], launchSpawnerSocket: string | undefined): void {
+  void import(url.pathToFileURL(path.join(DIST, 'src', 'cli', 'runEntry.js')).href).then((entry: RunEntry) => entry.runCommandLine(argv, { launchSpawnerSocket }));
 }
 
-function launch(argv: string[]): void {
+function launch(argv: string[], launchSpawnerSocket: string | undefined): void {
   // Set PARSL_CWL_LAUNCH_DEBUG=1 to see which way a run starts (the tests read it).
   const note = process.env.PARSL_CWL_LAUNCH_DEBUG ? (text: string) => process.stderr.write(`parsl-cwl: launch: ${text}\n`) : () => {};
   // --debug runs are for reading stack traces, which the minified bundle would spoil.
   if (argv.includes('--debug')) {
     note('--debug: ES module entry');
-    return runEsmEntry();
+    return runEsmEntry(argv, launchSpawnerSocket);
   }
   let source: string;
   let stat: fs.Stats;
@@ -104,7 +104,7 @@ function launch(argv: string[]): void {
     source = fs.readFileSync(BUNDLE, 'latin1');
   } catch {
     note(`no bundle at ${BUNDLE}: ES module entry`);
-    return runEsmEntry();
+    return runEsmEntry(argv, launchSpawnerSocket);
   }
   let cache: ReturnType<typeof codeCacheFile> | undefined;
   let cachedData: Buffer | undefined;
@@ -132,9 +132,8 @@ function launch(argv: string[]): void {
   // The bundle's import() of packages and node: modules (see scripts/bundleCli.ts) is this module's.
   const importFromHere = (specifier: string) => import(specifier);
   factory(module.exports, nodeModule.createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE), importFromHere);
-  module.exports.runCommandLine(argv);
+  module.exports.runCommandLine(argv, { launchSpawnerSocket });
 }
 
 restoreExtraCaCerts();
-adoptLaunchSpawner();
-launch(process.argv.slice(2));
+launch(process.argv.slice(2), takeLaunchSpawnerSocket());

@@ -40,9 +40,8 @@ export async function main(argv: string[]): Promise<number> {
   const interrupt = new AbortController();
   // The first signal cancels the run (the tool's process group is stopped, folders cleaned up); a
   // second one exits at once. `on`, not `once`: while the run goes on this handler stays registered,
-  // so the clean-up handlers of the local executor and the command pool know the signal is taken
-  // care of: they neither kill at once (the stopped tool gets its SIGTERM grace period) nor re-raise
-  // it (cleanupSignalHandler, src/processGroup.ts).
+  // so the clean-up handler of the process supervisor knows the signal is taken care of: they neither kill at once (the stopped tool gets its SIGTERM grace period) nor re-raise
+  // it (cleanupSignalHandler, src/process/groups.ts).
   const onSignal = (sig: NodeJS.Signals) => {
     if (interrupt.signal.aborted) process.exit(ExitCode.Interrupted);
     interrupt.abort(new ParslCwlError(ErrorCode.Internal, `interrupted by ${sig}`));
@@ -54,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     // The process exits as soon as this returns (settle.ts), which would SIGKILL the groups of
     // commands still running: a cancelled tool first gets its SIGTERM grace period.
-    await (await import('../cwl/execution/processRunner.js')).commandsEnded();
+    await (await import('../process/index.js')).processesIdle();
     // A signal that came while this thread waited for a JavaScript expression (at most its time
     // limit, docs/expressions-and-outputs.md) is read in the event loop's next poll phase: the
     // second setImmediate runs after it.

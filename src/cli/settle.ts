@@ -10,7 +10,7 @@ export interface SettleOptions {
    * Exit as soon as the command's promise settles and stdout and stderr are flushed, instead of
    * when Node's event loop runs dry. For a run: everything it started has ended or been awaited by
    * then (the kernel is shut down, the caches are written synchronously), and 'exit' handlers
-   * still run (the kernel log's last lines, the code cache, the command pool's clean-up). What it
+   * still run (the kernel log's last lines, the code cache, the process supervisor's clean-up). What it
    * saves is Node's own tear-down of the heap and its handles, ~4 ms of a 130 ms tool run here.
    * Not for the long-running subcommands (pool, interchange), whose sockets and children close in
    * their own time.

@@ -239,12 +239,5 @@ registerRemoteError(ErrorCode.UnsupportedRequirement, (j) => {
   return e;
 });
 
-/**
- * An environment variable parsl-cwl reads (PARSL_CWL_SPAWNER, ...) has a value it cannot use. Code
- * PCWL_CONFIG_INVALID: the environment is configuration too.
- */
-export class EnvironmentSettingError extends ParslCwlError {
-  constructor(readonly variable: string, value: string, problem: string) {
-    super(ErrorCode.ConfigInvalid, `environment variable ${variable}='${value}': ${problem}`, { data: { variable } });
-  }
-}
+// Declared by the process layer (it reads PARSL_CWL_SPAWNER), which sits below this one.
+export { EnvironmentSettingError } from '../process/index.js';

@@ -5,14 +5,31 @@
  *
  * Requests on stdin, one per job: 8 ASCII decimal digits giving the length in bytes of the body,
  * then the body: NUL-terminated fields
- *   id, cwd, stdin ("" = /dev/null), stdout, stderr ("" = the stdout file), the number of
- *   environment entries (decimal), that many NAME=VALUE entries, then the argv words (at least one).
+ *   id, kind, cwd, stdin ("" = /dev/null), stdout, stderr ("" = the stdout file), the number of
+ *   environment entries (decimal), that many NAME=VALUE entries, then the words: for kind "x" the
+ *   argv (at least one word), for kind "q" one bash script.
+ * Kind "q" (an HTEX worker's bash tasks) runs `bash -c SCRIPT` queued behind the earlier "q" jobs,
+ * without exec'ing a bash: one long-lived bash of ours (the "fork server") forks a subshell in its
+ * own process group per job, which enters cwd, redirects the streams and evals the script; the jobs
+ * run one after the other, in the order sent, with no round trip to the runner between two. An
+ * exec of bash pays its dynamic loading and start-up on every command, several times a fork of a
+ * small bash (figures in docs/tool-start.md). In the subshell $$ and $PPID name the fork server ($BASHPID the job), and
+ * no rusage is known (reported as 0). The server is started with the environment of its first job
+ * (so bash parses it, and loads its locale, once); a job with another one has the exported
+ * variables replaced in its subshell.
  * Replies on stdout, one line each:
  *   S <id> <pid>            the command started (it leads its own process group)
  *   F <id> <what> <errno>   it could not start; what = cwd | stdin | stdout | stderr | program
- *   E <id> <status>         it ended: the exit code, or 128 + the signal number that killed it
- * The spawner exits once its stdin is closed and no command is running. Its own environment never
- * reaches a command: each one gets exactly the entries of its request.
+ *   E <id> <code> <user_us> <sys_us> <maxrss_kb> <left>
+ *                           it ended: its exit code, or minus the number of the signal that killed
+ *                           it; its rusage (wait4: CPU in microseconds, peak RSS in KiB); and 1 when
+ *                           something it started still runs in its process group, else 0
+ * The spawner is a child subreaper: what a command leaves running is re-parented to it and reaped
+ * here, so a command's process group empties as soon as its members die (PID 1 of a container may
+ * never reap them). When its stdin closes or its parent dies (PR_SET_PDEATHSIG) the runner is gone
+ * and nobody could stop the commands or hear how they ended: it SIGKILLs every running command's
+ * process group and exits. Its own environment never reaches a command: each one gets exactly the
+ * entries of its request.
  *
  * Launch mode, `pcwl-spawner --launch PROGRAM ARGS...` (what bin/parsl-cwl runs): the spawner is
  * started BEFORE the Node runner, so a run never forks Node (a fork of the ~50 MB runner costs
@@ -48,6 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -64,12 +82,31 @@ struct running {
 static struct running *jobs;
 static size_t njobs, capjobs;
 
+/* The bash fork server (at most one: "q" jobs run in order): runs its jobs one at a time; `task`
+ * is the first one's subshell once it said S. */
+struct server {
+  pid_t pid;
+  int in, out;
+  char *buf;
+  size_t have, cap;
+  char **ids; /* the jobs written to it and not ended, the running one first */
+  size_t nids, capids;
+  char *wbuf; /* records not written yet (its stdin pipe was full) */
+  size_t wlen;
+  pid_t task;
+  /* The environment it was started with (NUL-terminated entries, back to back): a job with the
+   * same one inherits it as it is, which spares bash parsing it (and loading a locale) per job. */
+  char *env;
+  size_t envlen;
+};
+
+static struct server *servers;
+static size_t nservers;
+
 static char *out;
 static size_t outlen, outcap;
 /* Where replies go: stdout, or the runner's connection in launch mode. */
 static int outfd = STDOUT_FILENO;
-/* Launch mode: nobody but us can stop the commands once the runner is gone (see flush). */
-static int launched;
 
 static void kill_jobs(void);
 
@@ -109,9 +146,9 @@ static void flush(void) {
     if (w < 0 && errno == ENOTSOCK) w = write(outfd, out + done, outlen - done);
     if (w < 0 && errno == EINTR) continue;
     if (w < 0) {
-      /* The runner is gone: nobody to report to. In launch mode a command it never heard of (its
-       * S could not be sent) would run on unseen: stop them all, as the runner's death would. */
-      if (launched) kill_jobs();
+      /* The runner is gone: nobody to report to. A command it never heard of (its S could not be
+       * sent) would run on unseen: stop them all, as the runner's death would. */
+      kill_jobs();
       exit(0);
     }
     done += (size_t)w;
@@ -177,17 +214,239 @@ static int openin(int dirfd, const char *file, int flags) {
   return fd;
 }
 
+/* Appends `word` to `*rec` as a bash single-quoted word: exact for every byte but NUL. */
+static void quote(char **rec, size_t *len, size_t *cap, const char *word) {
+  size_t need = *len + 4 * strlen(word) + 4;
+  if (need > *cap) *rec = xrealloc(*rec, *cap = need * 2);
+  char *q = *rec + *len;
+  *q++ = '\'';
+  for (const char *w = word; *w; w++) {
+    if (*w == '\'') {
+      memcpy(q, "'\\''", 4);
+      q += 4;
+    } else {
+      *q++ = *w;
+    }
+  }
+  *q++ = '\'';
+  *q++ = ' ';
+  *len = (size_t)(q - *rec);
+}
+
+static void append(char **rec, size_t *len, size_t *cap, const char *text) {
+  size_t n = strlen(text);
+  if (*len + n + 1 > *cap) *rec = xrealloc(*rec, *cap = (*len + n + 1) * 2);
+  memcpy(*rec + *len, text, n);
+  *len += n;
+}
+
+/*
+ * The fork server's loop. A record is its length (8 digits) and bash assignments read with two
+ * `read -N` (one read(2) each; `read -d ''` reads a pipe a byte at a time). `set -m` gives each
+ * subshell its own process group; the subshell turns it off again for the script.
+ */
+static const char SERVER_LOOP[] =
+    "set -m\n"
+    "while IFS= read -r -N 8 __p_n && IFS= read -r -N \"$((10#$__p_n))\" __p_r; do\n"
+    "  eval \"$__p_r\"\n"
+    "  (\n"
+    "    set +m\n"
+    "    cd -- \"$__p_c\" && exec <\"$__p_i\" >\"$__p_o\" || exit 127\n"
+    "    if [ \"$__p_e\" = '&1' ]; then exec 2>&1; else exec 2>\"$__p_e\" || exit 127; fi\n"
+    "    if [ \"$__p_x\" = 1 ]; then\n"
+    "      for __p_kv in $(compgen -e); do unset \"$__p_kv\"; done 2>/dev/null\n"
+    "      for __p_kv in \"${__p_v[@]}\"; do export \"$__p_kv\" 2>/dev/null; done\n"
+    "    fi\n"
+    "    unset __p_n __p_r __p_c __p_i __p_o __p_e __p_v __p_x __p_kv\n"
+    "    eval \"$__p_s\"\n"
+    "  ) &\n"
+    "  __p_t=$!\n"
+    "  printf 'S %s\\n' \"$__p_t\"\n"
+    "  wait \"$__p_t\"\n"
+    "  printf 'E %s %s\\n' \"$__p_t\" \"$?\"\n"
+    "done\n";
+
+/* Starts a fork server with environment `envp` (`env`, `envlen`: the same entries back to back):
+ * its own process group, stderr on /dev/null (job control notices land there; a script's own go to
+ * its files). 0 or an errno. */
+static int start_server(struct server *sv, char **envp, const char *env, size_t envlen) {
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return errno;
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    int e = errno;
+    close(in[0]);
+    close(in[1]);
+    return e;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_init(&at);
+  posix_spawnattr_setpgroup(&at, 0);
+  posix_spawnattr_setsigdefault(&at, &all);
+  posix_spawnattr_setsigmask(&at, &none);
+  posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  char *argv[] = {"bash", "--noprofile", "--norc", "-c", (char *)SERVER_LOOP, NULL};
+  int err = posix_spawn(&sv->pid, "/bin/bash", &fa, &at, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  close(in[0]);
+  close(out[1]);
+  if (err != 0) {
+    close(in[1]);
+    close(out[0]);
+    return err;
+  }
+  fcntl(out[0], F_SETFL, O_NONBLOCK);
+  fcntl(in[1], F_SETFL, O_NONBLOCK);
+  sv->in = in[1];
+  sv->out = out[0];
+  sv->buf = NULL;
+  sv->have = sv->cap = 0;
+  sv->ids = NULL;
+  sv->nids = sv->capids = 0;
+  sv->wbuf = NULL;
+  sv->wlen = 0;
+  sv->task = 0;
+  sv->env = xrealloc(NULL, envlen + 1);
+  memcpy(sv->env, env, envlen);
+  sv->envlen = envlen;
+  return 0;
+}
+
+/* Writes what is pending to a server's stdin. 0, or an errno (the server died: its EOF on out
+ * removes it). */
+static int server_write(struct server *sv) {
+  size_t done = 0;
+  while (done < sv->wlen) {
+    ssize_t w = write(sv->in, sv->wbuf + done, sv->wlen - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) break;
+    if (w < 0) return errno;
+    done += (size_t)w;
+  }
+  memmove(sv->wbuf, sv->wbuf + done, sv->wlen - done);
+  sv->wlen -= done;
+  return 0;
+}
+
+/* Queues a "q" job in the fork server (started if there is none). 0 or an errno. */
+static int run_in_server(const char *id, const char *cwd, const char *in, const char *outf, const char *errf, char **envp, const char *script) {
+  /* The entries lie back to back in the request: envp[0] up to the end of the last one. */
+  const char *env = envp[0] ? envp[0] : "";
+  size_t envlen = 0;
+  for (char **e = envp; *e; e++) envlen = (size_t)(*e - env) + strlen(*e) + 1;
+  if (nservers == 0) {
+    servers = xrealloc(servers, sizeof *servers);
+    int err = start_server(&servers[0], envp, env, envlen);
+    if (err != 0) return err;
+    nservers = 1;
+  }
+  struct server *sv = &servers[0];
+  int same = sv->envlen == envlen && memcmp(sv->env, env, envlen) == 0;
+  size_t len = 8, cap = 4096;
+  char *rec = xrealloc(NULL, cap);
+  append(&rec, &len, &cap, "__p_c=");
+  quote(&rec, &len, &cap, cwd);
+  append(&rec, &len, &cap, "__p_i=");
+  quote(&rec, &len, &cap, *in ? in : "/dev/null");
+  append(&rec, &len, &cap, "__p_o=");
+  quote(&rec, &len, &cap, outf);
+  append(&rec, &len, &cap, "__p_e=");
+  quote(&rec, &len, &cap, *errf ? errf : "&1");
+  if (same) {
+    append(&rec, &len, &cap, "__p_x=0 __p_s=");
+  } else {
+    append(&rec, &len, &cap, "__p_x=1 __p_v=( ");
+    for (char **e = envp; *e; e++) quote(&rec, &len, &cap, *e);
+    append(&rec, &len, &cap, ") __p_s=");
+  }
+  quote(&rec, &len, &cap, script);
+  append(&rec, &len, &cap, "\n");
+  char digits[16];
+  snprintf(digits, sizeof digits, "%08zu", len - 8);
+  memcpy(rec, digits, 8);
+  /* Written as far as the pipe takes it; the rest when it has room (POLLOUT), never blocking. */
+  sv->wbuf = xrealloc(sv->wbuf, sv->wlen + len);
+  memcpy(sv->wbuf + sv->wlen, rec, len);
+  sv->wlen += len;
+  free(rec);
+  int err = server_write(sv);
+  if (err == 0) {
+    if (sv->nids == sv->capids) sv->ids = xrealloc(sv->ids, (sv->capids = sv->capids * 2 + 4) * sizeof *sv->ids);
+    sv->ids[sv->nids++] = strdup(id);
+  }
+  return err;
+}
+
+/* A fork server said something, or its output ended (it died). */
+static void server_output(size_t k) {
+  struct server *sv = &servers[k];
+  for (;;) {
+    if (sv->cap - sv->have < 256) sv->buf = xrealloc(sv->buf, sv->cap = sv->cap * 2 + 256);
+    ssize_t n = read(sv->out, sv->buf + sv->have, sv->cap - sv->have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) {
+      /* It died (killed, or bash itself failed): its job, started or not, ended with it. */
+      if (sv->task > 0) kill(-sv->task, SIGKILL);
+      for (size_t i = 0; i < sv->nids; i++) {
+        if (i == 0 && sv->task > 0) reply("E %s -%d 0 0 0 %d\n", sv->ids[0], SIGKILL, kill(-sv->task, 0) == 0);
+        else reply("F %s program ECHILD\n", sv->ids[i]);
+        free(sv->ids[i]);
+      }
+      free(sv->ids);
+      free(sv->wbuf);
+      free(sv->buf);
+      free(sv->env);
+      close(sv->in);
+      close(sv->out);
+      kill(sv->pid, SIGKILL);
+      servers[k] = servers[--nservers];
+      return;
+    }
+    sv->have += (size_t)n;
+  }
+  char *line = sv->buf, *nl;
+  while ((nl = memchr(line, '\n', sv->have - (size_t)(line - sv->buf)))) {
+    *nl = '\0';
+    long pid = 0, status = 0;
+    if (sv->nids > 0 && sscanf(line, "S %ld", &pid) == 1) {
+      sv->task = (pid_t)pid;
+      reply("S %s %ld\n", sv->ids[0], pid);
+    } else if (sv->nids > 0 && sscanf(line, "E %ld %ld", &pid, &status) == 2) {
+      /* bash reports a death by signal n as 128 + n */
+      int left = kill(-(pid_t)pid, 0) == 0;
+      if (status > 128 && status < 128 + 65) reply("E %s -%ld 0 0 0 %d\n", sv->ids[0], status - 128, left);
+      else reply("E %s %ld 0 0 0 %d\n", sv->ids[0], status, left);
+      free(sv->ids[0]);
+      memmove(sv->ids, sv->ids + 1, --sv->nids * sizeof *sv->ids);
+      sv->task = 0;
+    }
+    line = nl + 1;
+  }
+  sv->have -= (size_t)(line - sv->buf);
+  memmove(sv->buf, line, sv->have);
+}
+
 /* One request body of `len` bytes; replies S or F. */
 static void start(char *body, size_t len) {
-  char *fields[5];
+  char *fields[6];
   char *p = body, *end = body + len;
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < 6; i++) {
     char *nul = memchr(p, '\0', (size_t)(end - p));
     if (!nul) die("pcwl-spawner: malformed request");
     fields[i] = p;
     p = nul + 1;
   }
-  const char *id = fields[0], *cwd = fields[1], *in = fields[2], *outf = fields[3], *errf = fields[4];
+  const char *id = fields[0], *cwd = fields[2], *in = fields[3], *outf = fields[4], *errf = fields[5];
+  int bash = strcmp(fields[1], "q") == 0;
   char *nul = memchr(p, '\0', (size_t)(end - p));
   if (!nul) die("pcwl-spawner: malformed request");
   long nenv = strtol(p, NULL, 10);
@@ -222,11 +481,15 @@ static void start(char *body, size_t len) {
     what = "stdout", err = errno;
   } else if (*errf && (fderr = openin(dirfd, errf, O_WRONLY | O_CREAT | O_TRUNC)) < 0) {
     what = "stderr", err = errno;
-  } else if ((err = lookup(dirfd, argv[0], path, &prog)) != 0) {
+  } else if (!bash && (err = lookup(dirfd, argv[0], path, &prog)) != 0) {
     what = "program";
   }
 
-  if (!what) {
+  if (!what && bash) {
+    /* The checks above opened (and truncated) the files; the subshell opens them again by name. */
+    err = run_in_server(id, cwd, in, outf, errf, envp, argv[0]);
+    if (err != 0) what = "program";
+  } else if (!what) {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     sigset_t all, none;
@@ -285,15 +548,19 @@ static void start(char *body, size_t len) {
   if (fderr >= 0) close(fderr);
 }
 
+/* Reaps every child: the commands, and (as a subreaper) what they left behind, which is not reported. */
 static void reap(void) {
   for (;;) {
     int st;
-    pid_t pid = waitpid(-1, &st, WNOHANG);
+    struct rusage ru;
+    pid_t pid = wait4(-1, &st, WNOHANG, &ru);
     if (pid <= 0) return;
     for (size_t i = 0; i < njobs; i++) {
       if (jobs[i].pid != pid) continue;
-      int status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
-      reply("E %s %d\n", jobs[i].id, status);
+      int code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? -WTERMSIG(st) : 255;
+      long long user = (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+      long long sys = (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+      reply("E %s %d %lld %lld %ld %d\n", jobs[i].id, code, user, sys, ru.ru_maxrss, kill(-pid, 0) == 0);
       free(jobs[i].id);
       jobs[i] = jobs[--njobs];
       break;
@@ -322,16 +589,19 @@ static void take_requests(char **buf, size_t *cap, size_t *have) {
   *have -= at;
 }
 
-/* Launch mode's ending: the runner is gone, so nothing will stop its commands but us. */
+/* The runner is gone (its connection or our stdin closed, it died): nothing will stop its commands but us. */
 static void kill_jobs(void) {
   for (size_t i = 0; i < njobs; i++) kill(-jobs[i].pid, SIGKILL);
+  for (size_t i = 0; i < nservers; i++) {
+    if (servers[i].task > 0) kill(-servers[i].task, SIGKILL);
+    kill(servers[i].pid, SIGKILL);
+  }
 }
 
 /*
  * The loop: requests from `infd` (stdin; or, in launch mode, the one connection accepted on
- * `listener` from `runner`), SIGCHLD and (launch mode) `deathsig` through a signalfd. Ends when
- * stdin is closed and no command runs; in launch mode at once, killing the commands still running,
- * when the runner closes its connection or dies.
+ * `listener` from `runner`), SIGCHLD and `deathsig` (the runner died) through a signalfd. Ends at
+ * once, killing the commands still running, when the runner closes its end or dies.
  */
 static int serve(int infd, int listener, pid_t runner, int deathsig) {
   sigset_t sigs;
@@ -347,13 +617,26 @@ static int serve(int infd, int listener, pid_t runner, int deathsig) {
 
   size_t cap = 1 << 16, have = 0;
   char *buf = xrealloc(NULL, cap);
-  int open_in = infd >= 0 || listener >= 0;
-  while (open_in || njobs > 0) {
-    /* Slot 1 is the request side: the listener until the runner connects, then the connection. */
-    struct pollfd fds[2] = {{sfd, POLLIN, 0}, {infd >= 0 ? infd : listener, POLLIN, 0}};
-    if (poll(fds, open_in ? 2 : 1, -1) < 0) {
+  struct pollfd *fds = NULL;
+  for (;;) {
+    /* Slot 1 is the request side: the listener until the runner connects, then the connection;
+     * then the fork servers' outputs. */
+    size_t nfds = 2 + 2 * nservers;
+    fds = xrealloc(fds, nfds * sizeof *fds);
+    fds[0] = (struct pollfd){sfd, POLLIN, 0};
+    fds[1] = (struct pollfd){infd >= 0 ? infd : listener, POLLIN, 0};
+    for (size_t i = 0; i < nservers; i++) {
+      fds[2 + 2 * i] = (struct pollfd){servers[i].out, POLLIN, 0};
+      fds[3 + 2 * i] = (struct pollfd){servers[i].wlen > 0 ? servers[i].in : -1, POLLOUT, 0};
+    }
+    if (poll(fds, nfds, -1) < 0) {
       if (errno == EINTR) continue;
       die("pcwl-spawner: poll");
+    }
+    /* From the last: server_output may remove a server (the last one takes its place). */
+    for (size_t i = nservers; i-- > 0;) {
+      if (fds[3 + 2 * i].revents) server_write(&servers[i]);
+      if (fds[2 + 2 * i].revents) server_output(i);
     }
     if (fds[0].revents) {
       struct signalfd_siginfo si[16];
@@ -368,7 +651,7 @@ static int serve(int infd, int listener, pid_t runner, int deathsig) {
       }
       reap();
     }
-    if (open_in && fds[1].revents && infd < 0) {
+    if (fds[1].revents && infd < 0) {
       int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
       if (conn >= 0) {
         struct ucred cred;
@@ -381,18 +664,16 @@ static int serve(int infd, int listener, pid_t runner, int deathsig) {
           close(conn);
         }
       }
-    } else if (open_in && fds[1].revents) {
+    } else if (fds[1].revents) {
       if (cap - have < 4096) buf = xrealloc(buf, cap *= 2);
       ssize_t n = read(infd, buf + have, cap - have);
       int closed = n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN);
-      if (closed && launched) {
-        /* The runner closed its connection (it does so only as it exits): nobody can stop the
+      if (closed) {
+        /* The runner closed its end (it does so only as it exits, or died): nobody can stop the
          * commands still running or learn how they end, one whose S went out just before included. */
         kill_jobs();
         return 0;
       }
-      if (n < 0 && closed) die("pcwl-spawner: read");
-      if (n == 0) open_in = 0;
       if (n > 0) have += (size_t)n;
       take_requests(&buf, &cap, &have);
       /* A command that ended before its S was written: reap now so E follows S in order. */
@@ -429,7 +710,6 @@ static void exec_runner(char **argv, char **env) {
 }
 
 static int launch(char **argv) {
-  launched = 1;
   pid_t runner = getpid();
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   /* An abstract name (sun_path[0] = '\0') that fills sun_path: Node 20 connects with the whole
@@ -478,6 +758,7 @@ static int launch(char **argv) {
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) die("pcwl-spawner: prctl");
   if (prctl(PR_SET_PDEATHSIG, deathsig) != 0) die("pcwl-spawner: prctl");
   return serve(-1, listener, runner, deathsig);
 }
@@ -496,10 +777,15 @@ int main(int argc, char **argv) {
     return launch(argv + 2);
   }
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-    puts("pcwl-spawner 2");
+    puts("pcwl-spawner 3");
     return 0;
   }
   fcntl(STDIN_FILENO, F_SETFD, FD_CLOEXEC);
   fcntl(STDOUT_FILENO, F_SETFD, FD_CLOEXEC);
-  return serve(STDIN_FILENO, -1, 0, 0);
+  signal(SIGPIPE, SIG_IGN);
+  int deathsig = SIGRTMIN + 1;
+  pid_t runner = getppid();
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) die("pcwl-spawner: prctl");
+  if (prctl(PR_SET_PDEATHSIG, deathsig) != 0) die("pcwl-spawner: prctl");
+  return serve(STDIN_FILENO, -1, runner, deathsig);
 }

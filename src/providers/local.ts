@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BlockStatus, ExecutionProvider, Launcher, SubmitRequest } from './provider.js';
 import { SingleNodeLauncher } from './launchers.js';
 import { SubmitFailedError } from './errors.js';
-import { signalGroup } from '../processGroup.js';
+import { signalGroup } from '../process/index.js';
 
 /**
  * Options of the LocalProvider.

@@ -112,7 +112,7 @@ test('a PARSL_CWL_SPAWNER value it cannot use: PCWL_CONFIG_INVALID naming the va
   const dir = await fixture({ 'echo.cwl': ECHO });
   const r = await runCli(['--outdir', await tempDir(), 'echo.cwl', '--message', 'hi'], { cwd: dir, env: { ...process.env, PARSL_CWL_SPAWNER: 'fork' } });
   assertCleanFailure(r, 1, 'PCWL_CONFIG_INVALID');
-  assert.match(r.stderr, /PARSL_CWL_SPAWNER='fork': must be 'bash' or 'native'/);
+  assert.match(r.stderr, /PARSL_CWL_SPAWNER='fork': must be 'native' or 'node'/);
 });
 
 test('a usage error (unknown option, no document): exit 2', async () => {

@@ -1,6 +1,6 @@
 /**
- * The command-start test-suite (processRunner.runCommand through the pool), run once per backend:
- * commandShells.test.ts (bash command shells) and nativeSpawner.test.ts (dist/native/pcwl-spawner).
+ * The command-start test-suite (processRunner.runCommand through the process supervisor), run once
+ * per backend: nodeSpawn.test.ts (Node's spawn) and nativeSpawner.test.ts (dist/native/pcwl-spawner).
  * Each test file runs in its own process and sets PARSL_CWL_SPAWNER before its first command; the
  * runners started by the tests inherit it.
  */
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand, SpawnFailure } from '../../src/cwl/execution/processRunner.js';
 import { StagingError, ToolTimeoutError } from '../../src/cwl/errors.js';
-import type { SpawnerBackend } from '../../src/cwl/execution/nativeSpawner.js';
+import type { BackendName } from '../../src/process/index.js';
 import { appeared } from '../fileEvents.js';
 
 const PATH = process.env.PATH ?? '/usr/bin:/bin';
@@ -47,10 +47,10 @@ async function inFreshRunner(d: string, body: string): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** The process name (comm) of what starts commands with this backend. */
-const STARTER_NAME: Record<SpawnerBackend, string> = { bash: 'bash', native: 'pcwl-spawner' };
+/** The process name (comm) of what starts commands with this backend; undefined: the runner itself. */
+const STARTER_NAME: Record<BackendName, string | undefined> = { node: undefined, native: 'pcwl-spawner' };
 
-export function commandStarterSuite(backend: SpawnerBackend): void {
+export function commandStarterSuite(backend: BackendName): void {
   process.env.PARSL_CWL_SPAWNER = backend;
   const starter = STARTER_NAME[backend];
   const t = (name: string) => `[${backend}] ${name}`;
@@ -158,7 +158,7 @@ export function commandStarterSuite(backend: SpawnerBackend): void {
     const d = await dir();
     await writeFile(path.join(d, 'noshebang'), 'echo "script $1"\n');
     await chmod(path.join(d, 'noshebang'), 0o755);
-    // Twice: the first command of a process may be spawned from Node, the second goes through the pool.
+    // Twice: the first command of a process and a later one.
     for (const n of ['1', '2']) {
       const out = await runCommand({ ...io(d), stdout: path.join(d, `o${n}`), argv: ['./noshebang', `arg${n}`], env: { PATH } });
       assert.equal(out.exitCode, 0);
@@ -192,8 +192,6 @@ export function commandStarterSuite(backend: SpawnerBackend): void {
 
   test(t('a time limit kills the command group and rejects with ToolTimeoutError'), async () => {
     const d = await dir();
-    // A first command, so the timed one goes through the pool (not the lone-first path).
-    await runCommand({ ...io(d), argv: ['true'], env: { PATH } });
     await assert.rejects(
       runCommand({ ...io(d), argv: ['/bin/sh', '-c', 'sleep 30 & echo $! > bg.pid; wait'], env: {}, timeLimitSec: 1, jobName: 'slow' }),
       (e: unknown) => e instanceof ToolTimeoutError && /slow/.test(e.message),
@@ -206,7 +204,29 @@ export function commandStarterSuite(backend: SpawnerBackend): void {
     await assert.rejects(run, /cancelled by test/);
   });
 
-  test(t('a lone first command is spawned from the runner itself; later and concurrent ones go through the pool'), async () => {
+  test(t('a command ignoring SIGTERM at its time limit: SIGKILL after the grace period, and the run settles only once its group is gone'), async () => {
+    const d = await dir();
+    const started = Date.now();
+    // The background sleep inherits the ignored SIGTERM; the shell waits for it.
+    await assert.rejects(
+      runCommand({ ...io(d), argv: ['/bin/sh', '-c', "trap '' TERM; sleep 600 & echo $! > bg.pid; wait; wait"], env: { PATH }, timeLimitSec: 1, killGraceMs: 400, jobName: 'stubborn' }),
+      (e: unknown) => e instanceof ToolTimeoutError && /stubborn/.test(e.message),
+    );
+    assert.ok(Date.now() - started >= 1400, 'settled before the grace period ran out');
+    const bg = Number(await readFile(path.join(d, 'bg.pid'), 'utf8'));
+    // No waiting here: the run settled, so nothing of its group may be left.
+    assert.ok(!(await isRunning(bg)), 'the sleep is still running after the run settled');
+  });
+
+  test(t('what a command leaves running when it exits is killed before the run settles'), async () => {
+    const d = await dir();
+    const out = await runCommand({ ...io(d), argv: ['/bin/sh', '-c', '(sleep 300 & echo $! > bg.pid)'], env: { PATH } });
+    assert.equal(out.exitCode, 0);
+    const bg = Number(await readFile(path.join(d, 'bg.pid'), 'utf8'));
+    assert.ok(!(await isRunning(bg)), 'the background sleep outlived its command');
+  });
+
+  test(t('every command, the first one too, is started by the backend; commands at once share the spawner'), async () => {
     const d = await dir();
     const code = await inFreshRunner(
       d,
@@ -220,17 +240,19 @@ await Promise.all([runCommand({ ...io('a'), argv: ppid }), runCommand({ ...io('b
     assert.equal(code, 0);
     const read = async (n: string) => (await readFile(path.join(d, n), 'utf8')).trim().split(' ');
     const [runner] = await read('runner');
-    assert.equal((await read('first'))[0], runner, 'the first command was not started by the runner');
-    for (const n of ['second', 'a', 'b']) {
+    for (const n of ['first', 'second', 'a', 'b']) {
       const [parent, name] = await read(n);
-      assert.notEqual(parent, runner, `command ${n} did not go through the pool`);
-      assert.equal(name, starter, `command ${n} was started by ${name}, not ${starter}`);
+      if (starter === undefined) {
+        assert.equal(parent, runner, `command ${n} was not started by the runner`);
+      } else {
+        assert.notEqual(parent, runner, `command ${n} did not go through the spawner`);
+        assert.equal(name, starter, `command ${n} was started by ${name}, not ${starter}`);
+      }
     }
-    if (backend === 'bash') assert.notEqual((await read('a'))[0], (await read('b'))[0], 'two commands at once shared a shell');
-    else assert.equal((await read('a'))[0], (await read('b'))[0], 'two commands at once did not share the spawner');
+    if (starter !== undefined) assert.equal((await read('a'))[0], (await read('b'))[0], 'two commands at once did not share the spawner');
   });
 
-  test(t('a lone first command fails the way the pool reports it: working directory, stdout, program, time limit'), async () => {
+  test(t('the first command of a process fails as any other: working directory, stdout, program, time limit'), async () => {
     for (const [call, expected] of [
       [`{ argv: ['true'], cwd: D + '/nowhere', env: { PATH }, stdout: D + '/o', stderr: D + '/e', jobName: 'x' }`, 'StagingError working directory'],
       [`{ argv: ['true'], cwd: D, env: { PATH }, stdout: D + '/no/dir/o', stderr: D + '/e', jobName: 'x' }`, 'StagingError stdout'],
@@ -266,7 +288,7 @@ await runCommand({ argv: ['sh', '-c', 'echo $$ > ${d}/pid.tmp && mv ${d}/pid.tmp
     return { child, exited, toolPid };
   }
 
-  test(t('the runner killed by SIGTERM takes its lone first command with it'), async () => {
+  test(t('the runner killed by SIGTERM takes its first command with it'), async () => {
     const d = await dir();
     const { child, exited, toolPid } = await runnerWithSleepingTool(d);
     assert.ok(await isRunning(toolPid));
@@ -275,26 +297,27 @@ await runCommand({ argv: ['sh', '-c', 'echo $$ > ${d}/pid.tmp && mv ${d}/pid.tmp
     assert.ok(await goneSoon(toolPid), 'the tool is still running');
   });
 
-  test(t('the runner killed by SIGTERM (no handler of its own) takes the pool and the running tool with it'), async () => {
+  test(t('the runner killed by SIGTERM (no handler of its own) takes the spawner and the running tool with it'), async () => {
     const d = await dir();
-    // The first command runs without the pool (see above): the second one goes through it.
+    // A command before: the tool is not the first one the backend started.
     const { child, exited, toolPid } = await runnerWithSleepingTool(d, [
       `await runCommand({ argv: ['true'], cwd: ${JSON.stringify(d)}, env: {}, stdout: ${JSON.stringify(path.join(d, 'o0'))}, stderr: ${JSON.stringify(path.join(d, 'e0'))}, jobName: 'x' });`,
     ]);
     const starterPid = Number((await readFile(`/proc/${toolPid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ')[1]);
-    assert.notEqual(starterPid, child.pid, 'the tool was not started through the pool');
-    assert.equal((await readFile(`/proc/${starterPid}/comm`, 'utf8')).trim(), starter);
+    if (starter === undefined) assert.equal(starterPid, child.pid, 'the tool was not started by the runner');
+    else assert.notEqual(starterPid, child.pid, 'the tool was not started through the spawner');
+    if (starter !== undefined) assert.equal((await readFile(`/proc/${starterPid}/comm`, 'utf8')).trim(), starter);
     assert.ok(await isRunning(toolPid));
     assert.ok(await isRunning(starterPid));
     child.kill('SIGTERM');
     assert.equal(await exited, 'SIGTERM');
     assert.ok(await goneSoon(toolPid), 'the tool is still running');
-    assert.ok(await goneSoon(starterPid), `the ${starter} process is still running`);
+    assert.ok(await goneSoon(starterPid), `the ${starter ?? 'runner'} process is still running`);
   });
 
-  test(t('an idle pool does not keep the runner alive'), { timeout: 20_000 }, async () => {
+  test(t('an idle spawner does not keep the runner alive'), { timeout: 20_000 }, async () => {
     const d = await dir();
-    // Two commands: the first runs without the pool, the second leaves it idle.
+    // Two commands; the second leaves the backend idle.
     const script = `import { runCommand } from ${JSON.stringify(RUNNER)};
 await runCommand({ argv: ['true'], cwd: ${JSON.stringify(d)}, env: { PATH: ${JSON.stringify(PATH)} }, stdout: ${JSON.stringify(path.join(d, 'o0'))}, stderr: ${JSON.stringify(path.join(d, 'e0'))}, jobName: 'x' });
 const o = await runCommand({ argv: ['sh', '-c', 'echo $PPID'], cwd: ${JSON.stringify(d)}, env: { PATH: ${JSON.stringify(PATH)} }, stdout: ${JSON.stringify(path.join(d, 'o'))}, stderr: ${JSON.stringify(path.join(d, 'e'))}, jobName: 'x' });
@@ -305,6 +328,6 @@ process.exitCode = o.exitCode === 0 ? 7 : 1;
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 7);
     const starterPid = Number((await readFile(path.join(d, 'o'), 'utf8')).trim());
-    assert.ok(await goneSoon(starterPid), `the idle ${starter} process outlived the runner`);
+    assert.ok(await goneSoon(starterPid), `the idle ${starter ?? 'runner'} process outlived the runner`);
   });
 }

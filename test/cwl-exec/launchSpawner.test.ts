@@ -1,6 +1,6 @@
 /**
  * Launch mode of the native spawner (src/native/spawner.c "Launch mode", bin/parsl-cwl,
- * src/cli/launch.cts, nativeSpawner.ts, commandShells.ts): `pcwl-spawner --launch node launch.cjs`
+ * src/cli/launch.cts, src/process/nativeBackend.ts and launchSpawner.ts): `pcwl-spawner --launch node launch.cjs`
  * forks the spawner off and execs the runner, which keeps the pid the caller started; the spawner
  * serves that one process on an abstract Unix socket and dies with it. Real processes only: the
  * runs go through bin/parsl-cwl (or the spawner binary itself) with small tools written to a temp
@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SPAWNER_BIN } from '../../src/cwl/execution/nativeSpawner.js';
+import { SPAWNER_BIN } from '../../src/process/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/test/cwl-exec
 const ROOT = path.resolve(here, '../../..');
@@ -192,10 +192,10 @@ function startEnv(pid: number): Map<string, string> {
   return env;
 }
 
-/** One spawner request (spawner.c, nativeSpawner.ts `start`): stdin /dev/null, stderr = stdout. */
+/** One spawner request (spawner.c, nativeBackend.ts `start`): stdin /dev/null, stderr = stdout. */
 function request(id: string, cwd: string, stdout: string, argv: string[]): Buffer {
   const env = ['PATH=/usr/bin:/bin'];
-  const body = Buffer.from(`${[id, cwd, '', stdout, '', String(env.length), ...env, ...argv].join('\0')}\0`);
+  const body = Buffer.from(`${[id, 'x', cwd, '', stdout, '', String(env.length), ...env, ...argv].join('\0')}\0`);
   return Buffer.concat([Buffer.from(String(body.length).padStart(8, '0')), body]);
 }
 
@@ -229,10 +229,10 @@ const cmdlineScript = (pidVar: string, file: string) => `xargs -0 echo < /proc/$
 /** Shell text: set `variable` to the parent pid of process `pidVar`. */
 const parentOf = (pidVar: string, variable: string) => `${variable}=\`sed -n "s/^PPid:[[:space:]]*//p" /proc/${pidVar}/status\``;
 
-test('the build made the spawner, and it is protocol version 2', LIMIT, () => {
+test('the build made the spawner, and it is protocol version 3', LIMIT, () => {
   const res = spawnSync(SPAWNER_BIN, ['--version'], { encoding: 'utf8' });
   assert.equal(res.status, 0, res.stderr);
-  assert.equal(res.stdout, 'pcwl-spawner 2\n');
+  assert.equal(res.stdout, 'pcwl-spawner 3\n');
 });
 
 test('through bin/parsl-cwl the tool is started by the launch spawner, a child of the runner, which keeps the pid the caller started', LIMIT, async () => {
@@ -328,7 +328,7 @@ createInterface({ input: process.stdin })
     }
     const env = ['PATH=/usr/bin:/bin'];
     id++;
-    const body = Buffer.from([String(id), cwd, '', cwd + '/out-' + id, '', String(env.length), ...env, ...JSON.parse(line)].join('\\0') + '\\0');
+    const body = Buffer.from([String(id), 'x', cwd, '', cwd + '/out-' + id, '', String(env.length), ...env, ...JSON.parse(line)].join('\\0') + '\\0');
     conn.write(Buffer.concat([Buffer.from(String(body.length).padStart(8, '0')), body]));
   })
   .on('close', () => process.exit(0));
@@ -370,7 +370,7 @@ async function fakeRunnerWithSpawner(d: string): Promise<{ fake: ReturnType<type
   try {
     await fake.line(/^name /);
     fake.send(['/bin/sh', '-c', `echo $PPID > ${d}/spawner`]);
-    await fake.line(/^E 1 0$/);
+    await fake.line(/^E 1 0 \d+ \d+ \d+ [01]$/);
     return { fake, spawnerPid: Number(readFileSync(path.join(d, 'spawner'), 'utf8')) };
   } catch (err) {
     killQuietly(-fake.pid);
@@ -411,7 +411,7 @@ test('a stranger who reads the name cannot use the spawner, neither while the ru
     assert.equal(r.connected, true, `the socket was not listening (${r.error})`);
     assert.equal(r.replies, '', 'the spawner answered a stranger');
     fake.send(['/bin/sh', '-c', `echo $PPID > ${d}/served`]);
-    await fake.line(/^E 1 0$/);
+    await fake.line(/^E 1 0 \d+ \d+ \d+ [01]$/);
     assert.match(fake.stdout(), /^S 1 \d+$/m);
     assert.ok(!existsSync(target), "the stranger's request was carried out");
     spawnerPid = Number(readFileSync(path.join(d, 'served'), 'utf8'));
@@ -433,7 +433,7 @@ test('the launch spawner ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to its
       await fake.line(new RegExp(`^signal ${sig}$`));
     }
     fake.send(['/bin/sh', '-c', 'exit 3']);
-    await fake.line(/^E 2 3$/);
+    await fake.line(/^E 2 3 \d+ \d+ \d+ [01]$/);
     assert.doesNotMatch(fake.stdout(), /^closed$/m);
     assert.ok(!gone(spawnerPid), 'the spawner died of a signal sent to the group');
     await endsWithItsRunner(fake, spawnerPid);
@@ -606,7 +606,8 @@ test('a spawner binary that cannot be exec\'d here (another architecture, a miss
       const run = shell === undefined ? start(script, args) : start(shell, [script, ...args]);
       const label = `${what}, ${shell ?? '#!/bin/sh'}`;
       assert.equal((await run.exit).code, 0, `${label}: ${run.stderr()}`);
-      assert.match(readFileSync(path.join(d, 'parent.cmdline'), 'utf8'), /^node \S*launch\.cjs /, `${label}: the tool was not started by Node itself`);
+      // Started without a launch spawner: by a spawner the runner started (or, without one, Node).
+      assert.match(readFileSync(path.join(d, 'parent.cmdline'), 'utf8').trim(), /^(node \S*launch\.cjs |\S*pcwl-spawner$)/, `${label}: the tool was started by a launch spawner`);
       assert.equal((JSON.parse(run.stdout()) as { out: { size: number } }).out.size, 3, label);
     }
   }
@@ -636,13 +637,13 @@ function childrenOf(pid: number): number[] {
   return kids;
 }
 
-test('PARSL_CWL_SPAWNER=bash: bin/parsl-cwl starts no launch spawner', LIMIT, async () => {
+test('PARSL_CWL_SPAWNER=node: bin/parsl-cwl starts no launch spawner', LIMIT, async () => {
   const d = tempDir();
   const doc = tool(d, 'wait.cwl', `cat /proc/$PPID/comm > ${d}/parent.comm; ${writePid(`${d}/pid`)}; while [ ! -e ${d}/go ]; do sleep 0.05; done`);
-  const run = runBin(doc, { env: runEnv({ PARSL_CWL_SPAWNER: 'bash' }) });
+  const run = runBin(doc, { env: runEnv({ PARSL_CWL_SPAWNER: 'node' }) });
   try {
     await waitForFile(path.join(d, 'pid'), run);
-    // While the tool runs: what the runner has started (the tool itself, or a bash command shell).
+    // While the tool runs: what the runner has started (the tool itself).
     const children = childrenOf(run.pid).map((pid) => proc(pid)?.comm ?? 'gone');
     assert.ok(children.length >= 1, 'the runner has no child while its tool runs');
     assert.ok(!children.includes('pcwl-spawner'), `the runner's children: ${children.join(', ')}`);

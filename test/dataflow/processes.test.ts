@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataFlowKernel, LocalExecutor, bashApp, TaskWalltimeExceededError, KernelShutDownError, KernelStateError, ErrorCode, type TaskEvent } from '../../src/index.js';
 import { isAlive, readPids, tempDir, until } from './fixtures.js';
+import type { JobSpec } from '../../src/cwl/jobSpec.js';
 
 test('walltime kills the task whole process group: the grandchild is gone when the task rejects', { timeout: 30_000 }, async () => {
   const dir = tempDir();
@@ -40,6 +41,82 @@ test('a command that ignores SIGTERM is SIGKILLed after the grace period', { tim
     assert.equal(isAlive(readPids(pidFile)[0] as number), false);
   } finally {
     await dfk.shutdown();
+  }
+});
+
+/** Live (not zombie) members of process group `pgid`, from /proc. */
+function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') members.push(Number(name));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return members;
+}
+
+test("walltime of a bash app ignoring SIGTERM (trap '' TERM; sleep 600): reported after the grace period, with nothing of its group left", { timeout: 30_000 }, async () => {
+  const dir = tempDir();
+  const dfk = await DataFlowKernel.load({ runDir: join(dir, 'runinfo'), executors: [new LocalExecutor({ killGraceMs: 300 })] });
+  try {
+    const pidFile = join(dir, 'pid');
+    const app = bashApp(() => `echo $$ > ${pidFile}; trap '' TERM; sleep 600`);
+    const started = Date.now();
+    await assert.rejects(app({}, { walltimeSec: 1 }).result(), TaskWalltimeExceededError);
+    assert.ok(Date.now() - started >= 1300, 'reported before the grace period ran out');
+    assert.deepEqual(groupMembers(readPids(pidFile)[0] as number), [], 'the sleep outlived the report');
+  } finally {
+    await dfk.shutdown();
+  }
+});
+
+test('a bash app that leaves a process running in the background: it is gone when the task completes', { timeout: 30_000 }, async () => {
+  const dir = tempDir();
+  const dfk = await DataFlowKernel.load({ runDir: join(dir, 'runinfo') });
+  try {
+    const pidFile = join(dir, 'bg');
+    const app = bashApp(() => `(sleep 300 & echo $! > ${pidFile})`);
+    assert.equal((await app({}).result()).exitCode, 0);
+    assert.equal(isAlive(readPids(pidFile)[0] as number), false, 'the background sleep outlived its task');
+  } finally {
+    await dfk.shutdown();
+  }
+});
+
+test("the local executor's killGraceMs reaches CWL jobs: a cancelled tool ignoring SIGTERM gets that long", { timeout: 30_000 }, async () => {
+  const dir = tempDir();
+  const executor = new LocalExecutor({ killGraceMs: 3000 });
+  await executor.start({ runDir: dir, log: () => undefined });
+  try {
+    const pidFile = join(dir, 'tool.pid');
+    const tool = {
+      id: 'file:///t/stubborn.cwl',
+      class: 'CommandLineTool',
+      cwlVersion: 'v1.2',
+      originalCwlVersion: 'v1.2',
+      baseUri: 'file:///t/',
+      baseCommand: ['/bin/sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; sleep 600; true`],
+      inputs: [],
+      outputs: [],
+    };
+    const controller = new AbortController();
+    const job = { tool, inputs: {}, requirements: [], hints: [], paths: { jobDir: join(dir, 'job') }, name: 'stubborn.cwl' };
+    const run = executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'cwl-job', job: job as unknown as JobSpec } }, controller.signal);
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 20_000, 'the tool to start');
+    const pgid = readPids(pidFile)[0] as number;
+    const t0 = Date.now();
+    controller.abort(new Error('cancelled'));
+    await assert.rejects(run, /cancelled/);
+    // The default grace is 2000 ms: 3000 ms means the executor's setting reached the job.
+    assert.ok(Date.now() - t0 >= 3000, `settled after ${Date.now() - t0} ms, before the executor's grace period`);
+    assert.deepEqual(groupMembers(pgid), [], 'the tool outlived the report');
+  } finally {
+    await executor.shutdown();
   }
 });
 

@@ -26,10 +26,15 @@ function ppidOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
-/** A command that records the worker process running it ($PPID of the task shell), then hangs on its first try. */
+/**
+ * A command that records the worker process running it (the nearest ancestor running workerMain:
+ * the task's parent is the worker's spawner, or the worker itself without one), then hangs on its
+ * first try.
+ */
 function hangOnFirstTry(dir: string, name: string): string {
   const seen = join(dir, `${name}.tries`);
-  return `echo $PPID >> ${seen}; if [ $(wc -l < ${seen}) -ge 2 ]; then exit 0; fi; sleep 60`;
+  const worker = `w=$PPID; while [ "$w" -gt 1 ] && ! tr '\\0' ' ' < /proc/$w/cmdline | grep -q workerMain; do w=$(cut -d' ' -f4 /proc/$w/stat); done`;
+  return `${worker}; echo $w >> ${seen}; if [ $(wc -l < ${seen}) -ge 2 ]; then exit 0; fi; sleep 60`;
 }
 
 async function workerPidOfFirstTry(dir: string, name: string): Promise<number> {

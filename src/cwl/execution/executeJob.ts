@@ -27,7 +27,8 @@ import { applyLoadListing } from './loadListing.js';
 import { checkOutputConfinement } from './outputConfinement.js';
 import { setPath } from './pathFields.js';
 import { rebase } from './placement.js';
-import { commandJobStarting, runCommand, SpawnFailure } from './processRunner.js';
+import { warmProcesses } from '../../process/index.js';
+import { runCommand, SpawnFailure } from './processRunner.js';
 import { RequirementSet } from './requirements.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { InputStager } from './staging.js';
@@ -37,6 +38,8 @@ import { resolveStreams } from './streams.js';
 export interface ExecuteHooks {
   /** Debug log lines (ignored hints, the command line, the exit code). */
   log?: (line: string) => void;
+  /** After SIGTERM (time limit, cancel), how long the command's group gets before SIGKILL. */
+  killGraceMs?: number;
 }
 
 export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: ExecuteHooks): Promise<JobResult> {
@@ -70,7 +73,7 @@ export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: Ex
       });
       return { outputs, exitCode: 0, outdir };
     }
-    const run: JobRun = { spec, reqs, jobDir, outdir, tmpdir, evaluator, evaluate, log, signal };
+    const run: JobRun = { spec, reqs, jobDir, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs: hooks?.killGraceMs };
     return await runCommandLineTool(run, spec.tool as CommandLineTool);
   } finally {
     // §Runtime environment: the designated temporary directory may go as soon as the tool ends.
@@ -120,20 +123,14 @@ interface JobRun {
   evaluate: Evaluate;
   log: (line: string) => void;
   signal: AbortSignal | undefined;
-}
-
-async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promise<JobResult> {
-  const ended = commandJobStarting();
-  try {
-    return await runCommandSteps(run, declared);
-  } finally {
-    ended();
-  }
+  killGraceMs: number | undefined;
 }
 
 /** Stage the inputs, run the command, collect and check the outputs (the order in the module comment). */
-async function runCommandSteps(run: JobRun, declared: CommandLineTool): Promise<JobResult> {
-  const { spec, reqs, jobDir, outdir, tmpdir, evaluator, evaluate, log, signal } = run;
+async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promise<JobResult> {
+  const { spec, reqs, jobDir, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs } = run;
+  // The native spawner (if not running yet) starts now, while the inputs are staged.
+  warmProcesses();
   const stager = new InputStager(path.join(jobDir, 'stg'), spec.name);
   // Input secondaryFiles patterns and loadContents of the tool's own parameters (a workflow step's
   // inputs arrive without them).
@@ -181,6 +178,7 @@ async function runCommandSteps(run: JobRun, declared: CommandLineTool): Promise<
       timeLimitSec,
       jobName: spec.name,
       signal,
+      killGraceMs,
     }));
   } catch (err) {
     if (err instanceof SpawnFailure) throw new ToolFailedError(spec.name, 127, err.message);

@@ -25,7 +25,7 @@ import { HTEX_DEFAULTS, type HtexOptions } from './options.js';
 import { decodeFromInterchange, encode, type CommandReply, type CommandRequest, type ManagerInfo, type ToInterchange, type WireResult, type WireTask } from './protocol.js';
 import { SocketWriter } from './socketWriter.js';
 import { startZapAuthenticator, type ZapAuthenticator } from './zapAuthenticator.js';
-import { signalGroup } from '../../processGroup.js';
+import { signalGroup } from '../../process/index.js';
 import { LocalProvider } from '../../providers/local.js';
 
 const MAIN_SCRIPT = fileURLToPath(new URL('../../cli/main.js', import.meta.url));

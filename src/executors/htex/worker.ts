@@ -1,16 +1,18 @@
 /**
  * An HTEX worker process: forked by its pool, one per core. Receives task batches over Node IPC,
  * runs them one at a time with THE task runner (../taskRunner.ts, so local and HTEX cannot drift
- * apart), bash commands through a long-lived shell (../shellSpawner.ts), and sends results back in
- * batches: every result finished in the same event-loop turn goes in one message.
+ * apart; its processes start through this process's supervisor, src/process), and sends results
+ * back in batches: every result finished in the same event-loop turn goes in one message.
  *
  * Each task runs with its own AbortController, aborted by a `cancel` naming it or by the worker
  * stopping: runTask then stops it as the local executor does (SIGTERM to its process group, SIGKILL
  * after the grace period). A cancelled task that has not started is answered at once and never runs.
+ * A worker killed outright (kill -9) takes its running process group along: the native spawner
+ * kills the groups it started when its parent dies.
  */
 import { errorToJson } from '../../errors.js';
+import { DEFAULT_KILL_GRACE_MS, ProcessLostError, processesIdle } from '../../process/index.js';
 import { WorkerLostError } from '../errors.js';
-import { ShellExitedError, ShellSpawner } from '../shellSpawner.js';
 import { runTask } from '../taskRunner.js';
 import type { TaskOutcome } from '../executor.js';
 import { cancelledResult, type FromWorker, type ToWorker, type WireResult, type WireTask } from './protocol.js';
@@ -22,7 +24,6 @@ export function runWorker(workerId: string): void {
   const send = (m: FromWorker): void => {
     if (process.connected) process.send?.(m);
   };
-  const shell = new ShellSpawner();
   const queue: WireTask[] = [];
   let head = 0;
   /** Tasks received and not answered yet. */
@@ -37,15 +38,14 @@ export function runWorker(workerId: string): void {
   const controllers = new Map<number, AbortController>();
   // Stopping aborts every task: runTask kills a bash command's or CWL tool's process group (SIGTERM,
   // then SIGKILL after its grace) before it settles, so the worker leaves nothing running behind it.
+  // The wait is bounded: at exit the supervisor SIGKILLs whatever group is left.
   const stopping = new AbortController();
-  let running: Promise<unknown> = Promise.resolve();
   const stop = (): void => {
     if (stopping.signal.aborted) return;
     stopping.abort(new Error('the worker is stopping'));
     for (const c of controllers.values()) c.abort(stopping.signal.reason);
-    shell.close();
-    const bounded = new Promise((r) => setTimeout(r, 2500));
-    void Promise.race([running, bounded]).finally(() => process.exit(0));
+    const bounded = new Promise((r) => setTimeout(r, DEFAULT_KILL_GRACE_MS + 500));
+    void Promise.race([processesIdle(), bounded]).finally(() => process.exit(0));
   };
 
   const flush = (): void => {
@@ -79,7 +79,7 @@ export function runWorker(workerId: string): void {
           push(cancelledResult(task.id));
           return;
         }
-        const error = err instanceof ShellExitedError ? new WorkerLostError(workerId, task.taskId, err.message) : err;
+        const error = err instanceof ProcessLostError ? new WorkerLostError(workerId, task.taskId, err.message) : err;
         push({ id: task.id, ok: false, error: errorToJson(error) });
       },
     );
@@ -90,24 +90,23 @@ export function runWorker(workerId: string): void {
     const c = new AbortController();
     if (stopping.signal.aborted) c.abort(stopping.signal.reason);
     controllers.set(task.id, c);
-    return settle(task, c.signal, runTask(task.spec, c.signal, { shell }));
+    return settle(task, c.signal, runTask(task.spec, c.signal, { queued: task.spec.kind === 'bash' }));
   };
 
-  // Tasks run one at a time, in order. Consecutive bash tasks are all handed to the shell at once:
-  // it runs them back to back, so no Node round trip sits between two commands.
+  // Tasks run one at a time, in order. Consecutive bash tasks are handed over at once, queued:
+  // they run back to back, with no round trip to this process between two of them.
   const pump = async (): Promise<void> => {
     if (busy) return;
     busy = true;
     while (head < queue.length) {
       const task = queue[head++] as WireTask;
-      if (task.spec.kind === 'bash') {
-        const runs = [start(task)];
-        while (head < queue.length && (queue[head] as WireTask).spec.kind === 'bash') runs.push(start(queue[head++] as WireTask));
-        await Promise.all(runs);
-      } else {
-        running = start(task);
-        await running;
+      if (task.spec.kind !== 'bash') {
+        await start(task);
+        continue;
       }
+      const runs = [start(task)];
+      while (head < queue.length && (queue[head] as WireTask).spec.kind === 'bash') runs.push(start(queue[head++] as WireTask));
+      await Promise.all(runs);
     }
     queue.length = 0;
     head = 0;
@@ -115,8 +114,8 @@ export function runWorker(workerId: string): void {
   };
 
   /**
-   * A task not started yet is taken out of the queue and answered now; a running one (or one
-   * already handed to the shell) is aborted and answers once its process group is gone.
+   * A task not started yet is taken out of the queue and answered now; a running one is aborted
+   * and answers once its process group is gone.
    */
   const cancel = (ids: number[]): void => {
     let notStarted: Set<number> | undefined;

@@ -10,13 +10,12 @@ import { availableParallelism } from 'node:os';
 import type { Executor, ExecutorStartContext, ExecutorState, TaskEnvelope, TaskOutcome } from '../executor.js';
 import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
 import { runTask } from '../taskRunner.js';
-import { cleanupSignalHandler, signalOwnedElsewhere } from '../../processGroup.js';
 
 export interface LocalExecutorOptions {
   label?: string;
   /** Tasks running at once (default: the number of cores; CWL jobs: twice that). */
   maxWorkers?: number;
-  /** SIGTERM→SIGKILL grace for killed process groups, in ms (default 1000). */
+  /** SIGTERM→SIGKILL grace for stopped process groups of bash tasks and CWL tools, in ms (default: the process supervisor's, 2000). */
   killGraceMs?: number;
 }
 
@@ -36,7 +35,7 @@ export class LocalExecutor implements Executor {
   readonly maxWorkers: number;
   /** Limit for cwl-job tasks: `maxWorkers` when it was given, else twice the number of cores. */
   readonly cwlJobWorkers: number;
-  private readonly killGraceMs: number;
+  private readonly killGraceMs: number | undefined;
   private _state: ExecutorState = 'INITIALIZED';
   private queue: Array<QueuedTask | undefined> = [];
   private taskRunning: ((taskId: number) => void) | undefined;
@@ -46,8 +45,6 @@ export class LocalExecutor implements Executor {
   private readonly running = new Set<AbortController>();
   private runningSettled = new Set<Promise<unknown>>();
   private shutdownPromise: Promise<void> | undefined;
-  /** Process groups of bash tasks running now: killed if this process exits or is interrupted. */
-  private readonly groups = new Set<number>();
   /** Highest number of tasks that ran at once (tests and reports read it). */
   peakRunning = 0;
 
@@ -55,7 +52,7 @@ export class LocalExecutor implements Executor {
     this.label = options.label ?? 'local';
     this.maxWorkers = options.maxWorkers ?? availableParallelism();
     this.cwlJobWorkers = options.maxWorkers ?? 2 * availableParallelism();
-    this.killGraceMs = options.killGraceMs ?? 1000;
+    this.killGraceMs = options.killGraceMs;
     if (!Number.isInteger(this.maxWorkers) || this.maxWorkers < 1) {
       throw new ExecutorFailedError(this.label, `maxWorkers must be a positive integer, got ${String(options.maxWorkers)}`);
     }
@@ -70,10 +67,6 @@ export class LocalExecutor implements Executor {
     this.taskRunning = ctx.taskRunning;
     this.log = ctx.log;
     this._state = 'RUNNING';
-    process.on('exit', this.killGroupsNow);
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
-    process.on('SIGHUP', this.onSignal);
   }
 
   submit(task: TaskEnvelope, signal?: AbortSignal): Promise<TaskOutcome> {
@@ -110,7 +103,7 @@ export class LocalExecutor implements Executor {
     this.running.add(controller);
     if (this.running.size > this.peakRunning) this.peakRunning = this.running.size;
     this.taskRunning?.(entry.task.taskId);
-    const settled = runTask(entry.task.spec, controller.signal, { killGraceMs: this.killGraceMs, log: this.log, processGroups: this.groups }).then(entry.resolve, entry.reject);
+    const settled = runTask(entry.task.spec, controller.signal, { killGraceMs: this.killGraceMs, log: this.log }).then(entry.resolve, entry.reject);
     this.runningSettled.add(settled);
     void settled.finally(() => {
       signal?.removeEventListener('abort', onAbort);
@@ -139,41 +132,6 @@ export class LocalExecutor implements Executor {
   }
 
   /**
-   * Task process groups are not in this process's group (walltime kills need their own), so a
-   * Ctrl-C or a `kill` of this process does not reach them: kill them here, synchronously.
-   */
-  private readonly killGroupsNow = (): void => {
-    for (const pgid of this.groups) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    this.groups.clear();
-  };
-
-  /**
-   * On SIGINT/SIGTERM/SIGHUP: kill task groups, then let the signal do what it would have done;
-   * unless the program handles the signal itself (the CLI cancels the run: see
-   * cleanupSignalHandler in processGroup.ts).
-   */
-  private readonly onSignal = cleanupSignalHandler((sig: NodeJS.Signals): void => {
-    if (signalOwnedElsewhere(sig)) return;
-    this.killGroupsNow();
-    this.removeProcessHooks();
-    // Nobody else handles it: re-raise so the default action (exit) happens as without us.
-    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-  });
-
-  private removeProcessHooks(): void {
-    process.off('exit', this.killGroupsNow);
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
-    process.off('SIGHUP', this.onSignal);
-  }
-
-  /**
    * Rejects queued tasks, kills the process groups of running ones and waits until they are gone.
    * Safe to call twice (same promise). The kernel drains first when it shuts down in "wait" mode.
    */
@@ -195,7 +153,6 @@ export class LocalExecutor implements Executor {
     const reason = new ExecutorFailedError(this.label, 'shut down while the task was running; its process group was killed');
     for (const c of this.running) c.abort(reason);
     await Promise.allSettled([...this.runningSettled]);
-    this.removeProcessHooks();
     this._state = 'STOPPED';
   }
 }
