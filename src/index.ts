@@ -75,4 +75,4 @@ export type { WorkflowRunRequest, WorkflowRunResult, ProgressCounts } from './cw
 export { WorkflowStepFailedError, WorkflowInvalidError, PickValueError, ConditionNotBooleanError, ScatterInputError } from './cwl/errors.js';
 
 // Errors: every error above is a ParslCwlError with a stable `code`.
-export { ParslCwlError, ErrorCode } from './errors.js';
+export { ParslCwlError, ErrorCode } from './util/index.js';

@@ -6,12 +6,12 @@
  * Heavy modules (loader, execution) are imported when needed: --help/--version stay instant and a
  * small tool's run is mostly start-up time.
  */
-import { stringifyJson } from '../exactJson.js';
+import { stringifyJson } from '../util/index.js';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ErrorCode, ParslCwlError } from '../errors.js';
-import { removeTreeSync } from '../removeTree.js';
+import { ErrorCode, ParslCwlError } from '../util/index.js';
+import { removeTreeSync } from './run/removeTree.js';
 import type { Process } from '../cwl/model.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
 import { TmpdirUnusableError } from './errors.js';
@@ -125,7 +125,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
       throw err;
     }
     progress.stop();
-    // Exact: integers outside Number's safe range print as their digits (src/exactJson.ts).
+    // Exact: integers outside Number's safe range print as their digits (src/util/exactJson.ts).
     process.stdout.write(`${stringifyJson(final, 4)}\n`);
     succeeded = true;
     log.info(`${path.basename(opts.document)}: success in ${((Date.now() - started) / 1000).toFixed(2)} s`);

@@ -9,7 +9,7 @@ import { ConfigInvalidError } from './errors.js';
 import { DEFAULT_EXECUTOR, DEFAULT_HTEX_PROVIDER, DEFAULT_RETRIES } from './defaults.js';
 import type { HtexSection, ParslCwlConfig } from './types.js';
 import { CONFIG_JSON_SCHEMA } from './schema.js';
-import { yamlLimitBroken } from '../yamlLimits.js';
+import { yamlLimitBroken } from '../util/index.js';
 
 interface AjvError {
   instancePath: string;

@@ -17,7 +17,7 @@
  * `inputs` must have defaults applied and File/Directory `path`s set to where the job sees them
  * (after staging). Declared inputs missing from `inputs` are treated as null.
  */
-import { stringifyJson } from '../exactJson.js';
+import { stringifyJson } from '../util/index.js';
 import type { CommandLineBinding, CommandLineTool, CwlType, Requirement } from './model.js';
 import { isDirectory, isFile } from './model.js';
 import { ExpressionError } from './errors.js';

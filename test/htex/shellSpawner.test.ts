@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import { TaskWalltimeExceededError } from '../../src/executors/errors.js';
 import { ShellExitedError, ShellSpawner } from '../../src/executors/shellSpawner.js';
 import { runTask } from '../../src/executors/taskRunner.js';

@@ -12,9 +12,9 @@
  * `--no-doc-cache` turns the cache off. Cache failures only cost time: a broken entry is a miss and
  * a failed write is ignored.
  */
-import { parseJson, stringifyJson } from '../../exactJson.js';
-import { bundledBuildId } from '../../buildId.js';
-import { sha1Hex } from '../../hashing.js';
+import { parseJson, stringifyJson } from '../../util/index.js';
+import { bundledBuildId } from '../../util/index.js';
+import { sha1Hex } from '../../util/index.js';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

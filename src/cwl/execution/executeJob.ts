@@ -6,7 +6,7 @@
  * the job folders → stage inputs → runtime (ResourceRequirement) → InitialWorkDirRequirement →
  * streams, environment, time limit → build and run the command line → exit code → collect outputs.
  */
-import { stringifyJson } from '../../exactJson.js';
+import { stringifyJson } from '../../util/index.js';
 import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';

@@ -6,7 +6,7 @@
 import type { DataFlowKernel } from '../../dataflow/kernel.js';
 import type { AppDefinition } from '../../dataflow/taskRecord.js';
 import type { TaskOutcome } from '../../executors/executor.js';
-import { ParslCwlError, ErrorCode } from '../../errors.js';
+import { ParslCwlError, ErrorCode } from '../../util/index.js';
 import type { JobResult, JobSpec } from '../jobSpec.js';
 
 /**

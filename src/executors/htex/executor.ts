@@ -10,7 +10,7 @@
  */
 import { hostname, availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { errorFromJson, type ParslCwlError } from '../../errors.js';
+import { errorFromJson, type ParslCwlError } from '../../util/index.js';
 import type { ExecutionProvider } from '../../providers/provider.js';
 import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
 import { BlockScaler } from '../strategy/blockScaler.js';
