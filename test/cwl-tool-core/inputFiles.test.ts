@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadInputContents, resolveInputSecondaryFiles } from '../../src/cwl/commandLine.js';
+import { loadInputContents, resolveInputSecondaryFiles } from '../../src/cwl/commandLine/index.js';
 import { ExpressionEvaluator } from '../../src/cwl/expressions/index.js';
 import { InputFileMissingError, InputInvalidError } from '../../src/cwl/errors.js';
 import { ErrorCode } from '../../src/util/errors.js';

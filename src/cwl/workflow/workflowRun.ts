@@ -9,7 +9,7 @@
  */
 import { stringifyJson } from '../../util/index.js';
 import type { Process, Workflow, WorkflowStep, WorkflowStepInput } from '../model.js';
-import { valueMatchesType } from '../commandLine/typeMatch.js';
+import { valueMatchesType } from '../commandLine/index.js';
 import { typeText } from '../outputs/index.js';
 import type { JobOptions, JobResult, JobSpec } from '../jobSpec.js';
 import { ParslCwlError } from '../../util/index.js';
