@@ -6,7 +6,7 @@
  */
 import { createHash } from '../util/index.js';
 import { resolve as resolvePath } from 'node:path';
-import type { BashTaskSpec, TaskOutcome } from '../executors/executor.js';
+import type { BashTaskSpec, TaskOutcome } from '../executors/index.js';
 import type { AppFuture } from './appFuture.js';
 import type { Deferred } from './deferred.js';
 import { BashExitFailure } from './errors.js';

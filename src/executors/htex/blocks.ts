@@ -4,7 +4,7 @@
  * ended. The scaling strategy (src/executors/strategy) drives these through the executor's
  * ScalingHooks; the executor owns the interchange they talk to.
  */
-import type { BlockStatus, ExecutionProvider } from '../../providers/provider.js';
+import type { BlockStatus, ExecutionProvider } from '../../providers/index.js';
 import { ExecutorStateError } from '../errors.js';
 import type { BlockView, ExecutorState } from '../executor.js';
 import { MAIN_SCRIPT } from './interchangeProcess.js';

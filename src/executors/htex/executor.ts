@@ -11,7 +11,7 @@
 import { hostname, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { errorFromJson, type ParslCwlError } from '../../util/index.js';
-import type { ExecutionProvider } from '../../providers/provider.js';
+import type { ExecutionProvider } from '../../providers/index.js';
 import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
 import { BlockScaler } from '../strategy/blockScaler.js';
 import type { Executor, ExecutorStartContext, ExecutorState, ScalingHooks, TaskEnvelope, TaskOutcome } from '../executor.js';
@@ -22,7 +22,7 @@ import { InterchangeLink } from './interchangeLink.js';
 import { InterchangeProcess, freePort, workerBindAddresses } from './interchangeProcess.js';
 import { HTEX_DEFAULTS, type HtexOptions } from './options.js';
 import type { CommandReply, CommandRequest, FromInterchange, ManagerInfo, ToInterchange, WireResult, WireTask } from './protocol.js';
-import { LocalProvider } from '../../providers/local.js';
+import { LocalProvider } from '../../providers/index.js';
 
 /** Tasks per wire message at most; larger submissions go out as several batches. */
 const MAX_BATCH = 2000;

@@ -13,8 +13,7 @@
  * speed, is where throughput comes from: per-message overhead would otherwise cap the task rate
  * (docs/measurements.md).
  */
-import { parseJson, stringifyJson } from '../../util/index.js';
-import { ErrorCode, type ErrorJson } from '../../util/index.js';
+import { parseJson, stringifyJson, ErrorCode, type ErrorJson } from '../../util/index.js';
 import type { TaskOutcome, TaskSpec } from '../executor.js';
 import { ProtocolError } from './errors.js';
 
