@@ -49,7 +49,7 @@ const rewrites: Plugin = {
 };
 
 /**
- * A hash of every compiled module and of ajv's package.json: caches keyed on it (src/buildId.ts)
+ * A hash of every compiled module and of ajv's package.json: caches keyed on it (src/util/buildId.ts)
  * never mix builds. ajv is in it because the validator cache holds code ajv generated; reading
  * ajv's version at run time instead costs a package resolution (~2.5 ms here). An ajv updated in
  * place without a rebuild keeps the key: ajv 8's generated code only calls its runtime helpers

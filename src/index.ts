@@ -35,26 +35,26 @@ export { loadConfig, ConfigInvalidError } from './config/index.js';
 export type { ParslCwlConfig, BuiltConfig } from './config/index.js';
 
 // Executors.
-export type { Executor } from './executors/executor.js';
-export { LocalExecutor } from './executors/local/index.js';
-export type { LocalExecutorOptions } from './executors/local/index.js';
-export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './executors/errors.js';
+export type { Executor } from './executors/index.js';
+export { LocalExecutor } from './executors/index.js';
+export type { LocalExecutorOptions } from './executors/index.js';
+export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './executors/index.js';
 export { HighThroughputExecutor, InterchangeFailedError, VersionMismatchError, ProtocolError, CertificateError } from './executors/htex/index.js';
 export type { HtexOptions, ManagerInfo } from './executors/htex/index.js';
 
 // Providers and launchers (where HTEX worker pools run).
-export { LocalProvider } from './providers/local.js';
-export type { LocalProviderOptions } from './providers/local.js';
+export { LocalProvider } from './providers/index.js';
+export type { LocalProviderOptions } from './providers/index.js';
 export { SlurmProvider } from './providers/slurm/index.js';
 export type { SlurmProviderOptions } from './providers/slurm/index.js';
-export { SingleNodeLauncher, SimpleLauncher, SrunLauncher } from './providers/launchers.js';
-export type { ExecutionProvider, Launcher } from './providers/provider.js';
-export { SubmitFailedError, ProviderCommandFailedError, ProviderCommandTimeoutError, ProviderOptionInvalidError } from './providers/errors.js';
+export { SingleNodeLauncher, SimpleLauncher, SrunLauncher } from './providers/index.js';
+export type { ExecutionProvider, Launcher } from './providers/index.js';
+export { SubmitFailedError, ProviderCommandFailedError, ProviderCommandTimeoutError, ProviderOptionInvalidError } from './providers/index.js';
 
 // CWL: tools as functions, documents, job files and inputs.
 export { loadTool, lazyTool } from './cwl/app/index.js';
 export type { CwlApp, CwlAppInfo, LoadToolOptions } from './cwl/app/index.js';
-export type { CwlFile, CwlDirectory, Process, CommandLineTool, ExpressionTool, Workflow, Operation } from './cwl/model.js';
+export type { CwlFile, CwlDirectory, Process, CommandLineTool, ExpressionTool, Workflow, Operation } from './cwl/index.js';
 export { loadProcess } from './cwl/load/index.js';
 export type { LoadOptions } from './cwl/load/index.js';
 export { loadJobFile, prepareInputs } from './cwl/inputs/index.js';
@@ -67,12 +67,12 @@ export {
   InputInvalidError,
   InputUnknownError,
   InputFileMissingError,
-} from './cwl/errors.js';
+} from './cwl/index.js';
 
 // CWL workflows run from a program.
 export { runWorkflowOnKernel, WorkflowProgress } from './cwl/workflow/index.js';
 export type { WorkflowRunRequest, WorkflowRunResult, ProgressCounts } from './cwl/workflow/index.js';
-export { WorkflowStepFailedError, WorkflowInvalidError, PickValueError, ConditionNotBooleanError, ScatterInputError } from './cwl/errors.js';
+export { WorkflowStepFailedError, WorkflowInvalidError, PickValueError, ConditionNotBooleanError, ScatterInputError } from './cwl/index.js';
 
 // Errors: every error above is a ParslCwlError with a stable `code`.
-export { ParslCwlError, ErrorCode } from './errors.js';
+export { ParslCwlError, ErrorCode } from './util/index.js';

@@ -3,7 +3,7 @@
  * (parsl-cwl by default) and reports per tag; with --baseline it is the conformance ratchet.
  * See docs/conformance.md.
  */
-import { stringifyJson } from '../exactJson.js';
+import { stringifyJson } from '../util/index.js';
 import { writeFile } from 'node:fs/promises';
 import {
   checkBaseline,

@@ -1,5 +1,5 @@
-/** Errors of the command line itself (the run command's own folders); see src/errors.ts. */
-import { ErrorCode, ParslCwlError } from '../errors.js';
+/** Errors of the command line itself (the run command's own folders); see src/util/errors.ts. */
+import { ErrorCode, ParslCwlError } from '../util/index.js';
 
 /** Thrown when the run's temporary folder cannot be made from `--tmpdir-prefix`. */
 export class TmpdirUnusableError extends ParslCwlError {

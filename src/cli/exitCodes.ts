@@ -3,7 +3,7 @@
  * 0 success, 1 any failure (invalid document or inputs, tool or workflow failure),
  * 33 an unsupported requirement, 2 a usage error of the command line itself.
  */
-import { ErrorCode, ParslCwlError } from '../errors.js';
+import { ErrorCode, ParslCwlError } from '../util/index.js';
 
 export const ExitCode = {
   Success: 0,

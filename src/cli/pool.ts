@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ErrorCode, ParslCwlError } from '../errors.js';
+import { ErrorCode, ParslCwlError } from '../util/index.js';
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({

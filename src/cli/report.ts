@@ -1,5 +1,5 @@
 /** How a failure is shown to a person: one clear message, the stack only with --debug. */
-import { ParslCwlError } from '../errors.js';
+import { ParslCwlError } from '../util/index.js';
 
 export function errorReport(err: unknown, debug: boolean): string {
   if (err instanceof ParslCwlError) {

@@ -6,13 +6,12 @@
  * Heavy modules (loader, execution) are imported when needed: --help/--version stay instant and a
  * small tool's run is mostly start-up time.
  */
-import { stringifyJson } from '../exactJson.js';
+import { stringifyJson, ErrorCode, ParslCwlError } from '../util/index.js';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ErrorCode, ParslCwlError } from '../errors.js';
-import { removeTreeSync } from '../removeTree.js';
-import type { Process } from '../cwl/model.js';
+import { removeTreeSync } from './run/removeTree.js';
+import type { Process } from '../cwl/index.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
 import { TmpdirUnusableError } from './errors.js';
 import { errorReport } from './report.js';
@@ -119,12 +118,12 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     } catch (err) {
       // The outputs exist: keep them where they are and say where, whatever --leave-tmp says.
       outputsLeft = true;
-      const { OutputsNotPlacedError } = await import('../cwl/errors.js');
+      const { OutputsNotPlacedError } = await import('../cwl/index.js');
       if (err instanceof OutputsNotPlacedError) throw new OutputsNotPlacedError(err.outdir, err.reason, { keptIn: runDir, cause: err.cause });
       throw err;
     }
     progress.stop();
-    // Exact: integers outside Number's safe range print as their digits (src/exactJson.ts).
+    // Exact: integers outside Number's safe range print as their digits (src/util/exactJson.ts).
     process.stdout.write(`${stringifyJson(final, 4)}\n`);
     succeeded = true;
     log.info(`${path.basename(opts.document)}: success in ${((Date.now() - started) / 1000).toFixed(2)} s`);

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ErrorCode, ParslCwlError } from '../errors.js';
+import { ErrorCode, ParslCwlError } from '../util/index.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
 import { errorReport } from './report.js';
 

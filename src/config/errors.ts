@@ -1,5 +1,5 @@
 /** Errors of the configuration layer. */
-import { ErrorCode, ParslCwlError } from '../errors.js';
+import { ErrorCode, ParslCwlError } from '../util/index.js';
 
 /** Thrown when a config file cannot be read, is not YAML, or does not match the schema. */
 export class ConfigInvalidError extends ParslCwlError {

@@ -3,13 +3,13 @@
  * the kernel's executor from it. ajv and js-yaml are loaded only when a config file is used.
  */
 import { readFile } from 'node:fs/promises';
-import type { Executor } from '../executors/executor.js';
-import type { ExecutionProvider } from '../providers/provider.js';
+import type { Executor } from '../executors/index.js';
+import type { ExecutionProvider } from '../providers/index.js';
 import { ConfigInvalidError } from './errors.js';
 import { DEFAULT_EXECUTOR, DEFAULT_HTEX_PROVIDER, DEFAULT_RETRIES } from './defaults.js';
 import type { HtexSection, ParslCwlConfig } from './types.js';
 import { CONFIG_JSON_SCHEMA } from './schema.js';
-import { yamlLimitBroken } from '../yamlLimits.js';
+import { yamlLimitBroken } from '../util/index.js';
 
 interface AjvError {
   instancePath: string;
@@ -85,7 +85,7 @@ export async function buildFromConfig(config: ParslCwlConfig, source = '(in code
   const section = config.executor ?? DEFAULT_EXECUTOR;
   const retries = config.retries ?? DEFAULT_RETRIES;
   if (section.type === 'local') {
-    const { LocalExecutor } = await import('../executors/local/localExecutor.js');
+    const { LocalExecutor } = await import('../executors/index.js');
     return { executors: [new LocalExecutor({ label: section.label, maxWorkers: section.max_workers })], retries };
   }
   return { executors: [await buildHtex(section, source)], retries };
@@ -96,7 +96,7 @@ async function buildHtex(section: HtexSection, source: string): Promise<Executor
   let provider: ExecutionProvider;
   try {
     if (providerSection.type === 'local') {
-      const [{ LocalProvider }, { createLauncher }] = await Promise.all([import('../providers/local.js'), import('../providers/launchers.js')]);
+      const { LocalProvider, createLauncher } = await import('../providers/index.js');
       provider = new LocalProvider({
         initBlocks: providerSection.init_blocks,
         minBlocks: providerSection.min_blocks,
@@ -105,13 +105,13 @@ async function buildHtex(section: HtexSection, source: string): Promise<Executor
         launcher: providerSection.launcher ? createLauncher(providerSection.launcher) : undefined,
       });
     } else {
-      const { slurmProviderFromSection } = await import('../providers/slurm/slurmConfig.js');
+      const { slurmProviderFromSection } = await import('../providers/slurm/index.js');
       provider = slurmProviderFromSection(providerSection, section.label);
     }
   } catch (cause) {
     throw new ConfigInvalidError(source, 'executor.provider', (cause as Error).message, { cause });
   }
-  const { HighThroughputExecutor } = await import('../executors/htex/executor.js');
+  const { HighThroughputExecutor } = await import('../executors/htex/index.js');
   const strategy = section.strategy;
   return new HighThroughputExecutor({
     label: section.label,

@@ -2,7 +2,7 @@
  * THE schema of the runner's `--config FILE` (YAML or JSON), validated with ajv (docs/configuration.md).
  * Keys are Parsl's snake_case names. Defaults are not in the schema: they live in defaults.ts.
  */
-import { SLURM_PROVIDER_JSON_SCHEMA, BLOCK_SCALING_JSON_PROPERTIES } from '../providers/slurm/slurmConfig.js';
+import { SLURM_PROVIDER_JSON_SCHEMA, BLOCK_SCALING_JSON_PROPERTIES } from '../providers/slurm/index.js';
 
 const LOCAL_PROVIDER_SCHEMA = {
   type: 'object',

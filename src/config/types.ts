@@ -1,5 +1,5 @@
 /** The config file's shape as TypeScript (what CONFIG_JSON_SCHEMA accepts), for building it in code. */
-import type { SlurmProviderSection } from '../providers/slurm/slurmConfig.js';
+import type { SlurmProviderSection } from '../providers/slurm/index.js';
 
 export interface LauncherSection {
   type: 'single_node' | 'simple' | 'srun';

@@ -13,7 +13,7 @@
  * - Directory: must be a Directory with a `listing`; each expected entry matches some actual entry
  *   (any order); then the File rules for location and other keys.
  */
-import { stringifyJson } from '../exactJson.js';
+import { stringifyJson } from '../util/index.js';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -201,7 +201,7 @@ function readText(file: string): string {
 
 /**
  * Python `==` on JSON values, as cwltest compares scalars. Both sides come from exact parsing
- * (src/exactJson.ts): an integer outside Number's safe range is a BigInt, so an int equals only the
+ * (src/util/exactJson.ts): an integer outside Number's safe range is a BigInt, so an int equals only the
  * same int (10^42 is not the float 1e42, whose value is 10^42 + 44885712678075916785549312), an int
  * equals a float only when the float is exactly that integer, and booleans are the ints 0 and 1
  * (True == 1 == 1.0 in Python). Numbers from integer literals within the safe range are exact, so

@@ -2,7 +2,7 @@
  * Errors of the conformance harness. One class per failure kind; each says what to do about it.
  * A test that fails is a result, not an error: these are for when the harness itself cannot run.
  */
-import { ErrorCode, ParslCwlError } from '../errors.js';
+import { ErrorCode, ParslCwlError } from '../util/index.js';
 
 /** Thrown when no copy of the conformance suite can be found or downloaded. */
 export class SuiteNotFoundError extends ParslCwlError {

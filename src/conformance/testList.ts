@@ -7,7 +7,7 @@
  * YAML: the suite's test lists continue flow sequences at their parent's indentation, which
  * cwltest's parser (ruamel) and js-yaml 4 accept but js-yaml 5 rejects, hence js-yaml 4 here.
  */
-import { exactYaml4Schema } from '../yamlValues.js';
+import { exactYaml4Schema } from '../util/yamlValues.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

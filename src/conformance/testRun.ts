@@ -13,7 +13,7 @@
  * stdout/stderr go to files, not pipes: piped stdio stalls spawns when several Node processes spawn
  * at once, as two tests at a time do (docs/measurements.md).
  */
-import { parseJson, stringifyJson } from '../exactJson.js';
+import { parseJson, stringifyJson } from '../util/index.js';
 import { spawn } from 'node:child_process';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';

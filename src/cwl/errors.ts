@@ -2,8 +2,7 @@
  * Errors of the CWL layer (loading, inputs, expressions, running tools, workflows).
  * One class per failure kind; each names where the problem is and what to do about it.
  */
-import { stringifyJson } from '../exactJson.js';
-import { ErrorCode, ParslCwlError, registerRemoteError } from '../errors.js';
+import { stringifyJson, ErrorCode, ParslCwlError, registerRemoteError } from '../util/index.js';
 
 /** Where in a document a problem is: a file, a line (1-based) and a field path. */
 export interface SourceLocation {

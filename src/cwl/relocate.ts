@@ -18,7 +18,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync } from 'node:fs';
 import { copyFile, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ParslCwlError } from '../errors.js';
+import { ParslCwlError } from '../util/index.js';
 import { OutputMissingError, OutputsNotPlacedError } from './errors.js';
 import { isDirectory, isFile, type CwlDirectory, type CwlFile } from './model.js';
 import { rebase, sourcePath } from './execution/placement.js';

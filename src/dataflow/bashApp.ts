@@ -4,9 +4,9 @@
  * executor is the command plus its options: a task may cross to another process (an HTEX worker)
  * and so travels as data, never as a closure (docs/architecture.md). A non-zero exit rejects with BashExitFailure carrying the exit code.
  */
-import { createHash } from '../hashing.js';
+import { createHash } from '../util/index.js';
 import { resolve as resolvePath } from 'node:path';
-import type { BashTaskSpec, TaskOutcome } from '../executors/executor.js';
+import type { BashTaskSpec, TaskOutcome } from '../executors/index.js';
 import type { AppFuture } from './appFuture.js';
 import type { Deferred } from './deferred.js';
 import { BashExitFailure } from './errors.js';

@@ -3,7 +3,7 @@
  * `{"key": ..., "result": ...}` per task, and read back when a later kernel loads, so a second run
  * of the same program reuses the first run's results (Parsl's checkpoint files).
  */
-import { parseJson, stringifyJson } from '../exactJson.js';
+import { parseJson, stringifyJson } from '../util/index.js';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -2,7 +2,7 @@
  * The kernel's configuration, with its defaults in one place ({@link resolveKernelConfig}).
  * Plain data plus executor objects: a config file loader builds the same object.
  */
-import type { Executor } from '../executors/executor.js';
+import type { Executor } from '../executors/index.js';
 import { KernelConfigError } from './errors.js';
 
 /** What a retry handler learns about the failed try. */

@@ -2,7 +2,7 @@
  * Errors of the DataFlowKernel: a task that could not run because a dependency failed, a bash app
  * whose command failed, and misuse of the kernel (shut down, wrong state, bad config).
  */
-import { ErrorCode, ParslCwlError, registerRemoteError } from '../errors.js';
+import { ErrorCode, ParslCwlError, registerRemoteError } from '../util/index.js';
 
 /**
  * Thrown (as the task's rejection) when a task could not run because a future among its arguments

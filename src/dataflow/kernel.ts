@@ -11,8 +11,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { join, resolve as resolvePath } from 'node:path';
-import type { Executor, TaskOutcome, TaskSpec } from '../executors/executor.js';
-import { LocalExecutor } from '../executors/local/localExecutor.js';
+import type { Executor, TaskOutcome, TaskSpec } from '../executors/index.js';
+import { LocalExecutor } from '../executors/index.js';
 import { AppFuture, onSettled } from './appFuture.js';
 import { allCheckpointFiles, CheckpointWriter, loadCheckpoints } from './checkpoint.js';
 import { resolveKernelConfig, type DataFlowKernelConfig, type ResolvedKernelConfig, type ShutdownMode } from './config.js';

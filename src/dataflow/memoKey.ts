@@ -4,8 +4,7 @@
  * over the same data finds the first run's results. Object keys are sorted so equal arguments give
  * equal keys whatever order they were written in.
  */
-import { stringifyJson } from '../exactJson.js';
-import { createHash } from '../hashing.js';
+import { stringifyJson, createHash } from '../util/index.js';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';

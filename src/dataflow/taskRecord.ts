@@ -2,7 +2,7 @@
  * What the kernel keeps per task, and what an app gives the kernel to run it. Plain objects with
  * no per-task closures beyond the settle listeners: 100,000 of them must stay cheap.
  */
-import type { TaskOutcome, TaskSpec } from '../executors/executor.js';
+import type { TaskOutcome, TaskSpec } from '../executors/index.js';
 import type { TaskState } from './taskState.js';
 
 /** Passed to an app's `prepare`: where this attempt of the task runs. */

@@ -2,7 +2,7 @@
  * Errors of the executor layer: how a task's execution failed (walltime, a lost worker or
  * manager) and misuse of an executor (wrong state). One class per failure kind.
  */
-import { ErrorCode, ParslCwlError, registerRemoteError } from '../errors.js';
+import { ErrorCode, ParslCwlError, registerRemoteError } from '../util/index.js';
 import type { ExecutorState } from './executor.js';
 
 /** Thrown when a bash task runs past its walltime; its whole process group was killed. */

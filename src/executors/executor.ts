@@ -3,7 +3,7 @@
  * The DataFlowKernel knows only this: it never sees ZeroMQ, Slurm or child processes.
  */
 import type { JobSpec, JobResult } from '../cwl/jobSpec.js';
-import type { BlockStatus, ExecutionProvider } from '../providers/provider.js';
+import type { BlockStatus, ExecutionProvider } from '../providers/index.js';
 
 /** What an executor runs. Plain data: it crosses process boundaries (HTEX) as JSON. */
 export type TaskSpec = BashTaskSpec | CwlJobTaskSpec | NoopTaskSpec;

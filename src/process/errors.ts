@@ -3,7 +3,7 @@
  * under it, and a setting of this layer that cannot be used. One class per failure kind; the
  * layers above turn the first two into their own terms (a CWL StagingError, a WorkerLost).
  */
-import { ErrorCode, ParslCwlError } from '../errors.js';
+import { ErrorCode, ParslCwlError } from '../util/index.js';
 
 /** Which part of starting a process failed. */
 export type StartStep = 'cwd' | 'stdin' | 'stdout' | 'stderr' | 'program';

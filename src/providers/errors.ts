@@ -2,7 +2,7 @@
  * Errors of the provider layer: submitting, polling and cancelling blocks. One class per failure
  * kind; the Slurm provider adds its own below.
  */
-import { ErrorCode, ParslCwlError } from '../errors.js';
+import { ErrorCode, ParslCwlError } from '../util/index.js';
 
 /** Thrown when a provider could not start a block. */
 export class SubmitFailedError extends ParslCwlError {

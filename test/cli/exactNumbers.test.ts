@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { parseJson } from '../../src/exactJson.js';
+import { parseJson } from '../../src/util/exactJson.js';
 import { runCli, tempDir, fixture, EXAMPLES, type CliResult } from './cliHarness.js';
 
 const N = '9007199254740993'; // 2^53 + 1: a Number would print 9007199254740992

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { compareOutput, pythonEquals } from '../../src/conformance/compare.js';
-import { parseJson } from '../../src/exactJson.js';
-import { exactYaml4Schema } from '../../src/yamlValues.js';
+import { parseJson } from '../../src/util/exactJson.js';
+import { exactYaml4Schema } from '../../src/util/yamlValues.js';
 
 let dir: string;
 const opts = (): { baseDir: string } => ({ baseDir: dir });

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { locateSuite, PINNED_SUITE } from '../../src/conformance/suiteLocation.js';
 import { SuiteNotFoundError } from '../../src/conformance/errors.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import { tempDir, writeTree } from './fixtures.js';
 
 let root: string;

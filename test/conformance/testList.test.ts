@@ -8,7 +8,7 @@ import { loadTestList } from '../../src/conformance/testList.js';
 import { classifyTest, testSetIds } from '../../src/conformance/testSets.js';
 import { selectTests } from '../../src/conformance/selection.js';
 import { packageRoot } from '../../src/conformance/suiteLocation.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import { TestListInvalidError } from '../../src/conformance/errors.js';
 import { tempDir, writeTree } from './fixtures.js';
 

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { executeJob } from '../../src/cwl/execution/index.js';
 import type { JobSpec } from '../../src/cwl/jobSpec.js';
 import type { CommandLineTool, CwlFile, ExpressionTool, Requirement } from '../../src/cwl/model.js';
-import { ErrorCode, ParslCwlError } from '../../src/errors.js';
+import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
 
 function tool(fields: Partial<CommandLineTool>): CommandLineTool {
   return { id: 'file:///t/tool.cwl', class: 'CommandLineTool', cwlVersion: 'v1.2', originalCwlVersion: 'v1.2', baseUri: 'file:///t/', inputs: [], outputs: [], ...fields };

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OutputRelocator } from '../../src/cwl/relocate.js';
-import { ParslCwlError } from '../../src/errors.js';
+import { ParslCwlError } from '../../src/util/errors.js';
 import type { CwlDirectory, CwlFile } from '../../src/cwl/model.js';
 
 const file = (p: string, extra: Partial<CwlFile> = {}): CwlFile => ({ class: 'File', location: pathToFileURL(p).href, path: p, basename: path.basename(p), ...extra });

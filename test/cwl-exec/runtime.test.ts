@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildRuntime } from '../../src/cwl/execution/runtime.js';
 import type { Evaluate } from '../../src/cwl/execution/evaluation.js';
 import { ExpressionEvaluator } from '../../src/cwl/expressions/index.js';
-import { ErrorCode, ParslCwlError } from '../../src/errors.js';
+import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
 
 const js = new ExpressionEvaluator({ javascript: true });
 const evaluate: Evaluate = (t, c, o) => js.evaluate(t, c, o);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputStager } from '../../src/cwl/execution/staging.js';
-import { ParslCwlError } from '../../src/errors.js';
+import { ParslCwlError } from '../../src/util/errors.js';
 import type { CwlDirectory, CwlFile } from '../../src/cwl/model.js';
 
 async function fixture() {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { loadProcess, LoadCache } from '../../src/cwl/load/index.js';
 import { loadJobFile, prepareInputs } from '../../src/cwl/inputs/index.js';
-import { ParslCwlError } from '../../src/errors.js';
+import { ParslCwlError } from '../../src/util/errors.js';
 import { SUITE, suiteMissing } from './fixtures.js';
 
 interface SuiteTest {

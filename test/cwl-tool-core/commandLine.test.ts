@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { buildCommandLine, compareKeys } from '../../src/cwl/commandLine.js';
+import { buildCommandLine, compareKeys } from '../../src/cwl/commandLine/build.js';
 import { ExpressionEvaluator } from '../../src/cwl/expressions/index.js';
 import { ExpressionError } from '../../src/cwl/errors.js';
 import type { CommandLineTool, InputParameter, CommandLineBinding, Requirement } from '../../src/cwl/model.js';

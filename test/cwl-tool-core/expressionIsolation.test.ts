@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExpressionEvaluator } from '../../src/cwl/expressions/index.js';
 import { ExpressionError, ExpressionMemoryError, ExpressionTimeoutError } from '../../src/cwl/errors.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 
 const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'pcwl-escape-')), 'written');
 const ctx = { inputs: { a: 1, list: [1, 2], rec: { b: 'x' } }, self: null, runtime: { outdir: '/out' } };

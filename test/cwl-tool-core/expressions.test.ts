@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExpressionEvaluator, formatNumber, hasExpression, applySecondaryPattern } from '../../src/cwl/expressions/index.js';
 import { ExpressionError, ExpressionTimeoutError } from '../../src/cwl/errors.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 
 const refs = new ExpressionEvaluator({ javascript: false });
 const js = new ExpressionEvaluator({ javascript: true, expressionLib: ['function shout(s) { return s.toUpperCase() + "!"; }', 'var LIB_CONST = 7;'] });

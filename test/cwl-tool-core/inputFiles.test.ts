@@ -4,10 +4,10 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadInputContents, resolveInputSecondaryFiles } from '../../src/cwl/commandLine.js';
+import { loadInputContents, resolveInputSecondaryFiles } from '../../src/cwl/commandLine/index.js';
 import { ExpressionEvaluator } from '../../src/cwl/expressions/index.js';
 import { InputFileMissingError, InputInvalidError } from '../../src/cwl/errors.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import type { CwlFile, InputParameter } from '../../src/cwl/model.js';
 
 let dir: string;

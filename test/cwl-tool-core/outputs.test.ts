@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { collectOutputs, runExpressionTool } from '../../src/cwl/outputs/index.js';
 import { ExpressionEvaluator } from '../../src/cwl/expressions/index.js';
 import { OutputInvalidError, OutputMissingError, ExpressionError } from '../../src/cwl/errors.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import type { CommandLineTool, ExpressionTool, OutputParameter, CwlFile, CwlDirectory } from '../../src/cwl/model.js';
 
 const refs = new ExpressionEvaluator({ javascript: false });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { ErrorCode, ParslCwlError } from '../../src/errors.js';
+import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
 import { SlurmProvider } from '../../src/providers/slurm/slurmProvider.js';
 import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
 import { freshRunDir, makeHtex, startHtex } from './helpers.js';

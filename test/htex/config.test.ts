@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { buildFromConfig, ConfigInvalidError, loadConfigFile, validateConfig } from '../../src/config/index.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
 import { LocalExecutor } from '../../src/executors/local/localExecutor.js';
 import { LocalProvider } from '../../src/providers/local.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ErrorCode, ParslCwlError } from '../../src/errors.js';
+import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
 import { ExecutorStateError, TaskWalltimeExceededError } from '../../src/executors/errors.js';
 import type { TaskOutcome } from '../../src/executors/executor.js';
 import { startHtex, until, type RunningHtex } from './helpers.js';

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import * as zmq from 'zeromq';
 import { bashApp, DataFlowKernel } from '../../src/dataflow/index.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import { ManagerLostError, WorkerLostError } from '../../src/executors/errors.js';
 import { loadClientKeys } from '../../src/executors/htex/certificates.js';
 import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';

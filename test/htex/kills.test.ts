@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CommandLineTool } from '../../src/cwl/model.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/index.js';
 import { TaskWalltimeExceededError, WorkerLostError } from '../../src/executors/errors.js';
 import type { TaskSpec } from '../../src/executors/executor.js';
 import { DEFAULT_KILL_GRACE_MS } from '../../src/process/index.js';

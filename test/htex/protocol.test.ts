@@ -1,7 +1,7 @@
 /** Protocol messages are validated where they are received: foreign frames become ProtocolError. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import { ProtocolError } from '../../src/executors/htex/errors.js';
 import { decodeFromPool, decodeToInterchange, decodeToPool, encode } from '../../src/executors/htex/protocol.js';
 

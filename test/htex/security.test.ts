@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import * as zmq from 'zeromq';
-import { ErrorCode, ParslCwlError } from '../../src/errors.js';
+import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
 import { createCertificates, loadClientKeys } from '../../src/executors/htex/certificates.js';
 import { packageVersion } from '../../src/executors/htex/packageVersion.js';
 import { PROTOCOL_VERSION } from '../../src/executors/htex/protocol.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/index.js';
 import { TaskWalltimeExceededError } from '../../src/executors/errors.js';
 import { runTask } from '../../src/executors/taskRunner.js';
 import type { BashTaskSpec } from '../../src/executors/executor.js';

@@ -1,7 +1,7 @@
 /** The batch script, option checks, state mapping and launchers: plain functions, no Slurm needed. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import { ProviderOptionInvalidError } from '../../src/providers/errors.js';
 import { SimpleLauncher, SingleNodeLauncher, SrunLauncher, createLauncher, shellQuote } from '../../src/providers/launchers.js';
 import { blockStateOf, formatWalltime, parseSacct, parseSqueue, parseWalltime, renderBatchScript, resolveSlurmOptions } from '../../src/providers/slurm/index.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode, ParslCwlError } from '../../src/errors.js';
+import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
 import { DataFlowKernel, bashApp } from '../../src/dataflow/index.js';
 import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
 import type { HtexOptions } from '../../src/executors/htex/options.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import { ProviderCommandFailedError, ProviderCommandTimeoutError, SubmitFailedError } from '../../src/providers/errors.js';
 import { SrunLauncher } from '../../src/providers/launchers.js';
 import type { BlockState } from '../../src/providers/provider.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode, ParslCwlError, errorFromJson, errorToJson, registerRemoteError } from '../../src/errors.js';
+import { ErrorCode, ParslCwlError, errorFromJson, errorToJson, registerRemoteError } from '../../src/util/errors.js';
 import { exitCodeFor } from '../../src/cli/exitCodes.js';
 
 class ExampleFailure extends ParslCwlError {

@@ -1,16 +1,16 @@
 /**
- * Exact numbers (src/exactJson.ts, src/yamlValues.ts) and the YAML reading limits (src/yamlLimits.ts):
+ * Exact numbers (src/util/exactJson.ts, src/util/yamlValues.ts) and the YAML reading limits (src/util/yamlLimits.ts):
  * integers outside Number's safe range survive parsing and printing; a YAML alias bomb is refused.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { hasLongDigitRun, parseJson, stringifyJson, bigIntAsNumber, bigIntsAsNumbers, containsBigInt } from '../../src/exactJson.js';
-import { exactYaml4Schema } from '../../src/yamlValues.js';
-import { yamlLimitBroken, DEFAULT_YAML_LIMITS } from '../../src/yamlLimits.js';
+import { hasLongDigitRun, parseJson, stringifyJson, bigIntAsNumber, bigIntsAsNumbers, containsBigInt } from '../../src/util/exactJson.js';
+import { exactYaml4Schema } from '../../src/util/yamlValues.js';
+import { yamlLimitBroken, DEFAULT_YAML_LIMITS } from '../../src/util/yamlLimits.js';
 import { parseYaml } from '../../src/cwl/load/yamlSource.js';
 import { DocumentLimitError } from '../../src/cwl/errors.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode } from '../../src/util/errors.js';
 import { memoKey } from '../../src/dataflow/memoKey.js';
 import { decodeToPool, encode } from '../../src/executors/htex/protocol.js';
 

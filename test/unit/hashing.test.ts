@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { sha1Hex } from '../../src/hashing.js';
+import { sha1Hex } from '../../src/util/hashing.js';
 
 const reference = (data: string | Uint8Array) => createHash('sha1').update(data).digest('hex');
 

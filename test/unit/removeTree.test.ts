@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { removeTreeSync } from '../../src/removeTree.js';
+import { removeTreeSync } from '../../src/cli/run/removeTree.js';
 
 test('removeTreeSync removes a nested tree, and links without following them', () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'pcwl-rmtree-'));

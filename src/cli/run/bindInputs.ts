@@ -8,8 +8,8 @@
  * the document cache then never loads the YAML parser.
  */
 import { readFileSync } from 'node:fs';
-import type { JobFile } from '../../cwl/inputs/jobFile.js';
-import type { Process, Requirement } from '../../cwl/model.js';
+import type { JobFile } from '../../cwl/inputs/index.js';
+import type { Process, Requirement } from '../../cwl/index.js';
 import type { RunOptions } from './runOptions.js';
 import type { RunLog } from './runLog.js';
 

@@ -12,14 +12,12 @@
  * `--no-doc-cache` turns the cache off. Cache failures only cost time: a broken entry is a miss and
  * a failed write is ignored.
  */
-import { parseJson, stringifyJson } from '../../exactJson.js';
-import { bundledBuildId } from '../../buildId.js';
-import { sha1Hex } from '../../hashing.js';
+import { parseJson, stringifyJson, bundledBuildId, sha1Hex } from '../../util/index.js';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Process } from '../../cwl/model.js';
+import type { Process } from '../../cwl/index.js';
 
 interface Entry<T> {
   fingerprint: string;

@@ -7,7 +7,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import { OutputsNotPlacedError } from '../../cwl/errors.js';
+import { OutputsNotPlacedError } from '../../cwl/index.js';
 import { folderProblem } from '../../cwl/relocate.js';
 
 export function checkOutdir(outdir: string): void {

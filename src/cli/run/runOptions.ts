@@ -2,7 +2,7 @@
  * The run command's options (cwltool-compatible): `parsl-cwl [options] DOC[#id] [JOB] [--input value ...]`.
  * Options come before DOC; after DOC, an optional job file and then the tool's own inputs.
  */
-import { ErrorCode, ParslCwlError } from '../../errors.js';
+import { ErrorCode, ParslCwlError } from '../../util/index.js';
 
 export interface RunOptions {
   /** Where final outputs go (default: the current folder). */

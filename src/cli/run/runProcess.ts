@@ -3,9 +3,8 @@
  * (tools now; workflows through the workflow engine) is one case.
  */
 import path from 'node:path';
-import { UnsupportedRequirementError } from '../../cwl/errors.js';
-import type { JobOptions, JobResult } from '../../cwl/jobSpec.js';
-import type { Process, Requirement } from '../../cwl/model.js';
+import { UnsupportedRequirementError } from '../../cwl/index.js';
+import type { JobOptions, JobResult, Process, Requirement } from '../../cwl/index.js';
 import type { RunLog } from './runLog.js';
 
 export interface RunContext {

@@ -3,14 +3,11 @@
  * `cwl-job` task, where `executeJob` runs it (locally or on an HTEX worker). The run command and
  * the workflow engine submit jobs through this; `loadTool` builds on it.
  */
-import { stringifyJson } from '../../exactJson.js';
+import { stringifyJson, createHash } from '../../util/index.js';
 import type { JobResult, JobSpec } from '../jobSpec.js';
 import type { Requirement } from '../model.js';
-import type { TaskOutcome } from '../../executors/executor.js';
-import type { AppDefinition } from '../../dataflow/taskRecord.js';
-import type { AppFuture } from '../../dataflow/appFuture.js';
-import type { DataFlowKernel } from '../../dataflow/kernel.js';
-import { createHash } from '../../hashing.js';
+import type { TaskOutcome } from '../../executors/index.js';
+import type { AppDefinition, AppFuture, DataFlowKernel } from '../../dataflow/index.js';
 
 export interface SubmitJobOptions {
   signal?: AbortSignal;

@@ -20,7 +20,7 @@ export function valueMatchesType(type: CwlType, value: unknown): boolean {
         return typeof value === 'string';
       case 'int':
         return typeof value === 'number' && Number.isInteger(value);
-      // An exact integer outside Number's safe range is a BigInt (src/exactJson.ts); like cwltool,
+      // An exact integer outside Number's safe range is a BigInt (src/util/exactJson.ts); like cwltool,
       // which takes a Python int for a double, it is a float/double too.
       case 'long':
         return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint';

@@ -3,7 +3,7 @@
  * (the designated output directory), TMPDIR (the designated temporary directory), PATH inherited
  * from this process, and the variables of EnvVarRequirement.
  */
-import { stringifyJson } from '../../exactJson.js';
+import { stringifyJson } from '../../util/index.js';
 import { DocumentInvalidError } from '../errors.js';
 import type { Requirement } from '../model.js';
 import { isExpression, type EvalContext, type Evaluate } from './evaluation.js';

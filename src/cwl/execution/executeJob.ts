@@ -6,12 +6,11 @@
  * the job folders → stage inputs → runtime (ResourceRequirement) → InitialWorkDirRequirement →
  * streams, environment, time limit → build and run the command line → exit code → collect outputs.
  */
-import { stringifyJson } from '../../exactJson.js';
+import { stringifyJson } from '../../util/index.js';
 import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { buildCommandLine } from '../commandLine.js';
-import { loadInputContents, resolveInputSecondaryFiles } from '../commandLine/inputFiles.js';
+import { buildCommandLine, loadInputContents, resolveInputSecondaryFiles } from '../commandLine/index.js';
 import { DocumentInvalidError, ToolFailedError } from '../errors.js';
 import { ExpressionEvaluator } from '../expressions/index.js';
 import type { JobResult, JobSpec } from '../jobSpec.js';

@@ -2,7 +2,7 @@
  * InitialWorkDirRequirement: files and directories created or staged in the designated output
  * directory before the tool runs (CommandLineTool.yml §InitialWorkDirRequirement, §Dirent).
  */
-import { stringifyJson } from '../../exactJson.js';
+import { stringifyJson } from '../../util/index.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DocumentInvalidError, StagingError } from '../errors.js';

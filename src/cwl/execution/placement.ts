@@ -5,7 +5,7 @@
  */
 import { chmod, copyFile, cp, lstat, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { localPath } from '../commandLine/inputFiles.js';
+import { localPath } from '../commandLine/index.js';
 import { isDirectory, isFile, type CwlDirectory, type CwlFile } from '../model.js';
 import { setPath } from './pathFields.js';
 

@@ -2,7 +2,7 @@
  * The `runtime` object expressions see (CWL v1.2 §Runtime environment) and the resources a job
  * reserves (§ResourceRequirement).
  */
-import { stringifyJson } from '../../exactJson.js';
+import { stringifyJson } from '../../util/index.js';
 import { DocumentInvalidError } from '../errors.js';
 import type { Requirement } from '../model.js';
 import type { Evaluate } from './evaluation.js';

@@ -3,8 +3,7 @@
  * `stdout` and `stderr` type shortcuts, which are rewritten here to what the spec says they mean:
  * a File input piped to stdin, and File outputs globbing the capture file.
  */
-import { stringifyJson } from '../../exactJson.js';
-import { randomHex } from '../../hashing.js';
+import { stringifyJson, randomHex } from '../../util/index.js';
 import path from 'node:path';
 import { DocumentInvalidError } from '../errors.js';
 import { isFile, type CommandLineTool, type OutputParameter } from '../model.js';

@@ -12,7 +12,7 @@ export function interpolationText(value: unknown): string {
 function jsonText(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'number') return formatNumber(value);
-  // An exact integer outside Number's safe range (src/exactJson.ts): its digits.
+  // An exact integer outside Number's safe range (src/util/exactJson.ts): its digits.
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'string') return JSON.stringify(value);

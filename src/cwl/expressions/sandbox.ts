@@ -7,7 +7,7 @@
  */
 import { ExpressionError, ExpressionMemoryError, ExpressionTimeoutError } from '../errors.js';
 import { evaluatorThread, expressionLibId } from './evaluatorThread.js';
-import { bigIntAsNumber } from '../../exactJson.js';
+import { bigIntAsNumber } from '../../util/index.js';
 
 export class JavaScriptSandbox {
   private readonly libId: number;

@@ -4,7 +4,7 @@
  * real files (existence, `required`) is the caller's job: inputs look beside the input's location,
  * outputs beside the matched file in the output directory.
  */
-import { stringifyJson } from '../../exactJson.js';
+import { stringifyJson } from '../../util/index.js';
 import type { CwlDirectory, CwlFile, SecondaryFileSchema } from '../model.js';
 import { isDirectory, isFile } from '../model.js';
 import { ExpressionError } from '../errors.js';

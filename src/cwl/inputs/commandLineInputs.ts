@@ -3,7 +3,7 @@
  * `--name value`, `--name=value`, `--flag` for booleans, `--list a --list b` or `--list a b` for
  * arrays, `--rec.field value` for record fields; File/Directory inputs take a path.
  */
-import { exactNumber } from '../../exactJson.js';
+import { exactNumber } from '../../util/index.js';
 import type { CwlType, InputParameter, Process } from '../model.js';
 import { InputInvalidError, InputUnknownError } from '../errors.js';
 import { toUri } from '../load/documentRef.js';
@@ -56,7 +56,7 @@ function convert(word: string, t: CwlType, name: string, cwd: string | undefined
     case 'int':
     case 'long': {
       if (!/^[-+]?\d+$/.test(word)) throw new InputInvalidError(name, `'${word}' is not an integer`);
-      // Exact: a long outside Number's safe range becomes a BigInt (src/exactJson.ts).
+      // Exact: a long outside Number's safe range becomes a BigInt (src/util/exactJson.ts).
       return exactNumber(word.startsWith('+') ? word.slice(1) : word);
     }
     case 'float':

@@ -6,7 +6,7 @@
  */
 import type { CwlType, InputParameter } from '../model.js';
 import { isOptional } from './typeText.js';
-import { bigIntsAsNumbers, containsBigInt } from '../../exactJson.js';
+import { bigIntsAsNumbers, containsBigInt } from '../../util/index.js';
 import { compiledValidator, type AjvError, type Validate } from './validatorCache.js';
 
 export type JsonSchema = Record<string, unknown>;

@@ -3,7 +3,7 @@
  * values normalised and checked, listings loaded, and the whole object validated against a JSON
  * Schema of the input types (ajv) before anything runs. CWL v1.2 "Input object" and "default".
  */
-import { stringifyJson } from '../../exactJson.js';
+import { stringifyJson } from '../../util/index.js';
 import type { InputParameter, LoadListing, Process, Requirement } from '../model.js';
 import { InputInvalidError, InputUnknownError } from '../errors.js';
 import { toUri } from '../load/documentRef.js';

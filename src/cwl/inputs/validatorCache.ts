@@ -5,8 +5,7 @@
  * `~/.cache/parsl-cwl`); `PARSL_CWL_CACHE=off` turns the disk cache off. A cache failure only costs
  * time: an unreadable entry is a miss and a failed write is ignored.
  */
-import { bundledBuildId } from '../../buildId.js';
-import { sha1Hex } from '../../hashing.js';
+import { bundledBuildId, sha1Hex } from '../../util/index.js';
 import { readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';

@@ -1,14 +1,14 @@
 /**
  * Reading document text and parsing it as YAML (a superset of JSON) with js-yaml 5, integers exact
- * (src/yamlValues.ts) and within the reading limits.
+ * (src/util/yamlValues.ts) and within the reading limits.
  * Failures become DocumentNotFoundError / YamlSyntaxError naming file:line:col, DocumentLimitError.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { loadAll, YAMLException } from 'js-yaml';
 import { DocumentLimitError, DocumentNotFoundError, YamlSyntaxError } from '../errors.js';
-import { EXACT_CORE_SCHEMA, exactYaml4Schema } from '../../yamlValues.js';
-import { DEFAULT_YAML_LIMITS, yamlLimitBroken, type YamlLimits } from '../../yamlLimits.js';
+import { EXACT_CORE_SCHEMA, exactYaml4Schema } from '../../util/yamlValues.js';
+import { DEFAULT_YAML_LIMITS, yamlLimitBroken, type YamlLimits } from '../../util/index.js';
 import { displayName, stripFragment, uriToPath } from './documentRef.js';
 import { fetchRemoteText, RemoteFetchError } from './remoteText.js';
 

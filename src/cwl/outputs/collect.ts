@@ -17,7 +17,7 @@
  *    the wrong type OutputInvalidError.
  * Callers must pass `inputs` as the command saw them (staged paths; `loadInputContents` applied).
  */
-import { parseJson, stringifyJson } from '../../exactJson.js';
+import { parseJson, stringifyJson } from '../../util/index.js';
 import { statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,9 +27,7 @@ import { isDirectory, isFile } from '../model.js';
 import { ExpressionError, OutputInvalidError, OutputMissingError } from '../errors.js';
 import type { ExpressionEvaluator } from '../expressions/index.js';
 import { secondaryFileCandidates } from '../expressions/index.js';
-import { withDeclaredInputs } from '../commandLine.js';
-import { readContents, loadInputContents } from '../commandLine/inputFiles.js';
-import { shortName, valueMatchesType } from '../commandLine/typeMatch.js';
+import { withDeclaredInputs, readContents, loadInputContents, shortName, valueMatchesType } from '../commandLine/index.js';
 import { globOutdir, isInside } from './glob.js';
 import { describeDirectory, describeFile, exists, writeLiteral } from './fileObjects.js';
 import { expandFormat } from './format.js';
@@ -84,7 +82,7 @@ class Collector {
   async fromOutputJson(file: string): Promise<Record<string, unknown>> {
     let parsed: unknown;
     try {
-      // Exact: integers outside Number's safe range stay exact (src/exactJson.ts).
+      // Exact: integers outside Number's safe range stay exact (src/util/exactJson.ts).
       parsed = parseJson(await readFile(file, 'utf8'));
     } catch (err) {
       throw new OutputInvalidError(this.jobName, 'cwl.output.json', `cannot be read as JSON: ${(err as Error).message}`);

@@ -4,7 +4,7 @@
  * listings, and writing out File/Directory literals (`contents`, `listing` without a location) so
  * every output exists in the output directory.
  */
-import { createHash, sha1Hex } from '../../hashing.js';
+import { createHash, sha1Hex } from '../../util/index.js';
 import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
 import { mkdir, readdir, stat, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -2,8 +2,8 @@
  * The WorkflowServices of a real run: tool jobs go to the DataFlowKernel, ExpressionTools run
  * here on the submitting side, expressions use the CWL ExpressionEvaluator.
  */
-import type { DataFlowKernel } from '../../dataflow/kernel.js';
-import { loadInputContents, resolveInputSecondaryFiles } from '../commandLine/inputFiles.js';
+import type { DataFlowKernel } from '../../dataflow/index.js';
+import { loadInputContents, resolveInputSecondaryFiles } from '../commandLine/index.js';
 import { listDirectory } from '../execution/loadListing.js';
 import { ExpressionEvaluator } from '../expressions/index.js';
 import type { JobResult, JobSpec } from '../jobSpec.js';

@@ -3,10 +3,9 @@
  * (issue 5: "one DFK task per step instance"; docs/architecture.md). The kernel hands the task to its
  * executor (local or HTEX), whose capacity is the only limit on how many run at once.
  */
-import type { DataFlowKernel } from '../../dataflow/kernel.js';
-import type { AppDefinition } from '../../dataflow/taskRecord.js';
-import type { TaskOutcome } from '../../executors/executor.js';
-import { ParslCwlError, ErrorCode } from '../../errors.js';
+import type { DataFlowKernel, AppDefinition } from '../../dataflow/index.js';
+import type { TaskOutcome } from '../../executors/index.js';
+import { ParslCwlError, ErrorCode } from '../../util/index.js';
 import type { JobResult, JobSpec } from '../jobSpec.js';
 
 /**

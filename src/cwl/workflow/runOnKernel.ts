@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DataFlowKernel } from '../../dataflow/kernel.js';
+import { DataFlowKernel } from '../../dataflow/index.js';
 import type { JobOptions } from '../jobSpec.js';
 import type { Requirement, Workflow } from '../model.js';
 import { defaultWorkflowServices } from './defaultServices.js';

@@ -7,12 +7,11 @@
  * the requirement set, the expression evaluator and the job-spec template are built once; a scatter
  * instance costs a shallow copy of the input object and one JobSpec object sharing the tool.
  */
-import { stringifyJson } from '../../exactJson.js';
+import { stringifyJson, ParslCwlError } from '../../util/index.js';
 import type { Process, Workflow, WorkflowStep, WorkflowStepInput } from '../model.js';
-import { valueMatchesType } from '../commandLine/typeMatch.js';
+import { valueMatchesType } from '../commandLine/index.js';
 import { typeText } from '../outputs/index.js';
 import type { JobOptions, JobResult, JobSpec } from '../jobSpec.js';
-import { ParslCwlError } from '../../errors.js';
 import { ConditionNotBooleanError, UnsupportedRequirementError, WorkflowInvalidError, WorkflowStepFailedError } from '../errors.js';
 import { buildGraph, type LinkSource, type WorkflowGraph } from './graph.js';
 import { mergeLinks } from './linkMerge.js';

@@ -2,7 +2,7 @@
  * Errors specific to the HighThroughputExecutor's processes and wire. Task-level losses
  * (WorkerLost, ManagerLost) are the executor layer's classes in ../errors.ts.
  */
-import { ErrorCode, ParslCwlError, registerRemoteError } from '../../errors.js';
+import { ErrorCode, ParslCwlError, registerRemoteError } from '../../util/index.js';
 
 /** Thrown when the interchange process does not start, dies, or stops answering. */
 export class InterchangeFailedError extends ParslCwlError {

@@ -1,51 +1,37 @@
 /**
  * HighThroughputExecutor: the executor client in the user's process (docs/architecture.md,
- * "Processes at run time"). It creates the run's CurveZMQ certificates, binds the link to the interchange,
- * starts the interchange process, asks the provider for blocks running `parsl-cwl pool`, and turns
- * TaskEnvelopes into batched wire tasks and result batches back into settled promises.
+ * "Processes at run time"). It creates the run's CurveZMQ certificates, binds the link to the
+ * interchange (interchangeLink.ts), starts the interchange process (interchangeProcess.ts), asks
+ * the provider for blocks running `parsl-cwl pool` (blocks.ts), and turns TaskEnvelopes into
+ * batched wire tasks and result batches back into settled promises.
  *
  * Fail fast: an interchange that exits, never reports ready, or stops heartbeating moves the
  * executor to FAILED and rejects every pending and later task with InterchangeFailed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer, isIP } from 'node:net';
-import { hostname, availableParallelism, networkInterfaces } from 'node:os';
+import { hostname, availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type * as Zmq from 'zeromq';
-import { errorFromJson, type ParslCwlError } from '../../errors.js';
-import type { BlockStatus, ExecutionProvider } from '../../providers/provider.js';
+import { errorFromJson, type ParslCwlError } from '../../util/index.js';
+import type { ExecutionProvider } from '../../providers/index.js';
 import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
 import { BlockScaler } from '../strategy/blockScaler.js';
-import type { BlockView, Executor, ExecutorStartContext, ExecutorState, ScalingHooks, TaskEnvelope, TaskOutcome } from '../executor.js';
-import { createCertificates, loadServerKeys } from './certificates.js';
+import type { Executor, ExecutorStartContext, ExecutorState, ScalingHooks, TaskEnvelope, TaskOutcome } from '../executor.js';
+import { HtexBlocks, type PoolSettings } from './blocks.js';
+import { createCertificates, loadServerKeys, type ServerKeys } from './certificates.js';
 import { InterchangeFailedError } from './errors.js';
+import { InterchangeLink } from './interchangeLink.js';
+import { InterchangeProcess, freePort, workerBindAddresses } from './interchangeProcess.js';
 import { HTEX_DEFAULTS, type HtexOptions } from './options.js';
-import { decodeFromInterchange, encode, type CommandReply, type CommandRequest, type ManagerInfo, type ToInterchange, type WireResult, type WireTask } from './protocol.js';
-import { SocketWriter } from './socketWriter.js';
-import { startZapAuthenticator, type ZapAuthenticator } from './zapAuthenticator.js';
-import { signalGroup } from '../../process/index.js';
-import { LocalProvider } from '../../providers/local.js';
+import type { CommandReply, CommandRequest, FromInterchange, ManagerInfo, ToInterchange, WireResult, WireTask } from './protocol.js';
+import { LocalProvider } from '../../providers/index.js';
 
-const MAIN_SCRIPT = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 /** Tasks per wire message at most; larger submissions go out as several batches. */
 const MAX_BATCH = 2000;
-const SHUTDOWN_GRACE_MS = 2000;
-/** Scale-in waits this long at most for tasks already on a held block before cancelling it. */
-const SCALE_IN_DRAIN_MS = 60_000;
 
 interface PendingTask {
   envelope: TaskEnvelope;
   resolve: (o: TaskOutcome) => void;
   reject: (e: unknown) => void;
   signal?: AbortSignal;
-}
-
-interface BlockRecord {
-  blockId: string;
-  jobId: string;
-  draining: boolean;
 }
 
 /**
@@ -63,11 +49,8 @@ export class HighThroughputExecutor implements Executor {
   private _state: ExecutorState = 'INITIALIZED';
   private failure: ParslCwlError | undefined;
   private ctx!: ExecutorStartContext;
-  private zmq!: typeof Zmq;
-  private socket: Zmq.Dealer | undefined;
-  private writer: SocketWriter | undefined;
-  private zap: ZapAuthenticator | undefined;
-  private interchange: ChildProcess | undefined;
+  private link: InterchangeLink | undefined;
+  private interchange: InterchangeProcess | undefined;
   private interchangeLog = '';
   private certDir: string | null = null;
   private workerPort = 0;
@@ -79,23 +62,14 @@ export class HighThroughputExecutor implements Executor {
   /** Wire ids of aborted tasks already sent to the interchange: flushed as one `cancel` message. */
   private cancelling: number[] = [];
   private flushScheduled = false;
-  private lastHeardMs = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
-  private nextRequestId = 1;
-  private readonly commands = new Map<number, { resolve: (r: CommandReply) => void; reject: (e: unknown) => void }>();
-  private readonly blockRecords = new Map<string, BlockRecord>();
-  private nextBlockId = 0;
+  private readonly blocks: HtexBlocks;
   private managerSnapshot: ManagerInfo[] = [];
   private snapshotAtMs = 0;
   private shutdownPromise: Promise<void> | undefined;
   /** Block scaling (src/executors/strategy); stopped before shutdown cancels the blocks. */
   private scaler: BlockScaler | undefined;
   private readyWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
-  private readonly onProcessExit = (): void => {
-    // Last resort if the user's process exits without shutdown(): the interchange also watches
-    // its stdin and stops its pools when this process is gone.
-    if (this.interchange?.pid !== undefined) signalGroup(this.interchange.pid, 'SIGTERM');
-  };
 
   constructor(options: HtexOptions) {
     this.options = options;
@@ -107,14 +81,24 @@ export class HighThroughputExecutor implements Executor {
     if (!Number.isInteger(this.workersPerPool) || this.workersPerPool < 1) {
       throw new ExecutorFailedError(this.label, `workersPerPool must be a positive integer, got ${String(options.workersPerPool)}`);
     }
+    this.blocks = new HtexBlocks({
+      label: this.label,
+      provider: this.provider,
+      state: () => this._state,
+      log: (line) => this.ctx.log(line),
+      scriptDir: () => join(this.ctx.runDir, 'submit_scripts'),
+      poolSettings: () => this.poolSettings(),
+      managerSnapshot: () => ({ managers: this.managerSnapshot, atMs: this.snapshotAtMs }),
+      command: (request) => this.command(request),
+    });
     this.scaling = {
       provider: this.provider,
       workersPerBlock: this.workersPerPool * this.provider.nodesPerBlock,
-      connectedBlocks: () => [...this.blockRecords.keys()],
-      blocks: () => this.blockViews(),
-      scaleOut: (n) => this.scaleOut(n),
-      scaleIn: (n, ids) => this.scaleIn(n, ids),
-      blockTerminated: (blockId, status) => this.blockTerminated(blockId, status),
+      connectedBlocks: () => this.blocks.connected(),
+      blocks: () => this.blocks.views(),
+      scaleOut: (n) => this.blocks.scaleOut(n),
+      scaleIn: (n, ids) => this.blocks.scaleIn(n, ids),
+      blockTerminated: (blockId, status) => this.blocks.terminated(blockId, status),
     };
   }
 
@@ -139,7 +123,7 @@ export class HighThroughputExecutor implements Executor {
       // The first pools start while the interchange does (its port is known already): they retry
       // until it listens. Both must succeed; allSettled so no submission is left running unseen.
       const init = this.provider.initBlocks;
-      const [readied, submitted] = await Promise.allSettled([ready, init > 0 ? this.scaleOut(init) : Promise.resolve([])]);
+      const [readied, submitted] = await Promise.allSettled([ready, init > 0 ? this.blocks.scaleOut(init) : Promise.resolve([])]);
       if (readied.status === 'rejected') throw readied.reason;
       if (submitted.status === 'rejected') throw submitted.reason;
       if (this.options.strategy !== false) {
@@ -160,59 +144,55 @@ export class HighThroughputExecutor implements Executor {
    */
   private async startInterchange(): Promise<{ ready: Promise<void> }> {
     const { runDir, log } = this.ctx;
-    this.zmq = await import('zeromq');
-    let curve = {};
+    this.interchangeLog = join(runDir, 'interchange.log');
+    let keys: ServerKeys | undefined;
     if (this.encrypted) {
       this.certDir = await createCertificates(runDir);
-      const keys = await loadServerKeys(this.certDir);
-      this.zap = await startZapAuthenticator(this.zmq, keys.clientPublicKey, (l) => log(`htex: ${l}`));
-      curve = { curveServer: true, curveSecretKey: keys.server.secretKey, curvePublicKey: keys.server.publicKey, zapDomain: 'parsl-cwl' };
+      keys = await loadServerKeys(this.certDir);
     } else {
       const warning = 'encryption is off (encrypted: false): tasks and results cross the network between the interchange and its pools in plain text; remove encrypted: false from the config to turn it back on';
       if (this.ctx.warn) this.ctx.warn(warning);
       else log(`htex: WARNING: ${warning}`);
     }
-    this.socket = new this.zmq.Dealer({ linger: 0, ...curve });
-    await this.socket.bind('tcp://127.0.0.1:*');
-    this.writer = new SocketWriter(this.socket, (err) => log(`htex: send to the interchange failed: ${String(err)}`));
+    const link = await InterchangeLink.bind(keys, log);
+    this.link = link;
     const ready = new Promise<void>((resolve, reject) => (this.readyWaiter = { resolve, reject }));
-    void this.receiveLoop();
+    link.receive({
+      message: (m) => this.received(m),
+      failed: (err) => {
+        if (this._state === 'RUNNING') this.fail(new InterchangeFailedError(this.label, `link failed: ${String(err)}`, { cause: err, logFile: this.interchangeLog }));
+      },
+    });
 
-    this.interchangeLog = join(runDir, 'interchange.log');
-    mkdirSync(runDir, { recursive: true });
-    const logFd = openSync(this.interchangeLog, 'a');
-    const ifaces = await this.workerBindAddresses();
+    const ifaces = await workerBindAddresses({
+      label: this.label,
+      bindInterface: this.options.workerBindInterface,
+      addresses: this.poolAddresses,
+      localPools: this.provider instanceof LocalProvider,
+      log: this.ctx.log,
+      warn: this.ctx.warn,
+    });
     // Choosing the port here (not `*` in the interchange) lets pools start before it is ready.
     this.workerPort = this.options.workerPort || (await freePort(ifaces.length === 1 ? ifaces[0]! : '*'));
-    const args = [
-      MAIN_SCRIPT,
-      'interchange',
-      '--client-address',
-      this.socket.lastEndpoint ?? '',
-      '--worker-bind',
-      ifaces.map((iface) => `tcp://${iface}:${this.workerPort}`).join(','),
-      '--heartbeat-period',
-      String(this.heartbeatPeriodMs / 1000),
-      '--heartbeat-threshold',
-      String(this.heartbeatThresholdMs / 1000),
-      ...(this.certDir ? ['--cert-dir', this.certDir] : ['--no-encryption']),
-    ];
-    try {
-      // stdin stays an open pipe: the interchange stops when it reads EOF (this process died).
-      // Own process group: a terminal's Ctrl-C reaches this process, which shuts down in order.
-      this.interchange = spawn(process.execPath, args, { stdio: ['pipe', logFd, logFd], detached: true });
-    } finally {
-      closeSync(logFd);
-    }
-    process.once('exit', this.onProcessExit);
-    const child = this.interchange;
-    child.stdin?.on('error', () => undefined);
-    child.once('error', (err) => this.fail(new InterchangeFailedError(this.label, `could not be started: ${err.message}`, { cause: err, logFile: this.interchangeLog })));
-    child.once('exit', (code, sig) => {
-      if (this._state === 'STOPPING' || this._state === 'STOPPED') return;
-      const tail = logTail(this.interchangeLog);
-      this.fail(new InterchangeFailedError(this.label, `exited unexpectedly (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`, { logFile: this.interchangeLog }));
-    });
+    const interchange = InterchangeProcess.start(
+      {
+        runDir,
+        clientAddress: link.endpoint,
+        workerBind: ifaces.map((iface) => `tcp://${iface}:${this.workerPort}`),
+        heartbeatPeriodSec: this.heartbeatPeriodMs / 1000,
+        heartbeatThresholdSec: this.heartbeatThresholdMs / 1000,
+        certDir: this.certDir,
+      },
+      {
+        error: (err) => this.fail(new InterchangeFailedError(this.label, `could not be started: ${err.message}`, { cause: err, logFile: this.interchangeLog })),
+        exit: (code, sig) => {
+          if (this._state === 'STOPPING' || this._state === 'STOPPED') return;
+          const tail = interchange.logTail();
+          this.fail(new InterchangeFailedError(this.label, `exited unexpectedly (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`, { logFile: this.interchangeLog }));
+        },
+      },
+    );
+    this.interchange = interchange;
     const timeoutSec = this.options.interchangeStartTimeoutSec ?? HTEX_DEFAULTS.interchangeStartTimeoutSec;
     const readyAndRunning = (async () => {
       let timer: NodeJS.Timeout | undefined;
@@ -226,10 +206,10 @@ export class HighThroughputExecutor implements Executor {
       } finally {
         if (timer) clearTimeout(timer);
       }
-      this.lastHeardMs = Date.now();
+      link.lastHeardMs = Date.now();
       this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatPeriodMs);
       this.heartbeatTimer.unref();
-      log(`htex: interchange pid ${child.pid} ready; pools connect on port ${this.workerPort}${this.certDir ? ` with certificates in ${this.certDir}` : ''}`);
+      log(`htex: interchange pid ${interchange.pid} ready; pools connect on port ${this.workerPort}${this.certDir ? ` with certificates in ${this.certDir}` : ''}`);
     })();
     // Settled by start(); this keeps an early failure from counting as unhandled meanwhile.
     readyAndRunning.catch(() => undefined);
@@ -241,40 +221,18 @@ export class HighThroughputExecutor implements Executor {
     return this.options.addresses ?? [hostname(), '127.0.0.1'];
   }
 
-  /**
-   * The interfaces the interchange listens on for pools: `workerBindInterface` when set (`*` is
-   * every interface), else the IPv4 addresses of this host that the pool addresses resolve to here,
-   * so the port is not open on interfaces no pool was told about. A host name that resolves to
-   * loopback only here while pools run elsewhere (Slurm) is warned about: nodes would resolve it
-   * to another address, which is not bound.
-   */
-  private async workerBindAddresses(): Promise<string[]> {
-    if (this.options.workerBindInterface !== undefined) return [this.options.workerBindInterface];
-    const { lookup } = await import('node:dns/promises');
-    const local = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address)));
-    const isLocal = (ip: string): boolean => local.has(ip) || ip.startsWith('127.');
-    const bind = new Set<string>();
-    for (const address of this.poolAddresses) {
-      let ips: string[];
-      try {
-        ips = isIP(address) === 4 ? [address] : (await lookup(address, { all: true, family: 4 })).map((r) => r.address);
-      } catch (err) {
-        this.ctx.log(`htex: pool address '${address}' does not resolve on this host (${(err as Error).message}); not listening for it`);
-        continue;
-      }
-      const usable = ips.filter(isLocal);
-      for (const ip of ips.filter((ip) => !isLocal(ip))) this.ctx.log(`htex: pool address '${address}' is ${ip}, not an address of this host; not listening on it`);
-      for (const ip of usable) bind.add(ip);
-      if (isIP(address) === 0 && usable.length > 0 && usable.every((ip) => ip.startsWith('127.')) && !(this.provider instanceof LocalProvider)) {
-        const warning = `pool address '${address}' is ${usable.join(', ')} (loopback) on this host, so the interchange listens only there; pools on other nodes cannot connect: set address to a name or IP the nodes reach, or worker_bind_interface: '*'`;
-        if (this.ctx.warn) this.ctx.warn(warning);
-        else this.ctx.log(`htex: WARNING: ${warning}`);
-      }
-    }
-    if (bind.size === 0) {
-      throw new ExecutorFailedError(this.label, `none of the pool addresses (${this.poolAddresses.join(', ')}) is an address of this host; set address to this host's name or IP, or worker_bind_interface (e.g. '*')`);
-    }
-    return [...bind];
+  private poolSettings(): PoolSettings {
+    return {
+      addresses: this.poolAddresses,
+      workerPort: this.workerPort,
+      workersPerPool: this.workersPerPool,
+      prefetchCapacity: this.prefetchCapacity,
+      heartbeatPeriodSec: this.heartbeatPeriodMs / 1000,
+      heartbeatThresholdSec: this.heartbeatThresholdMs / 1000,
+      logDir: join(this.ctx.runDir, 'pools'),
+      certDir: this.certDir,
+      drainPeriodSec: this.options.drainPeriodSec,
+    };
   }
 
   submit(task: TaskEnvelope, signal?: AbortSignal): Promise<TaskOutcome> {
@@ -309,7 +267,7 @@ export class HighThroughputExecutor implements Executor {
 
   /** Where the executor's link listens and which port pools connect to (tests, diagnostics; experimental). */
   endpoints(): { executor: string; workerPort: number; certDir: string | null; interchangePid: number | undefined } {
-    return { executor: this.socket?.lastEndpoint ?? '', workerPort: this.workerPort, certDir: this.certDir, interchangePid: this.interchange?.pid };
+    return { executor: this.link?.endpoint ?? '', workerPort: this.workerPort, certDir: this.certDir, interchangePid: this.interchange?.pid };
   }
 
   /** Pools connected to the interchange, as of its last status report (experimental). */
@@ -319,12 +277,8 @@ export class HighThroughputExecutor implements Executor {
 
   /** Ask the interchange directly (command channel); resolves with its reply (experimental). */
   command(request: CommandRequest): Promise<CommandReply> {
-    if (this._state !== 'RUNNING' && this._state !== 'DRAINING') return Promise.reject(new ExecutorStateError(this.label, this._state, 'send a command'));
-    const requestId = this.nextRequestId++;
-    return new Promise((resolve, reject) => {
-      this.commands.set(requestId, { resolve, reject });
-      this.send({ type: 'command', requestId, request });
-    });
+    if ((this._state !== 'RUNNING' && this._state !== 'DRAINING') || !this.link) return Promise.reject(new ExecutorStateError(this.label, this._state, 'send a command'));
+    return this.link.command(request);
   }
 
   shutdown(): Promise<void> {
@@ -352,35 +306,12 @@ export class HighThroughputExecutor implements Executor {
   private async teardown(): Promise<void> {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     const steps: Promise<unknown>[] = [];
-    const jobIds = [...this.blockRecords.values()].map((b) => b.jobId);
-    if (jobIds.length > 0) steps.push(this.provider.cancel(jobIds).catch((err) => this.ctx.log(`htex: cancelling blocks failed: ${String(err)}`)));
-    this.blockRecords.clear();
-    const child = this.interchange;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      steps.push(
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-          }, SHUTDOWN_GRACE_MS);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          // The shutdown message is the polite way; SIGTERM covers an interchange that missed it.
-          setTimeout(() => child.pid !== undefined && signalGroup(child.pid, 'SIGTERM'), 300).unref();
-        }),
-      );
-    }
+    const cancelBlocks = this.blocks.cancelAll();
+    if (cancelBlocks) steps.push(cancelBlocks);
+    if (this.interchange) steps.push(this.interchange.stop());
     await Promise.allSettled(steps);
-    process.removeListener('exit', this.onProcessExit);
-    this.interchange?.stdin?.destroy();
-    // A send to an interchange that is gone never completes (a DEALER without peers blocks): bound it.
-    await Promise.race([this.writer?.flushed(), new Promise((r) => setTimeout(r, 300))]);
-    this.writer?.close();
-    this.socket?.close();
-    await this.zap?.close();
-    for (const c of this.commands.values()) c.reject(new ExecutorStateError(this.label, 'STOPPED', 'answer a command'));
-    this.commands.clear();
+    this.interchange?.release();
+    await this.link?.close(new ExecutorStateError(this.label, 'STOPPED', 'answer a command'));
   }
 
   private fail(err: ParslCwlError): void {
@@ -460,7 +391,7 @@ export class HighThroughputExecutor implements Executor {
   }
 
   private send(m: ToInterchange): void {
-    this.writer?.write([encode(m)]);
+    this.link?.send(m);
   }
 
   private flush(): void {
@@ -480,62 +411,40 @@ export class HighThroughputExecutor implements Executor {
 
   private heartbeat(): void {
     if (this._state !== 'RUNNING' && this._state !== 'DRAINING') return;
-    if (Date.now() - this.lastHeardMs > this.heartbeatThresholdMs) {
+    if (this.link && Date.now() - this.link.lastHeardMs > this.heartbeatThresholdMs) {
       this.fail(new InterchangeFailedError(this.label, `sent nothing for ${this.heartbeatThresholdMs / 1000} s (hung?)`, { logFile: this.interchangeLog }));
-      if (this.interchange?.pid !== undefined) signalGroup(this.interchange.pid, 'SIGKILL');
+      this.interchange?.kill();
       return;
     }
     this.send({ type: 'heartbeat' });
   }
 
-  private async receiveLoop(): Promise<void> {
-    const socket = this.socket;
-    if (!socket) return;
-    try {
-      for await (const [frame] of socket) {
-        if (!frame) continue;
-        this.lastHeardMs = Date.now();
-        let m;
-        try {
-          m = decodeFromInterchange(frame);
-        } catch (err) {
-          this.ctx.log(`htex: ${String(err)}`);
-          continue;
-        }
-        switch (m.type) {
-          case 'results':
-            this.settle(m.results);
-            break;
-          case 'ready':
-            this.workerPort = m.workerPort;
-            this.readyWaiter?.resolve();
-            this.readyWaiter = undefined;
-            break;
-          case 'status':
-            this.managerSnapshot = m.managers;
-            this.snapshotAtMs = Date.now();
-            break;
-          case 'commandReply': {
-            const c = this.commands.get(m.requestId);
-            this.commands.delete(m.requestId);
-            c?.resolve(m.reply);
-            break;
-          }
-          case 'managerRegistered':
-            this.ctx.log(`htex: pool ${m.manager.poolId} registered (block ${m.manager.blockId}, ${m.manager.hostname}, ${m.manager.workers} workers)`);
-            break;
-          case 'managerRejected':
-            this.fail(errorFromJson(m.error));
-            break;
-          case 'managerLost':
-            this.ctx.log(`htex: pool ${m.poolId} (block ${m.blockId}) lost: ${m.reason}`);
-            break;
-          case 'heartbeat':
-            break;
-        }
-      }
-    } catch (err) {
-      if (this._state === 'RUNNING') this.fail(new InterchangeFailedError(this.label, `link failed: ${String(err)}`, { cause: err, logFile: this.interchangeLog }));
+  /** What the interchange sends, command replies aside (the link settles those). */
+  private received(m: Exclude<FromInterchange, { type: 'commandReply' }>): void {
+    switch (m.type) {
+      case 'results':
+        this.settle(m.results);
+        break;
+      case 'ready':
+        this.workerPort = m.workerPort;
+        this.readyWaiter?.resolve();
+        this.readyWaiter = undefined;
+        break;
+      case 'status':
+        this.managerSnapshot = m.managers;
+        this.snapshotAtMs = Date.now();
+        break;
+      case 'managerRegistered':
+        this.ctx.log(`htex: pool ${m.manager.poolId} registered (block ${m.manager.blockId}, ${m.manager.hostname}, ${m.manager.workers} workers)`);
+        break;
+      case 'managerRejected':
+        this.fail(errorFromJson(m.error));
+        break;
+      case 'managerLost':
+        this.ctx.log(`htex: pool ${m.poolId} (block ${m.blockId}) lost: ${m.reason}`);
+        break;
+      case 'heartbeat':
+        break;
     }
   }
 
@@ -548,143 +457,5 @@ export class HighThroughputExecutor implements Executor {
       if (r.ok) p.resolve(r.outcome);
       else p.reject(errorFromJson(r.error));
     }
-  }
-
-  // ---- scaling hooks (the strategy in src/executors/strategy drives them) ----
-
-  private poolCommand(blockId: string): string {
-    const addresses = this.poolAddresses;
-    const args = [
-      process.execPath,
-      MAIN_SCRIPT,
-      'pool',
-      '--addresses',
-      addresses.join(','),
-      '--port',
-      String(this.workerPort),
-      '--block-id',
-      blockId,
-      '--workers',
-      String(this.workersPerPool),
-      '--prefetch',
-      String(this.prefetchCapacity),
-      '--heartbeat-period',
-      String(this.heartbeatPeriodMs / 1000),
-      '--heartbeat-threshold',
-      String(this.heartbeatThresholdMs / 1000),
-      '--log-dir',
-      join(this.ctx.runDir, 'pools'),
-      ...(this.certDir ? ['--cert-dir', this.certDir] : ['--no-encryption']),
-      ...(this.options.drainPeriodSec ? ['--drain-period', String(this.options.drainPeriodSec)] : []),
-    ];
-    return args.map(shellQuote).join(' ');
-  }
-
-  private async scaleOut(blocks: number): Promise<string[]> {
-    if (this._state !== 'RUNNING') throw new ExecutorStateError(this.label, this._state, 'scale out');
-    const started: string[] = [];
-    for (let i = 0; i < blocks; i++) {
-      const blockId = String(this.nextBlockId++);
-      const command = this.provider.launcher.wrap(this.poolCommand(blockId), 1, this.provider.nodesPerBlock);
-      const jobId = await this.provider.submit({
-        command,
-        jobName: `parsl.${this.label}.block-${blockId}`,
-        tasksPerNode: 1,
-        scriptDir: join(this.ctx.runDir, 'submit_scripts'),
-      });
-      if (this._state !== 'RUNNING') {
-        // Shutdown began while sbatch ran: teardown has already cancelled the known blocks.
-        await this.provider.cancel([jobId]).catch((err) => this.ctx.log(`htex: cancelling block ${blockId} failed: ${String(err)}`));
-        break;
-      }
-      this.blockRecords.set(blockId, { blockId, jobId, draining: false });
-      this.ctx.log(`htex: block ${blockId} submitted to the ${this.provider.label} provider as job ${jobId}`);
-      started.push(blockId);
-    }
-    return started;
-  }
-
-  private blockViews(): BlockView[] {
-    const now = Date.now();
-    return [...this.blockRecords.values()].map((b) => {
-      const managers = this.managerSnapshot.filter((m) => m.blockId === b.blockId);
-      const activeTasks = managers.reduce((sum, m) => sum + m.tasks, 0);
-      const idle = managers.length > 0 && activeTasks === 0;
-      const idleMs = idle ? Math.min(...managers.map((m) => m.idleMs)) + (now - this.snapshotAtMs) : 0;
-      return { blockId: b.blockId, jobId: b.jobId, managers: managers.length, activeTasks, idleSinceMs: idle ? now - idleMs : undefined, draining: b.draining };
-    });
-  }
-
-  private async scaleIn(blocks: number, blockIds?: string[]): Promise<string[]> {
-    const views = this.blockViews();
-    const chosen = blockIds
-      ? views.filter((v) => blockIds.includes(v.blockId))
-      : views
-          .filter((v) => v.idleSinceMs !== undefined && !v.draining)
-          .sort((a, b) => (a.idleSinceMs ?? 0) - (b.idleSinceMs ?? 0))
-          .slice(0, blocks);
-    const cancelled: string[] = [];
-    for (const view of chosen) {
-      const record = this.blockRecords.get(view.blockId);
-      if (!record) continue;
-      record.draining = true;
-      // Hold first so the interchange sends the block nothing more while it is being cancelled.
-      for (const m of this.managerSnapshot.filter((x) => x.blockId === view.blockId)) {
-        await this.command({ command: 'hold', poolId: m.poolId }).catch(() => undefined);
-      }
-      // Drain: tasks that reached the block before the hold finish there (bounded), then it is cancelled.
-      await this.waitBlockIdle(view.blockId, SCALE_IN_DRAIN_MS);
-      await this.provider.cancel([record.jobId]);
-      this.blockRecords.delete(view.blockId);
-      // Anything that still reached it fails now (ManagerLost → the kernel's retries), not after heartbeats.
-      await this.command({ command: 'dropBlock', blockId: view.blockId, reason: 'its block was scaled in' }).catch(() => undefined);
-      this.ctx.log(`htex: block ${view.blockId} (job ${record.jobId}) scaled in`);
-      cancelled.push(view.blockId);
-    }
-    return cancelled;
-  }
-
-  /** Polls the interchange until the block's pools hold no task, the limit passes, or the executor stops running. */
-  private async waitBlockIdle(blockId: string, limitMs: number): Promise<void> {
-    const deadline = Date.now() + limitMs;
-    for (;;) {
-      const reply = await this.command({ command: 'managers' }).catch(() => undefined);
-      const busy = reply?.command === 'managers' ? reply.managers.filter((m) => m.blockId === blockId).reduce((sum, m) => sum + m.tasks, 0) : 0;
-      if (busy === 0 || Date.now() >= deadline || this._state !== 'RUNNING') return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  private blockTerminated(blockId: string, status: BlockStatus): void {
-    if (!this.blockRecords.delete(blockId)) return;
-    this.ctx.log(`htex: block ${blockId} ended (${status.state}${status.detail ? `: ${status.detail}` : ''})`);
-    void this.command({ command: 'dropBlock', blockId, reason: `its block ended (${status.state})` }).catch(() => undefined);
-  }
-}
-
-/** A TCP port free on `iface` now (the interchange binds it a moment later). */
-function freePort(iface: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, iface === '*' ? undefined : iface, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function logTail(file: string): string {
-  try {
-    const lines = readFileSync(file, 'utf8').trim().split('\n');
-    return lines.slice(-3).join(' | ');
-  } catch {
-    return '';
   }
 }

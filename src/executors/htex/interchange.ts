@@ -7,7 +7,7 @@
  * It connects to the executor (which binds, CurveZMQ server) and binds one ROUTER for pools
  * (CurveZMQ server; each pool's DEALER connects with its pool id as routing id).
  */
-import { errorToJson } from '../../errors.js';
+import { errorToJson } from '../../util/index.js';
 import type * as Zmq from 'zeromq';
 import { ManagerLostError } from '../errors.js';
 import { loadClientKeys, loadServerKeys } from './certificates.js';

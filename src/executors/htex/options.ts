@@ -2,7 +2,7 @@
  * Options of the HighThroughputExecutor and their defaults, in one place (the YAML config in
  * src/config reads its HTEX defaults from here).
  */
-import type { ExecutionProvider } from '../../providers/provider.js';
+import type { ExecutionProvider } from '../../providers/index.js';
 import type { BlockScalerOptions } from '../strategy/blockScaler.js';
 
 /**

@@ -11,7 +11,7 @@ import { openSync, closeSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type * as Zmq from 'zeromq';
-import { errorFromJson, errorToJson } from '../../errors.js';
+import { errorFromJson, errorToJson } from '../../util/index.js';
 import { WorkerLostError } from '../errors.js';
 import { loadClientKeys } from './certificates.js';
 import { packageVersion } from './packageVersion.js';

@@ -13,8 +13,7 @@
  * speed, is where throughput comes from: per-message overhead would otherwise cap the task rate
  * (docs/measurements.md).
  */
-import { parseJson, stringifyJson } from '../../exactJson.js';
-import { ErrorCode, type ErrorJson } from '../../errors.js';
+import { parseJson, stringifyJson, ErrorCode, type ErrorJson } from '../../util/index.js';
 import type { TaskOutcome, TaskSpec } from '../executor.js';
 import { ProtocolError } from './errors.js';
 
@@ -147,7 +146,7 @@ export function cancelledResult(id: number): WireResult {
 const CANCELLED_ERROR: ErrorJson = Object.freeze({ code: ErrorCode.Internal, name: 'TaskCancelled', message: 'cancelled by the executor' });
 
 export function encode(message: ToInterchange | FromInterchange | FromPool | ToPool): string {
-  // Exact JSON: task inputs and results may hold BigInts (src/exactJson.ts).
+  // Exact JSON: task inputs and results may hold BigInts (src/util/exactJson.ts).
   return stringifyJson(message);
 }
 

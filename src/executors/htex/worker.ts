@@ -10,7 +10,7 @@
  * A worker killed outright (kill -9) takes its running process group along: the native spawner
  * kills the groups it started when its parent dies.
  */
-import { errorToJson } from '../../errors.js';
+import { errorToJson } from '../../util/index.js';
 import { DEFAULT_KILL_GRACE_MS, ProcessLostError, processesIdle } from '../../process/index.js';
 import { WorkerLostError } from '../errors.js';
 import { runTask } from '../taskRunner.js';

@@ -4,8 +4,8 @@
  * scales out or in by decideScaling. stop() ends the loop and waits for a round in flight, so
  * nothing is submitted once shutdown has begun and the executor's shutdown can cancel every block.
  */
-import { TERMINAL_BLOCK_STATES } from '../../providers/provider.js';
-import type { BlockStatus } from '../../providers/provider.js';
+import { TERMINAL_BLOCK_STATES } from '../../providers/index.js';
+import type { BlockStatus } from '../../providers/index.js';
 import { ExecutorFailedError } from '../errors.js';
 import type { BlockView, ScalingHooks } from '../executor.js';
 import { decideScaling } from './scalingDecision.js';

@@ -1,6 +1,6 @@
 /**
  * Exact integers in YAML (documents, job files): an integer outside Number's safe range becomes a
- * BigInt, as in JSON (src/exactJson.ts). js-yaml 5 gets a core schema whose int tag does this.
+ * BigInt, as in JSON (src/util/exactJson.ts). js-yaml 5 gets a core schema whose int tag does this.
  */
 import { createRequire } from 'node:module';
 import { CORE_SCHEMA, defineScalarTag, intCoreTag, NOT_RESOLVED, type Schema } from 'js-yaml';

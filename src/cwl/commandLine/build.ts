@@ -17,14 +17,14 @@
  * `inputs` must have defaults applied and File/Directory `path`s set to where the job sees them
  * (after staging). Declared inputs missing from `inputs` are treated as null.
  */
-import { stringifyJson } from '../exactJson.js';
-import type { CommandLineBinding, CommandLineTool, CwlType, Requirement } from './model.js';
-import { isDirectory, isFile } from './model.js';
-import { ExpressionError } from './errors.js';
-import type { ExpressionEvaluator } from './expressions/index.js';
-import { formatNumber } from './expressions/index.js';
-import { matchingType, shortName } from './commandLine/typeMatch.js';
-import { shellQuote } from './commandLine/shellQuote.js';
+import { stringifyJson } from '../../util/index.js';
+import type { CommandLineBinding, CommandLineTool, CwlType, Requirement } from '../model.js';
+import { isDirectory, isFile } from '../model.js';
+import { ExpressionError } from '../errors.js';
+import type { ExpressionEvaluator } from '../expressions/index.js';
+import { formatNumber } from '../expressions/index.js';
+import { matchingType, shortName } from './typeMatch.js';
+import { shellQuote } from './shellQuote.js';
 
 export interface CommandLine {
   /** What to spawn: the tool's words, or `['/bin/sh', '-c', script]` when `shell` is true. */
@@ -222,7 +222,3 @@ function argText(v: unknown, field: string): string {
   if (v === null || v === undefined) return 'null';
   return stringifyJson(v) ?? 'null';
 }
-
-// Input-side File semantics and value/type matching, used together with the command line.
-export { loadInputContents, resolveInputSecondaryFiles, readContents, LOAD_CONTENTS_LIMIT } from './commandLine/inputFiles.js';
-export { valueMatchesType, matchingType } from './commandLine/typeMatch.js';

@@ -1,0 +1,22 @@
+/**
+ * The executor layer's face: the Executor interface the kernel programs against, the
+ * LocalExecutor, and the errors executors raise. The HighThroughputExecutor has its own face
+ * (htex/index.ts), not re-exported here, so that importing the kernel's default executor does not
+ * load the HTEX client; block scaling (strategy/) is used inside this layer only.
+ */
+export type {
+  Executor,
+  ExecutorState,
+  ExecutorStartContext,
+  TaskSpec,
+  BashTaskSpec,
+  CwlJobTaskSpec,
+  NoopTaskSpec,
+  TaskOutcome,
+  TaskEnvelope,
+  BlockView,
+  ScalingHooks,
+} from './executor.js';
+export { LocalExecutor } from './local/index.js';
+export type { LocalExecutorOptions } from './local/index.js';
+export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './errors.js';
