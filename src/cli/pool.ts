@@ -6,6 +6,9 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ErrorCode, ParslCwlError } from '../util/index.js';
 
+/** src/cwl/jobTask.ts: importing it registers the runner of CWL job tasks (executeJob). */
+const CWL_JOB_TASK_MODULE = new URL('../cwl/jobTask.js', import.meta.url).href;
+
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -54,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
     heartbeatThresholdMs: positive('heartbeat-threshold', values['heartbeat-threshold']) * 1000,
     drainPeriodMs: values['drain-period'] === undefined ? undefined : positive('drain-period', values['drain-period']) * 1000,
     logDir: values['log-dir'] as string,
+    // The workers run CWL job tasks: each imports the module that registers the CWL layer's runner.
+    workerModules: [CWL_JOB_TASK_MODULE],
     log,
   });
   process.once('SIGTERM', () => void pool.stop('SIGTERM'));

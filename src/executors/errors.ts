@@ -42,12 +42,27 @@ export class ManagerLostError extends ParslCwlError {
   }
 }
 
+/**
+ * Thrown for a `job` task whose runner no module of this process registered (src/executors/jobRunners.ts):
+ * on an HTEX worker, the pool was not given the module that registers it.
+ */
+export class JobRunnerMissingError extends ParslCwlError {
+  constructor(readonly runner: string, readonly registered: string[]) {
+    super(
+      ErrorCode.JobRunnerMissing,
+      `no runner '${runner}' for job tasks in this process (registered: ${registered.length > 0 ? registered.join(', ') : 'none'}); the module that makes such tasks registers it when imported`,
+      { data: { runner, registered } },
+    );
+  }
+}
+
 function shorten(s: string): string {
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
 
 // Failures on an HTEX worker come back to the submitting side as the same classes.
 registerRemoteError(ErrorCode.TaskWalltimeExceeded, (j) => new TaskWalltimeExceededError(String(j.data?.command), Number(j.data?.walltimeSec)));
+registerRemoteError(ErrorCode.JobRunnerMissing, (j) => new JobRunnerMissingError(String(j.data?.runner), Array.isArray(j.data?.registered) ? j.data.registered.map(String) : []));
 registerRemoteError(ErrorCode.WorkerLost, (j) => {
   const e = new WorkerLostError(String(j.data?.workerId), Number(j.data?.taskId), '');
   Object.defineProperty(e, 'message', { value: `[${j.code}] ${j.message}` });

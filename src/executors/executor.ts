@@ -2,11 +2,10 @@
  * The one interface every executor implements (docs/architecture.md, "Layers").
  * The DataFlowKernel knows only this: it never sees ZeroMQ, Slurm or child processes.
  */
-import type { JobSpec, JobResult } from '../cwl/jobSpec.js';
 import type { BlockStatus, ExecutionProvider } from '../providers/index.js';
 
 /** What an executor runs. Plain data: it crosses process boundaries (HTEX) as JSON. */
-export type TaskSpec = BashTaskSpec | CwlJobTaskSpec | NoopTaskSpec;
+export type TaskSpec = BashTaskSpec | JobTaskSpec | NoopTaskSpec;
 
 /** A bash app's resolved command. stdout/stderr go straight to files, never pipes:
  * piped stdio collapses spawn rates when several Node processes spawn at once (docs/measurements.md). */
@@ -23,10 +22,16 @@ export interface BashTaskSpec {
   walltimeSec?: number;
 }
 
-/** A CWL tool invocation; the worker runs it with executeJob (src/cwl/execution). */
-export interface CwlJobTaskSpec {
-  kind: 'cwl-job';
-  job: JobSpec;
+/**
+ * A job for a runner plugged in by a layer above (./jobRunners.ts): the CWL layer registers runner
+ * `cwl` (a JobSpec in, a JobResult out). The executors carry `job` and the outcome's `result` as
+ * opaque plain data; only the runner and the code that made the task know their types.
+ */
+export interface JobTaskSpec {
+  kind: 'job';
+  /** The name the runner was registered under (registerJobRunner). */
+  runner: string;
+  job: unknown;
 }
 
 /** A task that does nothing (kernel and executor overhead benchmarks). */
@@ -36,7 +41,7 @@ export interface NoopTaskSpec {
 
 export type TaskOutcome =
   | { kind: 'bash'; exitCode: number; signal?: string | null; stdout?: string; stderr?: string }
-  | { kind: 'cwl-job'; result: JobResult }
+  | { kind: 'job'; result: unknown }
   | { kind: 'noop' };
 
 export interface TaskEnvelope {

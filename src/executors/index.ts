@@ -10,7 +10,7 @@ export type {
   ExecutorStartContext,
   TaskSpec,
   BashTaskSpec,
-  CwlJobTaskSpec,
+  JobTaskSpec,
   NoopTaskSpec,
   TaskOutcome,
   TaskEnvelope,
@@ -20,3 +20,5 @@ export type {
 export { LocalExecutor } from './local/index.js';
 export type { LocalExecutorOptions } from './local/index.js';
 export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './errors.js';
+export { registerJobRunner } from './jobRunners.js';
+export type { JobRunner, JobRunOptions } from './jobRunners.js';

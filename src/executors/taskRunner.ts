@@ -1,6 +1,7 @@
 /**
  * THE one function that runs a TaskSpec, wherever it runs: in the LocalExecutor and in HTEX worker
- * processes. It holds no kernel state: a spec in, an outcome (or a ParslCwlError) out.
+ * processes. It holds no kernel state: a spec in, an outcome (or a ParslCwlError) out. A `job` task
+ * runs with the runner its spec names, registered by the layer that makes such tasks (./jobRunners.ts).
  *
  * Bash tasks run as `/bin/bash -c COMMAND` under the process supervisor (src/process), stdout and
  * stderr straight to files: a walltime or an abort stops the whole process group (SIGTERM, SIGKILL
@@ -9,15 +10,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import type { JobResult, JobSpec } from '../cwl/jobSpec.js';
 import { runProcess } from '../process/index.js';
 import type { BashTaskSpec, TaskOutcome, TaskSpec } from './executor.js';
 import { TaskWalltimeExceededError } from './errors.js';
+import { jobRunner } from './jobRunners.js';
 
 export interface RunTaskOptions {
   /** How long a stopped process group gets between SIGTERM and SIGKILL (default: the supervisor's). */
   killGraceMs?: number | undefined;
-  /** Debug lines of CWL jobs (ignored hints, the command line, the exit code). */
+  /** Debug lines of `job` tasks (a CWL job's ignored hints, command line, exit code). */
   log?: ((line: string) => void) | undefined;
   /**
    * Bash tasks: run after every earlier queued one has ended, in order (an HTEX worker hands its
@@ -34,21 +35,12 @@ export async function runTask(spec: TaskSpec, signal?: AbortSignal, options?: Ru
       return NOOP_OUTCOME;
     case 'bash':
       return runBash(spec, signal, options?.killGraceMs, options?.queued);
-    case 'cwl-job':
-      return { kind: 'cwl-job', result: await (await loadExecuteJob())(spec.job, signal, { log: options?.log, killGraceMs: options?.killGraceMs }) };
+    case 'job':
+      return { kind: 'job', result: await (await jobRunner(spec.runner))(spec.job, signal, { log: options?.log, killGraceMs: options?.killGraceMs }) };
   }
 }
 
 const NOOP_OUTCOME: TaskOutcome = Object.freeze({ kind: 'noop' });
-
-type ExecuteJob = (spec: JobSpec, signal?: AbortSignal, hooks?: { log?: ((line: string) => void) | undefined; killGraceMs?: number | undefined }) => Promise<JobResult>;
-let executeJobPromise: Promise<ExecuteJob> | undefined;
-
-/** src/cwl/execution is loaded on the first CWL job only: bash-only programs never pay for it. */
-function loadExecuteJob(): Promise<ExecuteJob> {
-  executeJobPromise ??= import('../cwl/execution/index.js').then((m) => m.executeJob);
-  return executeJobPromise;
-}
 
 /** A task's stdout/stderr file, its parent folders made as Parsl does; /dev/null when none. */
 function outputPath(path: string | undefined, cwd: string): string {

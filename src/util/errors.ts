@@ -54,6 +54,7 @@ export const ErrorCode = {
   VersionMismatch: 'PCWL_VERSION_MISMATCH',
   ProtocolError: 'PCWL_PROTOCOL_ERROR',
   CertificateInvalid: 'PCWL_CERTIFICATE_INVALID',
+  JobRunnerMissing: 'PCWL_JOB_RUNNER_MISSING',
   // Providers
   SubmitFailed: 'PCWL_SUBMIT_FAILED',
   ProviderCommandFailed: 'PCWL_PROVIDER_COMMAND_FAILED',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { LocalExecutor } from '../../src/executors/local/index.js';
 import type { TaskOutcome, TaskSpec } from '../../src/executors/executor.js';
 import type { CommandLineTool } from '../../src/cwl/model.js';
+import { cwlJobTask } from '../../src/cwl/jobTask.js';
 
 /** A CWL job whose tool waits until `release` exists in `gate` (a tool process, no timers in Node). */
 async function gatedJob(gate: string): Promise<TaskSpec> {
@@ -20,14 +21,14 @@ async function gatedJob(gate: string): Promise<TaskSpec> {
     outputs: [],
   };
   const jobDir = await mkdtemp(path.join(os.tmpdir(), 'pcwl-conc-'));
-  return { kind: 'cwl-job', job: { tool, inputs: {}, requirements: [], hints: [], paths: { jobDir }, name: 'wait.cwl' } };
+  return cwlJobTask({ tool, inputs: {}, requirements: [], hints: [], paths: { jobDir }, name: 'wait.cwl' });
 }
 
 function gatedBash(gate: string): TaskSpec {
   return { kind: 'bash', command: `while [ ! -e ${gate}/release ]; do sleep 0.01; done` };
 }
 
-async function runMany(executor: LocalExecutor, n: number, kind: 'cwl-job' | 'bash' = 'cwl-job'): Promise<{ peak: number; outcomes: TaskOutcome[] }> {
+async function runMany(executor: LocalExecutor, n: number, kind: 'job' | 'bash' = 'job'): Promise<{ peak: number; outcomes: TaskOutcome[] }> {
   const gate = await mkdtemp(path.join(os.tmpdir(), 'pcwl-gate-'));
   await executor.start({ runDir: gate, log: () => {} });
   const specs = await Promise.all(Array.from({ length: n }, () => (kind === 'bash' ? gatedBash(gate) : gatedJob(gate))));
@@ -44,18 +45,18 @@ test('by default CWL jobs run up to twice the number of cores at once, bash task
   const cores = availableParallelism();
   const executor = new LocalExecutor();
   assert.equal(executor.maxWorkers, cores);
-  assert.equal(executor.cwlJobWorkers, 2 * cores);
+  assert.equal(executor.jobWorkers, 2 * cores);
   const { peak, outcomes } = await runMany(executor, 2 * cores + 2);
   assert.equal(peak, 2 * cores);
   assert.equal(outcomes.length, 2 * cores + 2);
-  for (const o of outcomes) assert.equal(o.kind, 'cwl-job');
+  for (const o of outcomes) assert.equal(o.kind, 'job');
   const bash = await runMany(new LocalExecutor(), cores + 1, 'bash');
   assert.equal(bash.peak, cores);
 });
 
 test('an explicit maxWorkers limits CWL jobs too (--serial, max_workers in a config)', async () => {
   const executor = new LocalExecutor({ maxWorkers: 1 });
-  assert.equal(executor.cwlJobWorkers, 1);
+  assert.equal(executor.jobWorkers, 1);
   const { peak } = await runMany(executor, 3);
   assert.equal(peak, 1);
 });

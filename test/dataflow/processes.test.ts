@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DataFlowKernel, LocalExecutor, bashApp, TaskWalltimeExceededError, KernelShutDownError, KernelStateError, ErrorCode, type TaskEvent } from '../../src/index.js';
 import { isAlive, readPids, tempDir, until } from './fixtures.js';
 import type { JobSpec } from '../../src/cwl/jobSpec.js';
+import { cwlJobTask } from '../../src/cwl/jobTask.js';
 
 test('walltime kills the task whole process group: the grandchild is gone when the task rejects', { timeout: 30_000 }, async () => {
   const dir = tempDir();
@@ -106,7 +107,7 @@ test("the local executor's killGraceMs reaches CWL jobs: a cancelled tool ignori
     };
     const controller = new AbortController();
     const job = { tool, inputs: {}, requirements: [], hints: [], paths: { jobDir: join(dir, 'job') }, name: 'stubborn.cwl' };
-    const run = executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'cwl-job', job: job as unknown as JobSpec } }, controller.signal);
+    const run = executor.submit({ taskId: 1, attempt: 0, spec: cwlJobTask(job as unknown as JobSpec) }, controller.signal);
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 20_000, 'the tool to start');
     const pgid = readPids(pidFile)[0] as number;
     const t0 = Date.now();

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CommandLineTool } from '../../src/cwl/model.js';
+import { cwlJobTask } from '../../src/cwl/jobTask.js';
 import type { TaskSpec } from '../../src/executors/executor.js';
 import { startHtex, until, type RunningHtex } from './helpers.js';
 
@@ -149,7 +150,7 @@ function sleepingJob(pidFile: string): TaskSpec {
     outputs: [],
   };
   const jobDir = mkdtempSync(join(tmpdir(), 'pcwl-cancel-job-'));
-  return { kind: 'cwl-job', job: { tool, inputs: {}, requirements: [], hints: [], paths: { jobDir }, name: 'sleep.cwl' } };
+  return cwlJobTask({ tool, inputs: {}, requirements: [], hints: [], paths: { jobDir }, name: 'sleep.cwl' });
 }
 
 describe('cancelling a task on HTEX (one worker, prefetch 1)', () => {

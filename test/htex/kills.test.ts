@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CommandLineTool } from '../../src/cwl/model.js';
+import { cwlJobTask } from '../../src/cwl/jobTask.js';
 import { ErrorCode } from '../../src/util/index.js';
 import { TaskWalltimeExceededError, WorkerLostError } from '../../src/executors/errors.js';
 import type { TaskSpec } from '../../src/executors/executor.js';
@@ -49,7 +50,7 @@ function sleepingTool(pidFile: string): TaskSpec {
     outputs: [],
   };
   const jobDir = mkdtempSync(join(tmpdir(), 'pcwl-kill-job-'));
-  return { kind: 'cwl-job', job: { tool, inputs: {}, requirements: [], hints: [], paths: { jobDir }, name: 'sleep.cwl' } };
+  return cwlJobTask({ tool, inputs: {}, requirements: [], hints: [], paths: { jobDir }, name: 'sleep.cwl' });
 }
 
 describe('kills on HTEX', () => {

@@ -79,7 +79,7 @@ async function runWorkflow(wf: Extract<Process, { class: 'Workflow' }>, inputs: 
   }
 }
 
-/** A tool runs as one `cwl-job` task of a DataFlowKernel (issue 4: the runner on the kernel). */
+/** A tool runs as one CWL job task (src/cwl/jobTask.ts) of a DataFlowKernel (issue 4: the runner on the kernel). */
 async function runTool(tool: Extract<Process, { class: 'CommandLineTool' | 'ExpressionTool' }>, inputs: Record<string, unknown>, ctx: RunContext): Promise<JobResult> {
   const { submitJob } = await import('../../cwl/app/jobApp.js');
   const name = toolName(tool.id);

@@ -1,10 +1,11 @@
 /**
  * A CWL tool job as a kernel task: the app definition that sends a JobSpec to an executor as a
- * `cwl-job` task, where `executeJob` runs it (locally or on an HTEX worker). The run command and
- * the workflow engine submit jobs through this; `loadTool` builds on it.
+ * CWL job task (../jobTask.ts), where `executeJob` runs it (locally or on an HTEX worker). The run
+ * command and the workflow engine submit jobs through this; `loadTool` builds on it.
  */
 import { stringifyJson, createHash } from '../../util/index.js';
 import type { JobResult, JobSpec } from '../jobSpec.js';
+import { cwlJobResult, cwlJobTask } from '../jobTask.js';
 import type { Requirement } from '../model.js';
 import type { TaskOutcome } from '../../executors/index.js';
 import type { AppDefinition, AppFuture, DataFlowKernel } from '../../dataflow/index.js';
@@ -49,11 +50,8 @@ function jobDefinition(job: JobSpec, options: SubmitJobOptions): AppDefinition<B
     cache: (options.cache ?? false) && reuseAllowed(job.requirements, job.hints),
     executor: options.executor,
     retries: options.retries,
-    prepare: (bound) => ({ kind: 'cwl-job', job: bound.job }),
-    complete: (outcome: TaskOutcome) => {
-      if (outcome.kind !== 'cwl-job') throw new TypeError(`job ${job.name} got a ${outcome.kind} outcome`);
-      return outcome.result;
-    },
+    prepare: (bound) => cwlJobTask(bound.job),
+    complete: (outcome: TaskOutcome) => cwlJobResult(outcome, job.name),
     // The job folder differs per run; only what the tool computes from matters.
     memoArgs: ({ job: j }) => ({ inputs: j.inputs, requirements: j.requirements, hints: j.hints }),
   };

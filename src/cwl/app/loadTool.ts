@@ -2,12 +2,13 @@
  * CwlApp: a CWL CommandLineTool (or ExpressionTool) imported as a function. `loadTool(path)` loads
  * and validates the document once; each call binds its inputs (futures among them resolved first),
  * validates them against the tool's types (an invalid input rejects naming the input), and submits
- * a `cwl-job` task. The result is the tool's output object; `.output(name)` is a future of one output.
+ * a CWL job task. The result is the tool's output object; `.output(name)` is a future of one output.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandLineTool, ExpressionTool, Process } from '../model.js';
-import type { JobResult, JobSpec } from '../jobSpec.js';
+import type { JobSpec } from '../jobSpec.js';
+import { cwlJobResult, cwlJobTask } from '../jobTask.js';
 import type { AppDefinition, AppFuture, Deferred } from '../../dataflow/index.js';
 import { DataFlowKernel } from '../../dataflow/index.js';
 import { UnsupportedRequirementError } from '../errors.js';
@@ -72,11 +73,10 @@ function toolDefinition(getTool: () => Promise<Tool>, name: string, identity: st
         paths: { jobDir: path.join(ctx.runDir, 'jobs', `${ctx.taskId}-${name}${ctx.attempt > 0 ? `.${ctx.attempt}` : ''}`) },
         name,
       };
-      return { kind: 'cwl-job', job };
+      return cwlJobTask(job);
     },
     complete(outcome) {
-      if (outcome.kind !== 'cwl-job') throw new TypeError(`tool ${name} got a ${outcome.kind} outcome`);
-      return (outcome.result as JobResult).outputs;
+      return cwlJobResult(outcome, name).outputs;
     },
     memoArgs: (call) => call.inputs,
   };

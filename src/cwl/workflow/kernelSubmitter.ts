@@ -1,12 +1,12 @@
 /**
- * Tool jobs of a workflow as DataFlowKernel tasks: one task of kind `cwl-job` per step instance
+ * Tool jobs of a workflow as DataFlowKernel tasks: one CWL job task (../jobTask.ts) per step instance
  * (issue 5: "one DFK task per step instance"; docs/architecture.md). The kernel hands the task to its
  * executor (local or HTEX), whose capacity is the only limit on how many run at once.
  */
 import type { DataFlowKernel, AppDefinition } from '../../dataflow/index.js';
 import type { TaskOutcome } from '../../executors/index.js';
-import { ParslCwlError, ErrorCode } from '../../util/index.js';
 import type { JobResult, JobSpec } from '../jobSpec.js';
+import { cwlJobResult, cwlJobTask } from '../jobTask.js';
 
 /**
  * The job travels inside a class instance: the kernel searches plain objects and arrays among a
@@ -21,13 +21,8 @@ const WORKFLOW_STEP_APP: AppDefinition<StepJob, JobResult> = {
   name: 'cwl-workflow-step',
   identity: 'parsl-cwl:workflow-step',
   cache: false,
-  prepare: (args) => ({ kind: 'cwl-job', job: args.job }),
-  complete: (outcome: TaskOutcome, args) => {
-    if (outcome.kind !== 'cwl-job') {
-      throw new ParslCwlError(ErrorCode.Internal, `${args.job.name}: the executor returned a '${outcome.kind}' outcome for a cwl-job task`);
-    }
-    return outcome.result;
-  },
+  prepare: (args) => cwlJobTask(args.job),
+  complete: (outcome: TaskOutcome, args) => cwlJobResult(outcome, args.job.name),
 };
 
 /** `submitToolJob` for WorkflowServices, backed by `dfk`. */

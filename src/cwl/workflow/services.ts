@@ -12,7 +12,7 @@ export type StepEvaluate = (text: string, ctx: { inputs: Record<string, unknown>
 
 export interface WorkflowServices {
   /**
-   * Run one CommandLineTool job: one DataFlowKernel task of kind `cwl-job` (only tool jobs
+   * Run one CommandLineTool job: one DataFlowKernel task, a CWL job task (only tool jobs
    * go to executors; expressions and ExpressionTools run on the submitting side). Rejects with the tool's failure (ToolFailedError, ...).
    */
   submitToolJob(job: JobSpec, signal?: AbortSignal): Promise<JobResult>;

@@ -36,6 +36,11 @@ export interface PoolOptions {
   logDir: string;
   /** How long to try the addresses before giving up (default: the heartbeat threshold, at least 60 s). */
   connectTimeoutMs?: number;
+  /**
+   * Module URLs every worker imports before it takes tasks: the modules that register runners of
+   * `job` tasks (../jobRunners.ts; `parsl-cwl pool` gives the CWL layer's).
+   */
+  workerModules?: string[];
   log: (line: string) => void;
 }
 
@@ -335,7 +340,7 @@ export class WorkerPool {
     // processes spawn at once (docs/measurements.md); the IPC channel carries the batches.
     // 'advanced' (structured clone): task inputs and results may hold exact integers (BigInt), which
     // 'json' cannot carry; the messages are plain data, and it was no slower (docs/htex-protocol.md).
-    const child = fork(WORKER_MODULE, [id], { stdio: ['ignore', log, log, 'ipc'], serialization: 'advanced' });
+    const child = fork(WORKER_MODULE, [id, ...(this.options.workerModules ?? [])], { stdio: ['ignore', log, log, 'ipc'], serialization: 'advanced' });
     const slot: WorkerSlot = { index, id, child, ready: false, tasks: [] };
     this.slots[index] = slot;
     child.on('message', (m: FromWorker) => {

@@ -20,8 +20,9 @@ import { ProtocolError } from './errors.js';
 /**
  * Bumped whenever a message changes shape; registration refuses a different version.
  * 2: `cancel` (executor → interchange → pool → worker).
+ * 3: task kind `cwl-job` became the generic `job` (`runner` names who runs it; outcome kind `job`).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** One task on the wire: `id` is the executor's own sequence number (retries get a new id). */
 export interface WireTask {

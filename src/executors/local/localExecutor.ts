@@ -33,8 +33,8 @@ const NOOP_DONE: Promise<TaskOutcome> = Promise.resolve(NOOP);
 export class LocalExecutor implements Executor {
   readonly label: string;
   readonly maxWorkers: number;
-  /** Limit for cwl-job tasks: `maxWorkers` when it was given, else twice the number of cores. */
-  readonly cwlJobWorkers: number;
+  /** Limit for `job` tasks (CWL tools): `maxWorkers` when it was given, else twice the number of cores. */
+  readonly jobWorkers: number;
   private readonly killGraceMs: number | undefined;
   private _state: ExecutorState = 'INITIALIZED';
   private queue: Array<QueuedTask | undefined> = [];
@@ -51,7 +51,7 @@ export class LocalExecutor implements Executor {
   constructor(options: LocalExecutorOptions = {}) {
     this.label = options.label ?? 'local';
     this.maxWorkers = options.maxWorkers ?? availableParallelism();
-    this.cwlJobWorkers = options.maxWorkers ?? 2 * availableParallelism();
+    this.jobWorkers = options.maxWorkers ?? 2 * availableParallelism();
     this.killGraceMs = options.killGraceMs;
     if (!Number.isInteger(this.maxWorkers) || this.maxWorkers < 1) {
       throw new ExecutorFailedError(this.label, `maxWorkers must be a positive integer, got ${String(options.maxWorkers)}`);
@@ -114,7 +114,7 @@ export class LocalExecutor implements Executor {
   }
 
   private limitFor(entry: QueuedTask): number {
-    return entry.task.spec.kind === 'cwl-job' ? this.cwlJobWorkers : this.maxWorkers;
+    return entry.task.spec.kind === 'job' ? this.jobWorkers : this.maxWorkers;
   }
 
   private next(): void {

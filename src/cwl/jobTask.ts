@@ -1,0 +1,31 @@
+/**
+ * CWL tool jobs as executor tasks. The executors know a generic `job` task whose payload they do
+ * not read (src/executors/jobRunners.ts); this module registers the CWL layer's runner, `cwl`
+ * (executeJob: a JobSpec in, a JobResult out), and gives the typed view of such tasks.
+ *
+ * Every module that makes CWL job tasks imports this one, so the runner is registered in any
+ * process that submits them to a LocalExecutor; HTEX workers import it before taking tasks
+ * (`parsl-cwl pool` hands its URL to the pool, src/cli/pool.ts). src/cwl/execution itself is
+ * imported on the first job only: bash-only programs never load it.
+ */
+import { registerJobRunner, type JobTaskSpec, type TaskOutcome } from '../executors/index.js';
+import { ErrorCode, ParslCwlError } from '../util/index.js';
+import type { JobResult, JobSpec } from './jobSpec.js';
+
+/** The runner name CWL job tasks carry. */
+export const CWL_JOB_RUNNER = 'cwl';
+
+registerJobRunner(CWL_JOB_RUNNER, () =>
+  import('./execution/index.js').then(({ executeJob }) => (job, signal, options) => executeJob(job as JobSpec, signal, options)),
+);
+
+/** The task that runs `job` with executeJob on whichever executor gets it. */
+export function cwlJobTask(job: JobSpec): JobTaskSpec {
+  return { kind: 'job', runner: CWL_JOB_RUNNER, job };
+}
+
+/** The JobResult of a CWL job task's outcome (`what` names the job in the error for any other outcome). */
+export function cwlJobResult(outcome: TaskOutcome, what: string): JobResult {
+  if (outcome.kind !== 'job') throw new ParslCwlError(ErrorCode.Internal, `${what}: the executor returned a '${outcome.kind}' outcome for a CWL job task`);
+  return outcome.result as JobResult;
+}
