@@ -23,24 +23,30 @@ import url = require('node:url');
 const DIST = path.resolve(__dirname, '..', '..');
 const BUNDLE = path.join(DIST, 'bundle', 'run.cjs');
 
+/** What the launcher hands the run (runEntry.ts's LaunchSettings). */
+interface LaunchSettings {
+  launchSpawnerSocket?: string | undefined;
+  deferredExtraCaCerts?: string | undefined;
+}
+
 /** src/cli/runEntry.ts, bundled or not. */
 interface RunEntry {
-  runCommandLine(argv: string[], settings: { launchSpawnerSocket?: string | undefined }): void;
+  runCommandLine(argv: string[], settings: LaunchSettings): void;
 }
 
 /**
  * bin/parsl-cwl moves NODE_EXTRA_CA_CERTS aside before starting Node, because Node 20 loads the
  * whole certificate store at start-up when it is set (30-55 ms here) and a run does no TLS of its
- * own: remote documents are fetched with the file's certificates passed explicitly (the global
- * symbol below tells cwl/load/remoteText.ts). Put the variable back so every process we start sees
- * the user's environment as is.
+ * own: remote documents are fetched with the file's certificates passed explicitly (the file goes
+ * to the run in its settings, for cwl/load/remoteText.ts). Put the variable back so every process
+ * we start sees the user's environment as is. Returns the file.
  */
-function restoreExtraCaCerts(): void {
+function restoreExtraCaCerts(): string | undefined {
   const moved = process.env.PARSL_CWL_NODE_EXTRA_CA_CERTS;
-  if (moved === undefined) return;
+  if (moved === undefined) return undefined;
   process.env.NODE_EXTRA_CA_CERTS = moved;
   delete process.env.PARSL_CWL_NODE_EXTRA_CA_CERTS;
-  (globalThis as Record<symbol, unknown>)[Symbol.for('parsl-cwl.deferredExtraCaCerts')] = moved;
+  return moved;
 }
 
 /**
@@ -84,17 +90,17 @@ function writeCodeCache(where: { dir: string; file: string; prefix: string }, da
 }
 
 /** The same entry, unbundled (ES modules). */
-function runEsmEntry(argv: string[], launchSpawnerSocket: string | undefined): void {
-  void import(url.pathToFileURL(path.join(DIST, 'src', 'cli', 'runEntry.js')).href).then((entry: RunEntry) => entry.runCommandLine(argv, { launchSpawnerSocket }));
+function runEsmEntry(argv: string[], settings: LaunchSettings): void {
+  void import(url.pathToFileURL(path.join(DIST, 'src', 'cli', 'runEntry.js')).href).then((entry: RunEntry) => entry.runCommandLine(argv, settings));
 }
 
-function launch(argv: string[], launchSpawnerSocket: string | undefined): void {
+function launch(argv: string[], settings: LaunchSettings): void {
   // Set PARSL_CWL_LAUNCH_DEBUG=1 to see which way a run starts (the tests read it).
   const note = process.env.PARSL_CWL_LAUNCH_DEBUG ? (text: string) => process.stderr.write(`parsl-cwl: launch: ${text}\n`) : () => {};
   // --debug runs are for reading stack traces, which the minified bundle would spoil.
   if (argv.includes('--debug')) {
     note('--debug: ES module entry');
-    return runEsmEntry(argv, launchSpawnerSocket);
+    return runEsmEntry(argv, settings);
   }
   let source: string;
   let stat: fs.Stats;
@@ -104,7 +110,7 @@ function launch(argv: string[], launchSpawnerSocket: string | undefined): void {
     source = fs.readFileSync(BUNDLE, 'latin1');
   } catch {
     note(`no bundle at ${BUNDLE}: ES module entry`);
-    return runEsmEntry(argv, launchSpawnerSocket);
+    return runEsmEntry(argv, settings);
   }
   let cache: ReturnType<typeof codeCacheFile> | undefined;
   let cachedData: Buffer | undefined;
@@ -132,8 +138,8 @@ function launch(argv: string[], launchSpawnerSocket: string | undefined): void {
   // The bundle's import() of packages and node: modules (see scripts/bundleCli.ts) is this module's.
   const importFromHere = (specifier: string) => import(specifier);
   factory(module.exports, nodeModule.createRequire(BUNDLE), module, BUNDLE, path.dirname(BUNDLE), importFromHere);
-  module.exports.runCommandLine(argv, { launchSpawnerSocket });
+  module.exports.runCommandLine(argv, settings);
 }
 
-restoreExtraCaCerts();
-launch(process.argv.slice(2), takeLaunchSpawnerSocket());
+const deferredExtraCaCerts = restoreExtraCaCerts();
+launch(process.argv.slice(2), { launchSpawnerSocket: takeLaunchSpawnerSocket(), deferredExtraCaCerts });

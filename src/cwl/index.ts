@@ -8,3 +8,4 @@
 export * from './model.js';
 export * from './errors.js';
 export type { JobSpec, JobPaths, JobOptions, JobResult } from './jobSpec.js';
+export { trustDeferredExtraCaCerts } from './load/extraCaCerts.js';

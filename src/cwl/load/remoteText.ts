@@ -2,28 +2,21 @@
  * Fetching a remote document (`run: https://…`, a document URL on the command line).
  *
  * Normally Node's fetch. But bin/parsl-cwl starts Node without NODE_EXTRA_CA_CERTS (loading the
- * certificate store at every start costs 30-55 ms, see src/cli/launch.cts) and records the file it
- * moved aside; Node's default trust store then lacks those certificates, so an https request made
+ * certificate store at every start costs start-up time on Node 20, see src/cli/launch.cts) and hands
+ * the run the file it moved aside (extraCaCerts.ts); Node's default trust store then lacks those certificates, so an https request made
  * here passes Node's roots plus that file explicitly.
  */
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-
-/** Set by the launcher: the NODE_EXTRA_CA_CERTS file that Node did not load at start-up. */
-export const DEFERRED_EXTRA_CA_CERTS = Symbol.for('parsl-cwl.deferredExtraCaCerts');
+import { deferredExtraCaCerts } from './extraCaCerts.js';
 
 export class RemoteFetchError extends Error {}
 
 const MAX_REDIRECTS = 5;
 
-function deferredCaFile(): string | undefined {
-  const file = (globalThis as Record<symbol, unknown>)[DEFERRED_EXTRA_CA_CERTS];
-  return typeof file === 'string' && file !== '' ? file : undefined;
-}
-
 export async function fetchRemoteText(url: string): Promise<string> {
-  const caFile = deferredCaFile();
+  const caFile = deferredExtraCaCerts();
   if (caFile === undefined || !url.startsWith('https:')) {
     const response = await fetch(url);
     if (!response.ok) throw new RemoteFetchError(`HTTP ${response.status} ${response.statusText}`);
