@@ -6,7 +6,7 @@
  * The CLI hands the socket's name over with `configureProcesses({ launchSpawnerSocket })`.
  */
 import { connect } from 'node:net';
-import type { SpawnerChannel } from './nativeBackend.js';
+import type { SpawnerChannel } from './spawnerChannel.js';
 
 /** A channel to the launch spawner; `gone` is told whether anything was heard before the end. */
 export function launchChannel(socketName: string): SpawnerChannel {

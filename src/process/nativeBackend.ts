@@ -20,21 +20,10 @@ import { fileURLToPath } from 'node:url';
 import type { Backend, StartEvents, StartRequest } from './backend.js';
 import type { StartStep } from './errors.js';
 import { launchChannel } from './launchSpawner.js';
+import type { SpawnerChannel } from './spawnerChannel.js';
 
 /** dist/native/pcwl-spawner, next to dist/src (this module is dist/src/process/nativeBackend.js). */
 export const SPAWNER_BIN = fileURLToPath(new URL('../../native/pcwl-spawner', import.meta.url));
-
-/** How records reach one spawner and its replies come back. */
-export interface SpawnerChannel {
-  readonly viaLaunch: boolean;
-  write(record: Buffer): void;
-  onData(cb: (chunk: string) => void): void;
-  /** Called (perhaps more than once) when the spawner or the connection is gone. */
-  onGone(cb: (why: string) => void): void;
-  /** A spawner with no process in it must not keep this process alive; a busy one must. */
-  setRef(on: boolean): void;
-  kill(): void;
-}
 
 function pipeChannel(bin: string): SpawnerChannel {
   // Own process group (a terminal's Ctrl-C reaches this process, which stops the processes); an
