@@ -2,7 +2,7 @@
  * Launcher of `parsl-cwl DOC [JOB]` (bin/parsl-cwl execs `node dist/src/cli/launch.cjs`).
  *
  * A small tool's run is mostly Node start-up, and most of that was module loading: resolving,
- * reading and compiling ~70 ES modules costs ~40 ms here on every run. So the run path is also
+ * reading and compiling some 70 ES modules on every run (docs/running-tools.md). So the run path is also
  * built as one CommonJS file (dist/bundle/run.cjs, scripts/bundleCli.ts) that this launcher
  * compiles with `vm.Script` and V8's code cache: the first run writes the cache (the functions V8
  * compiled during that run included), later runs skip parsing and compiling. Node 20 has no
@@ -36,7 +36,7 @@ interface RunEntry {
 
 /**
  * bin/parsl-cwl moves NODE_EXTRA_CA_CERTS aside before starting Node, because Node 20 loads the
- * whole certificate store at start-up when it is set (30-55 ms here) and a run does no TLS of its
+ * whole certificate store at start-up when it is set (docs/running-tools.md) and a run does no TLS of its
  * own: remote documents are fetched with the file's certificates passed explicitly (the file goes
  * to the run in its settings, for cwl/load/remoteText.ts). Put the variable back so every process
  * we start sees the user's environment as is. Returns the file.

@@ -11,7 +11,7 @@ export interface SettleOptions {
    * when Node's event loop runs dry. For a run: everything it started has ended or been awaited by
    * then (the kernel is shut down, the caches are written synchronously), and 'exit' handlers
    * still run (the kernel log's last lines, the code cache, the process supervisor's clean-up). What it
-   * saves is Node's own tear-down of the heap and its handles, ~4 ms of a 130 ms tool run here.
+   * saves is Node's own tear-down of the heap and its handles, a few per cent of a small tool's run.
    * Not for the long-running subcommands (pool, interchange), whose sockets and children close in
    * their own time.
    */

@@ -58,7 +58,7 @@ export interface DataFlowKernelConfig {
   /**
    * Write the run log, `runinfo/NNN/parsl.log` (default true). The CLI turns it off for a tool run
    * whose run folder is removed at its end anyway (not with --debug or --leave-tmp): a file
-   * written, then deleted unread, costs a one-tool run ~1-2 ms here.
+   * written, then deleted unread, is measurable in a one-tool run.
    */
   logFile?: boolean;
 }

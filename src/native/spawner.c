@@ -32,8 +32,8 @@
  * entries of its request.
  *
  * Launch mode, `pcwl-spawner --launch PROGRAM ARGS...` (what bin/parsl-cwl runs): the spawner is
- * started BEFORE the Node runner, so a run never forks Node (a fork of the ~50 MB runner costs
- * ~15 ms here, a posix_spawn from this small process ~2 ms). It binds a listening Unix socket with a
+ * started BEFORE the Node runner, so a run never forks Node (a fork of the large runner costs
+ * several times a posix_spawn from this small process: docs/tool-start.md). It binds a listening Unix socket with a
  * random abstract name, forks, and the PARENT execs PROGRAM (node) with PARSL_CWL_SPAWNER_SOCKET
  * set to that name: the runner keeps the pid, the signals and the exit status the user's shell
  * gave it, no signal needs forwarding, and the listening socket is close-on-exec, so no descriptor

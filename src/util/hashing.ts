@@ -1,5 +1,5 @@
 /**
- * Hashing without loading `node:crypto` up front. Loading it costs ~4 ms (15 internal modules) of a
+ * Hashing without loading `node:crypto` up front. Loading it (15 internal modules) is a visible part of a
  * one-tool run, which hashes only a few small things: its cached document and job texts, the
  * validator cache key and a 21-byte output file. So `node:crypto` is required on first use only,
  * and SHA-1 of small inputs is computed here (FIPS 180-4), which for a few KiB is cheaper than

@@ -1,8 +1,8 @@
 /**
  * Removing a run's folder tree at the end of a run, synchronously. `fs.rmSync(dir, { recursive })`
- * loads Node's rimraf module and tries `rmdir` on every folder before listing it: ~4.4 ms for a
- * one-tool run's folder here, against ~2.4 ms for listing each folder once and unlinking what it
- * holds. Anything unexpected (a folder a tool made unwritable, an entry that changes kind under
+ * loads Node's rimraf module and tries `rmdir` on every folder before listing it, which measured
+ * slower for a one-tool run's folder than listing each folder once and unlinking what it holds
+ * (docs/running-tools.md). Anything unexpected (a folder a tool made unwritable, an entry that changes kind under
  * us) goes to `rmSync`, so the outcome and the errors are Node's.
  */
 import { readdirSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';

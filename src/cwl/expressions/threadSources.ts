@@ -20,8 +20,8 @@ export const STATE = { PENDING: 0, DONE: 1, DEAD: 3 } as const;
  * Function and find no process or require), with its own microtask queue, drained before each run
  * returns (microtaskMode 'afterEvaluate'). Values come in and go out as JSON text only.
  *
- * No vm `timeout`: its watchdog thread costs ~0.1 ms of CPU per run (about 20x the run of a small
- * expression). The runner keeps the time limit instead: it sees when a request was taken (slot 2)
+ * No vm `timeout`: its watchdog thread costs more CPU per run than a small expression itself
+ * (docs/expressions-and-outputs.md). The runner keeps the time limit instead: it sees when a request was taken (slot 2)
  * and terminates this thread once the limit has passed, which stops any loop, promise jobs
  * included. Everything that may run an expression's code (a thrown object's getters too) is
  * therefore under that limit.

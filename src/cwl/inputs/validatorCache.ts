@@ -1,6 +1,6 @@
 /**
  * Compiled input validators, cached by schema in memory and on disk as ajv "standalone" code, so a
- * later run needs neither ajv's import (~30 ms) nor its compile. Entries live in
+ * later run needs neither ajv's import nor its compile (both slow next to a small run). Entries live in
  * `$PARSL_CWL_CACHE_DIR/validators` (default `$XDG_CACHE_HOME/parsl-cwl`, else
  * `~/.cache/parsl-cwl`); `PARSL_CWL_CACHE=off` turns the disk cache off. A cache failure only costs
  * time: an unreadable entry is a miss and a failed write is ignored.

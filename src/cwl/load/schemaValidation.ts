@@ -3,7 +3,8 @@
  * codegen). It expands map forms to lists, the type DSL (`File?`, `string[]`), the secondaryFiles
  * DSL and ids to absolute URIs; `save()` gives the result back as plain JSON.
  *
- * cwl-ts-auto is required lazily: it is ~180 CommonJS modules and costs ~100 ms to load.
+ * cwl-ts-auto is required lazily: it is some 180 CommonJS modules, slow to load, and a cached
+ * document does not need it.
  */
 import { createRequire } from 'node:module';
 import { DocumentInvalidError } from '../errors.js';

@@ -56,7 +56,8 @@ export function runWorker(workerId: string): void {
     send({ type: 'results', results: batch });
   };
   // While more tasks of this worker's batch are still to run, results wait up to 2 ms to share a
-  // message (a bash task takes ~1 ms here, so one message per task would be most of the cost);
+  // message (a short bash task takes about as long as sending a message, so one message per task
+  // would be most of the cost);
   // the last result of a batch goes at once.
   const push = (r: WireResult): void => {
     if (controllers.size > 0) controllers.delete(r.id);
