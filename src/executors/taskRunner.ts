@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { JobResult, JobSpec } from '../cwl/jobSpec.js';
-import { runProcess } from '../process/index.js';
+import { runProcess, type ProcessSlots } from '../process/index.js';
 import type { BashTaskSpec, TaskOutcome, TaskSpec } from './executor.js';
 import { TaskWalltimeExceededError } from './errors.js';
 
@@ -19,6 +19,8 @@ export interface RunTaskOptions {
   killGraceMs?: number | undefined;
   /** Debug lines of CWL jobs (ignored hints, the command line, the exit code). */
   log?: ((line: string) => void) | undefined;
+  /** CWL jobs: their command starts when one of these is free (the local executor's). */
+  processSlots?: ProcessSlots | undefined;
   /**
    * Bash tasks: run after every earlier queued one has ended, in order (an HTEX worker hands its
    * consecutive bash tasks over at once; the native spawner then runs them back to back in one
@@ -35,13 +37,13 @@ export async function runTask(spec: TaskSpec, signal?: AbortSignal, options?: Ru
     case 'bash':
       return runBash(spec, signal, options?.killGraceMs, options?.queued);
     case 'cwl-job':
-      return { kind: 'cwl-job', result: await (await loadExecuteJob())(spec.job, signal, { log: options?.log, killGraceMs: options?.killGraceMs }) };
+      return { kind: 'cwl-job', result: await (await loadExecuteJob())(spec.job, signal, { log: options?.log, killGraceMs: options?.killGraceMs, processSlots: options?.processSlots }) };
   }
 }
 
 const NOOP_OUTCOME: TaskOutcome = Object.freeze({ kind: 'noop' });
 
-type ExecuteJob = (spec: JobSpec, signal?: AbortSignal, hooks?: { log?: ((line: string) => void) | undefined; killGraceMs?: number | undefined }) => Promise<JobResult>;
+type ExecuteJob = (spec: JobSpec, signal?: AbortSignal, hooks?: { log?: ((line: string) => void) | undefined; killGraceMs?: number | undefined; processSlots?: ProcessSlots | undefined }) => Promise<JobResult>;
 let executeJobPromise: Promise<ExecuteJob> | undefined;
 
 /** src/cwl/execution is loaded on the first CWL job only: bash-only programs never pay for it. */

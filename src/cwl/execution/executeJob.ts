@@ -26,7 +26,7 @@ import { applyLoadListing } from './loadListing.js';
 import { checkOutputConfinement } from './outputConfinement.js';
 import { setPath } from './pathFields.js';
 import { rebase } from './placement.js';
-import { warmProcesses } from '../../process/index.js';
+import { warmProcesses, type ProcessSlots } from '../../process/index.js';
 import { runCommand, SpawnFailure } from './processRunner.js';
 import { RequirementSet } from './requirements.js';
 import { buildRuntime, type Runtime } from './runtime.js';
@@ -39,7 +39,9 @@ export interface ExecuteHooks {
   /** Debug log lines (ignored hints, the command line, the exit code). */
   log?: (line: string) => void;
   /** After SIGTERM (time limit, cancel), how long the command's group gets before SIGKILL. */
-  killGraceMs?: number;
+  killGraceMs?: number | undefined;
+  /** The command starts when one of these is free (the local executor's limit on running commands). */
+  processSlots?: ProcessSlots | undefined;
 }
 
 export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: ExecuteHooks): Promise<JobResult> {
@@ -77,7 +79,7 @@ export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: Ex
       });
       return { outputs, exitCode: 0, outdir };
     }
-    const run: JobRun = { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs: hooks?.killGraceMs };
+    const run: JobRun = { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs: hooks?.killGraceMs, slots: hooks?.processSlots };
     return await runCommandLineTool(run, spec.tool as CommandLineTool);
   } finally {
     // §Runtime environment: the designated temporary directory may go as soon as the tool ends
@@ -132,11 +134,12 @@ interface JobRun {
   log: (line: string) => void;
   signal: AbortSignal | undefined;
   killGraceMs: number | undefined;
+  slots: ProcessSlots | undefined;
 }
 
 /** Stage the inputs, run the command, collect and check the outputs (the order in the module comment). */
 async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promise<JobResult> {
-  const { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs } = run;
+  const { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs, slots } = run;
   // The native spawner (if not running yet) starts now, while the inputs are staged.
   warmProcesses();
   const stager = new InputStager(ownFile('stg'), spec.name);
@@ -187,6 +190,7 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
       jobName: spec.name,
       signal,
       killGraceMs,
+      slots,
     }));
   } catch (err) {
     if (err instanceof SpawnFailure) throw new ToolFailedError(spec.name, 127, err.message);
