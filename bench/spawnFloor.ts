@@ -16,7 +16,8 @@ export interface Floor {
 }
 
 export async function spawnFloor(n: number, dir: string): Promise<Floor> {
-  // The local executor's limit for CWL jobs when max_workers is not given (localExecutor.ts).
+  // The local executor's limit on CWL tool commands running at once when max_workers is not given
+  // (cwlCommandSlots in localExecutor.ts).
   const inFlight = 2 * cpus().length;
   const spawner = new NativeBackend(SPAWNER_BIN, undefined);
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, TMPDIR: dir };

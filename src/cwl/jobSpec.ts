@@ -31,9 +31,13 @@ export interface JobSpec {
 export interface JobPaths {
   /** A fresh folder for this job (under runinfo/NNN/jobs/ or --tmpdir-prefix). */
   jobDir: string;
-  /** `runtime.outdir`; default `<jobDir>/out`. */
+  /**
+   * `runtime.outdir`; default `<jobDir>/out`. When it is `jobDir` itself, the job's other files go
+   * beside it: `<jobDir>+tmp`, `<jobDir>+stg/`, `<jobDir>+tool.stdout.log`, `<jobDir>+tool.stderr.log`
+   * (one folder made per job; the caller keeps those names free, as workflow steps do).
+   */
   outdir?: string;
-  /** `runtime.tmpdir`; default `<jobDir>/tmp`. */
+  /** `runtime.tmpdir`; default `<jobDir>/tmp` (`<jobDir>+tmp` when outdir is jobDir). */
   tmpdir?: string;
 }
 

@@ -8,6 +8,7 @@
  * program that runs bash tasks never loads the CWL execution code. Registration is per process:
  * an HTEX worker imports the modules its pool was given before it takes tasks (htex/pool.ts).
  */
+import type { ProcessSlots } from '../process/index.js';
 import { JobRunnerMissingError } from './errors.js';
 
 /** What a runner gets besides the job: the same options for every runner. */
@@ -16,6 +17,8 @@ export interface JobRunOptions {
   log?: ((line: string) => void) | undefined;
   /** How long a stopped process group gets between SIGTERM and SIGKILL (default: the supervisor's). */
   killGraceMs?: number | undefined;
+  /** Shared limit on the commands that jobs run at once (the LocalExecutor's; absent on HTEX workers). */
+  processSlots?: ProcessSlots | undefined;
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { runProcess } from '../process/index.js';
+import { runProcess, type ProcessSlots } from '../process/index.js';
 import type { BashTaskSpec, TaskOutcome, TaskSpec } from './executor.js';
 import { TaskWalltimeExceededError } from './errors.js';
 import { jobRunner } from './jobRunners.js';
@@ -20,6 +20,8 @@ export interface RunTaskOptions {
   killGraceMs?: number | undefined;
   /** Debug lines of `job` tasks (a CWL job's ignored hints, command line, exit code). */
   log?: ((line: string) => void) | undefined;
+  /** CWL jobs: their command starts when one of these is free (the local executor's). */
+  processSlots?: ProcessSlots | undefined;
   /**
    * Bash tasks: run after every earlier queued one has ended, in order (an HTEX worker hands its
    * consecutive bash tasks over at once; the native spawner then runs them back to back in one
@@ -36,7 +38,7 @@ export async function runTask(spec: TaskSpec, signal?: AbortSignal, options?: Ru
     case 'bash':
       return runBash(spec, signal, options?.killGraceMs, options?.queued);
     case 'job':
-      return { kind: 'job', result: await (await jobRunner(spec.runner))(spec.job, signal, { log: options?.log, killGraceMs: options?.killGraceMs }) };
+      return { kind: 'job', result: await (await jobRunner(spec.runner))(spec.job, signal, { log: options?.log, killGraceMs: options?.killGraceMs, processSlots: options?.processSlots }) };
   }
 }
 

@@ -12,6 +12,7 @@ export type { BackendName, Rusage } from './backend.js';
 export { EnvironmentSettingError, ProcessLostError, ProcessStartFailedError, type StartStep } from './errors.js';
 export { groupGone, signalGroup } from './groups.js';
 export { SPAWNER_BIN } from './nativeBackend.js';
+export { ProcessSlots } from './slots.js';
 
 export interface ProcessSettings {
   /** After SIGTERM, how long a stopped process group gets before SIGKILL (default 2000 ms). */

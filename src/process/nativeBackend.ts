@@ -106,8 +106,20 @@ class Spawner {
     const kind = words.slice(0, 2);
     const body = `${text.slice(0, cut)}${kind}${text.slice(cut)}${words.slice(2)}\0`;
     const size = Buffer.byteLength(body);
-    this.channel.write(Buffer.from(`${String(size).padStart(8, '0')}${body}`));
+    // Records asked for in the same turn of the event loop (several jobs ending and their
+    // successors starting at once) go in one write: one system call and one wake-up of the
+    // spawner, which reads every whole record it has (spawner.c, take_requests).
+    if (this.pending.length === 0) queueMicrotask(this.flush);
+    this.pending.push(`${String(size).padStart(8, '0')}${body}`);
   }
+
+  private pending: string[] = [];
+
+  private readonly flush = (): void => {
+    const records = this.pending;
+    this.pending = [];
+    if (!this.gone) this.channel.write(Buffer.from(records.length === 1 ? records[0]! : records.join('')));
+  };
 
   private onLine(line: string): void {
     const [tag, idText, a, b, c, d, left] = line.split(' ');

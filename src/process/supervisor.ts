@@ -20,6 +20,7 @@ import type { Backend, BackendName, Rusage, StartEvents, StartRequest } from './
 import { EnvironmentSettingError, ProcessLostError, ProcessStartFailedError, type StartStep } from './errors.js';
 import { cleanupSignalHandler, groupGone, signalGroup, signalOwnedElsewhere } from './groups.js';
 import { NativeBackend, SPAWNER_BIN } from './nativeBackend.js';
+import type { ProcessSlots } from './slots.js';
 import { SpawnBackend } from './spawnBackend.js';
 
 /** One process to run, and how it may be stopped. */
@@ -30,6 +31,11 @@ export interface ProcessSpec extends StartRequest {
   signal?: AbortSignal | undefined;
   /** After SIGTERM, how long the group gets before SIGKILL (default: the configured one). */
   killGraceMs?: number | undefined;
+  /**
+   * Start only when one of these slots is free (held until the process has settled). The time
+   * limit counts from the start; an abort while waiting rejects without starting anything.
+   */
+  slots?: ProcessSlots | undefined;
 }
 
 export interface ProcessOutcome {
@@ -83,6 +89,10 @@ interface Live {
   onAbort?: () => void;
   /** Lets the next queued process start (when the supervisor queues for its backend). */
   next?: () => void;
+  /** Withdraws the start while it waits for a slot (spec.slots). */
+  withdraw?: () => void;
+  /** Gives back the slot it holds (spec.slots). */
+  release?: () => void;
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -141,15 +151,31 @@ export class Supervisor {
         live.onAbort = () => this.stop(live, 'abort');
         spec.signal.addEventListener('abort', live.onAbort, { once: true });
       }
-      const backend = this.backend;
-      if (spec.queuedScript === undefined || backend.queues) return this.startOn(backend, live);
-      // One at a time, in order: this one starts when the one before has settled.
-      const before = this.queueTail;
-      this.queueTail = new Promise((next) => (live.next = next));
-      void before.then(() => {
-        if (live.stopFor === 'abort') return this.settle(live, () => live.reject(spec.signal?.reason ?? new Error('aborted')));
-        this.startOn(this.backend, live);
+      const slots = spec.slots;
+      if (slots === undefined) return this.begin(live);
+      let begun = false;
+      const withdraw = slots.acquire(() => {
+        begun = true;
+        live.withdraw = undefined;
+        live.release = () => slots.release();
+        this.begin(live);
       });
+      // A free slot began it already; else it waits, and an abort withdraws it.
+      if (!begun) live.withdraw = withdraw;
+    });
+  }
+
+  /** Hand the process to the backend (in order after earlier queued scripts, for a backend that cannot queue). */
+  private begin(live: Live): void {
+    const spec = live.spec;
+    const backend = this.backend;
+    if (spec.queuedScript === undefined || backend.queues) return this.startOn(backend, live);
+    // One at a time, in order: this one starts when the one before has settled.
+    const before = this.queueTail;
+    this.queueTail = new Promise((next) => (live.next = next));
+    void before.then(() => {
+      if (live.stopFor === 'abort') return this.settle(live, () => live.reject(spec.signal?.reason ?? new Error('aborted')));
+      this.startOn(this.backend, live);
     });
   }
 
@@ -183,6 +209,12 @@ export class Supervisor {
   private stop(live: Live, why: 'timeLimit' | 'abort'): void {
     if (live.stopFor) return;
     live.stopFor = why;
+    if (live.withdraw) {
+      // Still waiting for a slot: nothing was started.
+      live.withdraw();
+      live.withdraw = undefined;
+      return this.settle(live, () => live.reject(live.spec.signal?.reason ?? new Error('aborted')));
+    }
     if (live.pgid !== undefined) signalGroup(live.pgid, 'SIGTERM');
     live.killTimer = setTimeout(() => {
       live.killDue = true;
@@ -216,6 +248,10 @@ export class Supervisor {
     if (live.killTimer) clearTimeout(live.killTimer);
     if (live.onAbort) live.spec.signal?.removeEventListener('abort', live.onAbort);
     if (live.pgid !== undefined) this.groups.delete(live.pgid);
+    // The slot goes to the next process first: its start record is written before this one's
+    // caller goes on to collect its outputs.
+    live.release?.();
+    live.release = undefined;
     live.next?.();
     report();
     if (this.live.size === 0 && this.idleWaiters.length > 0) {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os, { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ async function gatedJob(gate: string): Promise<TaskSpec> {
     cwlVersion: 'v1.2',
     originalCwlVersion: 'v1.2',
     baseUri: 'file:///t/',
-    baseCommand: ['/bin/sh', '-c', `while [ ! -e ${gate}/release ]; do sleep 0.01; done`],
+    baseCommand: ['/bin/sh', '-c', `: > ${gate}/started.$$; while [ ! -e ${gate}/release ]; do sleep 0.01; done`],
     inputs: [],
     outputs: [],
   };
@@ -28,27 +29,37 @@ function gatedBash(gate: string): TaskSpec {
   return { kind: 'bash', command: `while [ ! -e ${gate}/release ]; do sleep 0.01; done` };
 }
 
-async function runMany(executor: LocalExecutor, n: number, kind: 'job' | 'bash' = 'job'): Promise<{ peak: number; outcomes: TaskOutcome[] }> {
+async function runMany(executor: LocalExecutor, n: number, kind: 'job' | 'bash' = 'job', commands?: number): Promise<{ peak: number; outcomes: TaskOutcome[]; started?: number }> {
   const gate = await mkdtemp(path.join(os.tmpdir(), 'pcwl-gate-'));
   await executor.start({ runDir: gate, log: () => {} });
   const specs = await Promise.all(Array.from({ length: n }, () => (kind === 'bash' ? gatedBash(gate) : gatedJob(gate))));
   const done = Promise.all(specs.map((spec, taskId) => executor.submit({ taskId, attempt: 0, spec })));
   // Every slot the executor grants is taken at submit time; what is left waits in the queue.
   const peak = executor.peakRunning;
+  let started: number | undefined;
+  if (commands !== undefined) {
+    // Wait until the expected number of commands started, then a little longer: no more may start.
+    const count = () => readdirSync(gate).filter((f) => f.startsWith('started.')).length;
+    for (let i = 0; i < 1000 && count() < commands; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    started = count();
+  }
   await writeFile(path.join(gate, 'release'), '');
   const outcomes = await done;
   await executor.shutdown();
-  return { peak, outcomes };
+  return started === undefined ? { peak, outcomes } : { peak, outcomes, started };
 }
 
-test('by default CWL jobs run up to twice the number of cores at once, bash tasks keep one per core', async () => {
+test('by default CWL commands run up to twice the number of cores at once (with twice that many jobs under way), bash tasks keep one per core', async () => {
   const cores = availableParallelism();
   const executor = new LocalExecutor();
   assert.equal(executor.maxWorkers, cores);
-  assert.equal(executor.jobWorkers, 2 * cores);
-  const { peak, outcomes } = await runMany(executor, 2 * cores + 2);
-  assert.equal(peak, 2 * cores);
-  assert.equal(outcomes.length, 2 * cores + 2);
+  assert.equal(executor.jobWorkers, 4 * cores);
+  assert.equal(executor.jobCommandSlots?.size, 2 * cores);
+  const { peak, outcomes, started } = await runMany(executor, 4 * cores + 2, 'job', 2 * cores);
+  assert.equal(peak, 4 * cores);
+  assert.equal(started, 2 * cores, 'commands running at once');
+  assert.equal(outcomes.length, 4 * cores + 2);
   for (const o of outcomes) assert.equal(o.kind, 'job');
   const bash = await runMany(new LocalExecutor(), cores + 1, 'bash');
   assert.equal(bash.peak, cores);
@@ -57,6 +68,8 @@ test('by default CWL jobs run up to twice the number of cores at once, bash task
 test('an explicit maxWorkers limits CWL jobs too (--serial, max_workers in a config)', async () => {
   const executor = new LocalExecutor({ maxWorkers: 1 });
   assert.equal(executor.jobWorkers, 1);
-  const { peak } = await runMany(executor, 3);
+  assert.equal(executor.jobCommandSlots, undefined);
+  const { peak, started } = await runMany(executor, 3, 'job', 1);
   assert.equal(peak, 1);
+  assert.equal(started, 1);
 });

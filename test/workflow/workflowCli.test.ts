@@ -128,8 +128,10 @@ test('a failing scatter instance is named with its index and stderr; finished st
   const kept = /job folders of the steps that ran, with the outputs of those that finished, are in (\S+)/.exec(r.stderr);
   assert.ok(kept, `stderr names the kept folder:\n${r.stderr}`);
   const jobsDir = kept[1]!;
-  assert.equal(await readFile(path.join(jobsDir, 'first', 'out', 'out.txt'), 'utf8'), 'first-step-output\n');
-  assert.equal(await readFile(path.join(jobsDir, 'second_0', 'out', 'out.txt'), 'utf8'), 'ok\n');
+  // A step's job folder is its output folder; its stderr log is beside it.
+  assert.equal(await readFile(path.join(jobsDir, 'first', 'out.txt'), 'utf8'), 'first-step-output\n');
+  assert.equal(await readFile(path.join(jobsDir, 'second_0', 'out.txt'), 'utf8'), 'ok\n');
+  assert.match(await readFile(path.join(jobsDir, 'second_1+tool.stderr.log'), 'utf8'), /boom: cannot echo bad/);
 });
 
 test('independent steps run at the same time (each waits for the other to start)', async (t) => {

@@ -7,8 +7,7 @@
  * streams, environment, time limit → build and run the command line → exit code → collect outputs.
  */
 import { stringifyJson } from '../../util/index.js';
-import { mkdirSync, rmdirSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildCommandLine, loadInputContents, resolveInputSecondaryFiles } from '../commandLine/index.js';
 import { DocumentInvalidError, ToolFailedError } from '../errors.js';
@@ -26,19 +25,22 @@ import { applyLoadListing } from './loadListing.js';
 import { checkOutputConfinement } from './outputConfinement.js';
 import { setPath } from './pathFields.js';
 import { rebase } from './placement.js';
-import { warmProcesses } from '../../process/index.js';
+import { warmProcesses, type ProcessSlots } from '../../process/index.js';
 import { runCommand, SpawnFailure } from './processRunner.js';
 import { RequirementSet } from './requirements.js';
 import { buildRuntime, type Runtime } from './runtime.js';
 import { InputStager } from './staging.js';
 import { resolveStreams } from './streams.js';
+import { makeTmpdir, releaseTmpdir } from './tmpdirs.js';
 
 /** Optional observers of a job run (not part of the JobSpec: they do not cross process boundaries). */
 export interface ExecuteHooks {
   /** Debug log lines (ignored hints, the command line, the exit code). */
   log?: (line: string) => void;
   /** After SIGTERM (time limit, cancel), how long the command's group gets before SIGKILL. */
-  killGraceMs?: number;
+  killGraceMs?: number | undefined;
+  /** The command starts when one of these is free (the local executor's limit on running commands). */
+  processSlots?: ProcessSlots | undefined;
 }
 
 export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: ExecuteHooks): Promise<JobResult> {
@@ -49,10 +51,14 @@ export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: Ex
 
   const jobDir = path.resolve(spec.paths.jobDir);
   const outdir = path.resolve(spec.paths.outdir ?? path.join(jobDir, 'out'));
-  const tmpdir = path.resolve(spec.paths.tmpdir ?? path.join(jobDir, 'tmp'));
-  // Synchronous: three mkdir system calls here cost less than two thread-pool round trips
-  // (measured on a 1,000-way scatter: 18.4-19.0 vs 19.7-19.9 ms of CPU per job for the run).
-  makeJobFolders(jobDir, [outdir, tmpdir]);
+  const ownFile = jobFiles(jobDir, outdir);
+  const tmpdir = path.resolve(spec.paths.tmpdir ?? ownFile('tmp'));
+  // Synchronous: a mkdir system call here costs less than a thread-pool round trip (measured on a
+  // 1,000-way scatter: 18.4-19.0 vs 19.7-19.9 ms of CPU per job for the run). The tmpdir is
+  // mostly an earlier job's, renamed (tmpdirs.ts).
+  makeJobFolders(jobDir, outdir === jobDir ? [] : [outdir]);
+  const tmpPool = spec.paths.tmpdir === undefined ? path.dirname(jobDir) : undefined;
+  makeTmpdir(tmpdir, tmpPool);
 
   const evaluator = ExpressionEvaluator.fromRequirements(reqs.inForce, [], {
     timeoutMs: spec.options?.expressionTimeoutMs,
@@ -72,16 +78,28 @@ export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: Ex
       });
       return { outputs, exitCode: 0, outdir };
     }
-    const run: JobRun = { spec, reqs, jobDir, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs: hooks?.killGraceMs };
+    const run: JobRun = { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs: hooks?.killGraceMs, slots: hooks?.processSlots };
     return await runCommandLineTool(run, spec.tool as CommandLineTool);
   } finally {
-    // §Runtime environment: the designated temporary directory may go as soon as the tool ends.
-    if (!spec.options?.keepTmp) await removeTmpdir(tmpdir);
+    // §Runtime environment: the designated temporary directory may go as soon as the tool ends
+    // (an empty one is kept for the next job instead: tmpdirs.ts).
+    if (!spec.options?.keepTmp) await releaseTmpdir(tmpdir, tmpPool);
   }
 }
 
 /**
- * The job folder, then its output and temporary folders. A recursive mkdir of `out` first tries
+ * Where the job's own files go (its tmpdir, staged inputs, the logs of its stdout and stderr): in
+ * the job folder, or beside it (`<jobDir>+tmp`, `<jobDir>+stg`, `<jobDir>+tool.stderr.log`, ...)
+ * when the job folder is the output folder itself, as for workflow steps (JobPaths): one folder
+ * made per job instead of two, where a mkdir is the costliest file operation of a scatter instance
+ * (docs/workflows.md#benchmark).
+ */
+function jobFiles(jobDir: string, outdir: string): (name: string) => string {
+  return outdir === jobDir ? (name) => `${jobDir}+${name}` : (name) => path.join(jobDir, name);
+}
+
+/**
+ * The job folder, then its output folder. A recursive mkdir of `out` first tries
  * `out` itself, fails with ENOENT and climbs: one wasted system call per folder, and on these
  * machines a directory operation costs 0.15-0.3 ms while other jobs run (a scatter makes three per
  * instance). Folders given elsewhere (spec.paths) are made recursively as before.
@@ -102,20 +120,12 @@ function makeJobFolders(jobDir: string, folders: string[]): void {
   }
 }
 
-/** Most tools leave tmpdir empty: one rmdir, and the recursive walk only when something is left. */
-async function removeTmpdir(dir: string): Promise<void> {
-  try {
-    rmdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /** What one job run carries from step to step. */
 interface JobRun {
   spec: JobSpec;
   reqs: RequirementSet;
-  jobDir: string;
+  /** The path of one of the job's own files or folders (jobFiles). */
+  ownFile: (name: string) => string;
   outdir: string;
   tmpdir: string;
   evaluator: ExpressionEvaluator;
@@ -123,14 +133,15 @@ interface JobRun {
   log: (line: string) => void;
   signal: AbortSignal | undefined;
   killGraceMs: number | undefined;
+  slots: ProcessSlots | undefined;
 }
 
 /** Stage the inputs, run the command, collect and check the outputs (the order in the module comment). */
 async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promise<JobResult> {
-  const { spec, reqs, jobDir, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs } = run;
+  const { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs, slots } = run;
   // The native spawner (if not running yet) starts now, while the inputs are staged.
   warmProcesses();
-  const stager = new InputStager(path.join(jobDir, 'stg'), spec.name);
+  const stager = new InputStager(ownFile('stg'), spec.name);
   // Input secondaryFiles patterns and loadContents of the tool's own parameters (a workflow step's
   // inputs arrive without them).
   const prepared = await loadInputContents(declared.inputs, await resolveInputSecondaryFiles(declared.inputs, spec.inputs, evaluator));
@@ -163,8 +174,8 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
   const commandLine = buildCommandLine(tool, inputs, { ...runtime }, evaluator, { requirements: reqs.inForce });
   log(`${spec.name}: ${commandLine.argv.map((w) => (/^[\w./=:@%+,-]+$/.test(w) ? w : JSON.stringify(w))).join(' ')}`);
 
-  const stdoutFile = streams.stdout ?? path.join(jobDir, 'tool.stdout.log');
-  const stderrFile = streams.stderr ?? path.join(jobDir, 'tool.stderr.log');
+  const stdoutFile = streams.stdout ?? ownFile('tool.stdout.log');
+  const stderrFile = streams.stderr ?? ownFile('tool.stderr.log');
   let exitCode: number;
   try {
     ({ exitCode } = await runCommand({
@@ -178,6 +189,7 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
       jobName: spec.name,
       signal,
       killGraceMs,
+      slots,
     }));
   } catch (err) {
     if (err instanceof SpawnFailure) throw new ToolFailedError(spec.name, 127, err.message);
@@ -194,7 +206,7 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
     jobName: spec.name,
   });
   // Inputs, files staged for them (stg/), and the output directory are where outputs may come from.
-  await checkOutputConfinement(outputs, outdir, [...stager.sources, path.join(jobDir, 'stg')], spec.name);
+  await checkOutputConfinement(outputs, outdir, [...stager.sources, ownFile('stg')], spec.name);
   return { outputs, exitCode, outdir };
 }
 

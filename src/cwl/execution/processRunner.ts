@@ -4,7 +4,7 @@
  * pipes; the command leads its own process group, so a time limit or a cancel stops everything it
  * started, and what it leaves running when it exits is stopped too.
  */
-import { ProcessStartFailedError, runProcess } from '../../process/index.js';
+import { ProcessStartFailedError, runProcess, type ProcessSlots } from '../../process/index.js';
 import { StagingError, ToolTimeoutError } from '../errors.js';
 
 export interface CommandRun {
@@ -22,6 +22,8 @@ export interface CommandRun {
   signal?: AbortSignal;
   /** After SIGTERM, how long the command's group gets before SIGKILL (default: the supervisor's). */
   killGraceMs?: number;
+  /** Start when one of these is free (the local executor's limit on running tool commands). */
+  slots?: ProcessSlots | undefined;
 }
 
 export interface CommandOutcome {
@@ -58,6 +60,7 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
       timeLimitMs: (run.timeLimitSec ?? 0) * 1000,
       signal: run.signal,
       killGraceMs: run.killGraceMs,
+      slots: run.slots,
     });
   } catch (err) {
     if (!(err instanceof ProcessStartFailedError)) throw err;

@@ -278,12 +278,14 @@ class WorkflowRun {
       const inner = new WorkflowRun(proc, prepared, plan.stepReqs, `${plan.path}${suffix}/`, this.shared);
       return inner.execute();
     }
+    const jobDir = `${this.shared.jobsDir}/${jobDirName(plan.path, index)}`;
     const job: JobSpec = {
       tool: proc,
       inputs: prepared,
       requirements: plan.processReqs.requirements,
       hints: plan.processReqs.hints,
-      paths: { jobDir: `${this.shared.jobsDir}/${jobDirName(plan.path, index)}` },
+      // The job folder is the step's output folder; its tmpdir and logs go beside it (JobPaths).
+      paths: { jobDir, outdir: jobDir },
       name: `${plan.path}${suffix}`,
     };
     if (this.shared.jobOptions) job.options = this.shared.jobOptions;
@@ -344,9 +346,16 @@ function describe(l: LinkSource): string {
   return l.kind === 'input' ? `input '${l.name}'` : `step '${l.step}' output '${l.output}'`;
 }
 
-/** `step`, `step_3`, `sub_2.inner_0_1`: unique per instance, readable in the run folder. */
+/**
+ * `step`, `step_3`, `sub_2.inner_0_1`: unique per instance, readable in the run folder. `+` (and
+ * `%`) in step names are written `%2B` (`%25`): `<name>+tmp` and the like beside a job folder are
+ * the job's own (JobPaths), never another step's folder.
+ */
 function jobDirName(path: string, index: number[]): string {
-  const base = path.replace(/\[(\d+(?:,\d+)*)\]/g, (_m, i: string) => `_${i.replace(/,/g, '_')}`).replace(/\//g, '.');
+  const base = path
+    .replace(/[%+]/g, (c) => (c === '%' ? '%25' : '%2B'))
+    .replace(/\[(\d+(?:,\d+)*)\]/g, (_m, i: string) => `_${i.replace(/,/g, '_')}`)
+    .replace(/\//g, '.');
   return index.length > 0 ? `${base}_${index.join('_')}` : base;
 }
 

@@ -1,19 +1,26 @@
 /**
  * LocalExecutor: the embedded default executor. Runs tasks in this process's machine with
  * {@link runTask}, at most `maxWorkers` at once (default: the number of cores); the rest wait in a
- * FIFO queue. Without an explicit `maxWorkers`, CWL jobs may run up to twice the number of cores at
- * once: their tools are mostly short processes this process waits on, and overlapping one job's
- * file work with another's process is faster (docs/tool-start.md has the figures). No-op tasks
+ * FIFO queue. Without an explicit `maxWorkers`, up to twice the number of cores of CWL jobs' tool
+ * commands run at once: their tools are mostly short processes this process waits on, and
+ * overlapping one job's file work with another's process is faster (docs/tool-start.md has the
+ * figures). Twice that many CWL jobs are under way, so that when a command ends a prepared job's
+ * command starts at once (a ProcessSlots of src/process), while the ended job's outputs are
+ * collected (docs/workflows.md#benchmark). No-op tasks
  * skip the queue (they occupy nothing), which keeps the kernel benchmark a measure of the kernel.
  */
 import { availableParallelism } from 'node:os';
 import type { Executor, ExecutorStartContext, ExecutorState, TaskEnvelope, TaskOutcome } from '../executor.js';
 import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
+import { ProcessSlots } from '../../process/index.js';
 import { runTask } from '../taskRunner.js';
 
 export interface LocalExecutorOptions {
   label?: string;
-  /** Tasks running at once (default: the number of cores; CWL jobs: twice that). */
+  /**
+   * Tasks running at once (default: the number of cores; CWL jobs' commands: twice that, with
+   * twice that many CWL jobs under way). Given, it limits CWL jobs and their commands alike.
+   */
   maxWorkers?: number;
   /** SIGTERM→SIGKILL grace for stopped process groups of bash tasks and CWL tools, in ms (default: the process supervisor's, 2000). */
   killGraceMs?: number;
@@ -33,8 +40,10 @@ const NOOP_DONE: Promise<TaskOutcome> = Promise.resolve(NOOP);
 export class LocalExecutor implements Executor {
   readonly label: string;
   readonly maxWorkers: number;
-  /** Limit for `job` tasks (CWL tools): `maxWorkers` when it was given, else twice the number of cores. */
+  /** Limit for `job` tasks (CWL tools): `maxWorkers` when it was given, else twice `jobCommandSlots.size`. */
   readonly jobWorkers: number;
+  /** Without `maxWorkers`: how many job commands (CWL tools) run at once (twice the number of cores). */
+  readonly jobCommandSlots: ProcessSlots | undefined;
   private readonly killGraceMs: number | undefined;
   private _state: ExecutorState = 'INITIALIZED';
   private queue: Array<QueuedTask | undefined> = [];
@@ -51,7 +60,8 @@ export class LocalExecutor implements Executor {
   constructor(options: LocalExecutorOptions = {}) {
     this.label = options.label ?? 'local';
     this.maxWorkers = options.maxWorkers ?? availableParallelism();
-    this.jobWorkers = options.maxWorkers ?? 2 * availableParallelism();
+    this.jobCommandSlots = options.maxWorkers === undefined ? new ProcessSlots(2 * availableParallelism()) : undefined;
+    this.jobWorkers = options.maxWorkers ?? 4 * availableParallelism();
     this.killGraceMs = options.killGraceMs;
     if (!Number.isInteger(this.maxWorkers) || this.maxWorkers < 1) {
       throw new ExecutorFailedError(this.label, `maxWorkers must be a positive integer, got ${String(options.maxWorkers)}`);
@@ -103,7 +113,7 @@ export class LocalExecutor implements Executor {
     this.running.add(controller);
     if (this.running.size > this.peakRunning) this.peakRunning = this.running.size;
     this.taskRunning?.(entry.task.taskId);
-    const settled = runTask(entry.task.spec, controller.signal, { killGraceMs: this.killGraceMs, log: this.log }).then(entry.resolve, entry.reject);
+    const settled = runTask(entry.task.spec, controller.signal, { killGraceMs: this.killGraceMs, log: this.log, processSlots: this.jobCommandSlots }).then(entry.resolve, entry.reject);
     this.runningSettled.add(settled);
     void settled.finally(() => {
       signal?.removeEventListener('abort', onAbort);
