@@ -54,7 +54,7 @@ export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: Ex
   const ownFile = jobFiles(jobDir, outdir);
   const tmpdir = path.resolve(spec.paths.tmpdir ?? ownFile('tmp'));
   // Synchronous: a mkdir system call here costs less than a thread-pool round trip (measured on a
-  // 1,000-way scatter: 18.4-19.0 vs 19.7-19.9 ms of CPU per job for the run). The tmpdir is
+  // 1,000-way scatter, docs/tool-start.md). The tmpdir is
   // mostly an earlier job's, renamed (tmpdirs.ts).
   makeJobFolders(jobDir, outdir === jobDir ? [] : [outdir]);
   const tmpPool = spec.paths.tmpdir === undefined ? path.dirname(jobDir) : undefined;

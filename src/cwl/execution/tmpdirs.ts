@@ -2,8 +2,8 @@
  * Each job's designated temporary directory (CWL v1.2 §Runtime environment: it "must initially be
  * empty"; it may go as soon as the tool ends), made cheaply. Most tools leave it empty, and making
  * then removing a folder is two directory operations of the file system's slowest kind (mkdir,
- * rmdir: 0.2-2 ms each on the shared test machine while other jobs run, against ~20 µs for a
- * rename; docs/workflows.md#benchmark), all on the one thread that starts every job. So a job's
+ * rmdir: each many times a rename while other jobs run; docs/workflows.md#benchmark has the
+ * figures), all on the one thread that starts every job. So a job's
  * empty tmpdir is not removed when the job ends: it is kept as a spare, and the next job of the same
  * run renames it into place instead of making one. What is left of the spares is
  * removed with the run's folder.
