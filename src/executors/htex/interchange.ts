@@ -26,6 +26,7 @@ import {
   type ToPool,
   type WireResult,
   type WireTask,
+  receiveMessages,
 } from './protocol.js';
 import { SocketWriter } from './socketWriter.js';
 import { startZapAuthenticator, type ZapAuthenticator } from './zapAuthenticator.js';
@@ -169,16 +170,10 @@ export class Interchange {
 
   private async clientLoop(): Promise<void> {
     try {
-      for await (const [frame] of this.client) {
-        if (!frame) continue;
+      const heard = () => {
         this.lastClientMs = Date.now();
-        let m;
-        try {
-          m = decodeToInterchange(frame);
-        } catch (err) {
-          this.options.log(String(err));
-          continue;
-        }
+      };
+      await receiveMessages(this.client, decodeToInterchange, this.options.log, heard, (m) => {
         switch (m.type) {
           case 'tasks':
             for (const t of m.tasks) this.queue.push(t);
@@ -192,11 +187,11 @@ export class Interchange {
             break;
           case 'shutdown':
             void this.stop('the executor asked to shut down');
-            return;
+            return false;
           case 'heartbeat':
             break;
         }
-      }
+      });
     } catch (err) {
       if (this._state === 'RUNNING') void this.stop(`the executor link failed: ${String(err)}`);
     }

@@ -5,7 +5,7 @@
  */
 import type * as Zmq from 'zeromq';
 import type { ServerKeys } from './certificates.js';
-import { decodeFromInterchange, encode, type CommandReply, type CommandRequest, type FromInterchange, type ToInterchange } from './protocol.js';
+import { decodeFromInterchange, encode, receiveMessages, type CommandReply, type CommandRequest, type FromInterchange, type ToInterchange } from './protocol.js';
 import { SocketWriter } from './socketWriter.js';
 import { startZapAuthenticator, type ZapAuthenticator } from './zapAuthenticator.js';
 
@@ -81,16 +81,10 @@ export class InterchangeLink {
 
   private async receiveLoop(): Promise<void> {
     try {
-      for await (const [frame] of this.socket) {
-        if (!frame) continue;
+      const heard = () => {
         this.lastHeardMs = Date.now();
-        let m;
-        try {
-          m = decodeFromInterchange(frame);
-        } catch (err) {
-          this.log(`htex: ${String(err)}`);
-          continue;
-        }
+      };
+      await receiveMessages(this.socket, decodeFromInterchange, (line) => this.log(`htex: ${line}`), heard, (m) => {
         if (m.type === 'commandReply') {
           const c = this.commands.get(m.requestId);
           this.commands.delete(m.requestId);
@@ -98,7 +92,7 @@ export class InterchangeLink {
         } else {
           this.events?.message(m);
         }
-      }
+      });
     } catch (err) {
       this.events?.failed(err);
     }

@@ -15,7 +15,7 @@ import { errorFromJson, errorToJson } from '../../util/index.js';
 import { WorkerLostError } from '../errors.js';
 import { loadClientKeys } from './certificates.js';
 import { packageVersion } from './packageVersion.js';
-import { PROTOCOL_VERSION, cancelledResult, decodeToPool, encode, type FromPool, type FromWorker, type Registration, type WireResult, type WireTask } from './protocol.js';
+import { PROTOCOL_VERSION, cancelledResult, decodeToPool, encode, receiveMessages, type FromPool, type FromWorker, type Registration, type WireResult, type WireTask } from './protocol.js';
 import { SocketWriter } from './socketWriter.js';
 import { InterchangeFailedError } from './errors.js';
 
@@ -218,16 +218,10 @@ export class WorkerPool {
 
   private async receiveLoop(): Promise<void> {
     try {
-      for await (const [frame] of this.socket) {
-        if (!frame) continue;
+      const heard = () => {
         this.lastHeardMs = Date.now();
-        let m;
-        try {
-          m = decodeToPool(frame);
-        } catch (err) {
-          this.options.log(String(err));
-          continue;
-        }
+      };
+      await receiveMessages(this.socket, decodeToPool, this.options.log, heard, (m) => {
         switch (m.type) {
           case 'tasks':
             for (const t of m.tasks) this.pending.push(t);
@@ -241,14 +235,14 @@ export class WorkerPool {
             break;
           case 'shutdown':
             void this.stop('the interchange asked to shut down');
-            return;
+            return false;
           case 'heartbeat':
           case 'registered':
           case 'probeAck':
           case 'rejected':
             break;
         }
-      }
+      });
     } catch (err) {
       if (this._state === 'RUNNING' || this._state === 'DRAINING') void this.stop(`receive failed: ${String(err)}`);
     }

@@ -230,3 +230,29 @@ export const decodeToInterchange = (f: Buffer | string): ToInterchange => decode
 export const decodeFromInterchange = (f: Buffer | string): FromInterchange => decodeWith('interchange→executor', fromInterchange, f);
 export const decodeFromPool = (f: Buffer | string): FromPool => decodeWith('pool→interchange', fromPool, f);
 export const decodeToPool = (f: Buffer | string): ToPool => decodeWith('interchange→pool', toPool, f);
+
+/**
+ * Reads a DEALER socket's messages until it closes or `handle` returns false. Each frame counts as
+ * heard (`heard`, for heartbeat bookkeeping) before it is decoded; a frame that does not decode is
+ * logged and skipped, since one bad message must not end the link. A failing socket rejects.
+ */
+export async function receiveMessages<M>(
+  socket: AsyncIterable<Buffer[]>,
+  decode: (frame: Buffer) => M,
+  log: (line: string) => void,
+  heard: () => void,
+  handle: (message: M) => boolean | void,
+): Promise<void> {
+  for await (const [frame] of socket) {
+    if (!frame) continue;
+    heard();
+    let m: M;
+    try {
+      m = decode(frame);
+    } catch (err) {
+      log(String(err));
+      continue;
+    }
+    if (handle(m) === false) return;
+  }
+}
