@@ -24,6 +24,7 @@ inputs:
   files: {type: "File[]", inputBinding: {position: 4}}
   dir: {type: "Directory?"}
   either: {type: [int, string], inputBinding: {position: 5}}
+  big: "long?"
   who:
     type:
       type: record
@@ -78,6 +79,7 @@ test('typegen writes Inputs/Outputs from the CWL types', () => {
   assert.match(text, /files: Array<CwlFile>;/);
   assert.match(text, /dir\?: CwlDirectory \| null;/);
   assert.match(text, /either: number \| string;/);
+  assert.match(text, /big\?: number \| bigint \| null;/, 'a long may be a bigint (exact beyond 2^53)');
   assert.match(text, /who: Who;/);
   assert.match(text, /export interface Outputs \{\n  count: number;\n  said: CwlFile;\n\}/);
   assert.match(text, /Command: `echo <message> \[-n <times>\] \[<mode>\] <files>\.\.\. <either> > said\.txt`/);
@@ -96,7 +98,7 @@ const dfk = await DataFlowKernel.load({ runDir: ${JSON.stringify(join(dir, 'runi
 const file: CwlFile = { class: 'File', path: ${JSON.stringify(join(dir, 'data.txt'))} };
 const first = say({ message: 'hello', files: [file], either: 3, who: { name: 'ann' }, mode: 'slow' });
 // A future of one output is accepted where a File is expected.
-const second = say({ message: 'again', files: [first.output('said'), file], either: 'x', who: { name: 'bob', age: 3 } });
+const second = say({ message: 'again', files: [first.output('said'), file], either: 'x', who: { name: 'bob', age: 3 }, big: 9007199254740993n });
 const out = await second;
 const n: number = out.count;
 console.log(JSON.stringify({ n, said: out.said.path }));

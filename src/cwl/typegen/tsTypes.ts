@@ -50,10 +50,12 @@ export class TypeWriter {
         case 'boolean':
           return 'boolean';
         case 'int':
-        case 'long':
         case 'float':
         case 'double':
           return 'number';
+        case 'long':
+          // A long outside Number's safe range is a bigint, exact (docs/loading-and-inputs.md).
+          return 'number | bigint';
         case 'string':
           return 'string';
         case 'File':
