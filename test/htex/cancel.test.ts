@@ -5,14 +5,11 @@
  * Real interchange, pool and worker processes, real CurveZMQ sockets.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CommandLineTool } from '../../src/cwl/model.js';
-import { cwlJobTask } from '../../src/cwl/jobTask.js';
 import type { TaskSpec } from '../../src/executors/executor.js';
-import { startHtex, until, type RunningHtex } from './helpers.js';
+import { shellToolTask, startHtex, until, type RunningHtex } from './helpers.js';
 
 /** Running, sleeping...: anything but gone or a zombie (what `alive` in helpers.ts checks, for one pid). */
 function running(pid: number): boolean {
@@ -139,18 +136,7 @@ describe('cancelling a task on HTEX (one worker, no prefetch)', () => {
 
 /** A CWL tool that records its pid and sleeps (the tool process is /bin/sh, then sleep in its place). */
 function sleepingJob(pidFile: string): TaskSpec {
-  const tool: CommandLineTool = {
-    id: 'file:///t/sleep.cwl',
-    class: 'CommandLineTool',
-    cwlVersion: 'v1.2',
-    originalCwlVersion: 'v1.2',
-    baseUri: 'file:///t/',
-    baseCommand: ['/bin/sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`],
-    inputs: [],
-    outputs: [],
-  };
-  const jobDir = mkdtempSync(join(tmpdir(), 'pcwl-cancel-job-'));
-  return cwlJobTask({ tool, inputs: {}, requirements: [], hints: [], paths: { jobDir }, name: 'sleep.cwl' });
+  return shellToolTask(`echo $$ > ${pidFile}; exec sleep 60`, 'pcwl-cancel-job-');
 }
 
 describe('cancelling a task on HTEX (one worker, prefetch 1)', () => {

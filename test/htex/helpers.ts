@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
 import type { HtexOptions } from '../../src/executors/htex/options.js';
 import { LocalProvider, type LocalProviderOptions } from '../../src/providers/local.js';
+import type { CommandLineTool } from '../../src/cwl/model.js';
+import { cwlJobTask } from '../../src/cwl/jobTask.js';
+import type { TaskSpec } from '../../src/executors/executor.js';
 
 export interface RunningHtex {
   executor: HighThroughputExecutor;
@@ -102,4 +105,20 @@ export function alive(pids: number[]): number[] {
       return false;
     }
   });
+}
+
+/** A CWL job task whose tool is `/bin/sh -c SCRIPT` (no inputs or outputs), in a fresh job folder. */
+export function shellToolTask(script: string, jobDirPrefix: string): TaskSpec {
+  const tool: CommandLineTool = {
+    id: 'file:///t/sleep.cwl',
+    class: 'CommandLineTool',
+    cwlVersion: 'v1.2',
+    originalCwlVersion: 'v1.2',
+    baseUri: 'file:///t/',
+    baseCommand: ['/bin/sh', '-c', script],
+    inputs: [],
+    outputs: [],
+  };
+  const jobDir = mkdtempSync(join(tmpdir(), jobDirPrefix));
+  return cwlJobTask({ tool, inputs: {}, requirements: [], hints: [], paths: { jobDir }, name: 'sleep.cwl' });
 }

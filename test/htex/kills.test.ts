@@ -4,17 +4,14 @@
  * group is gone; a worker or pool killed with SIGKILL takes its running task's group with it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CommandLineTool } from '../../src/cwl/model.js';
-import { cwlJobTask } from '../../src/cwl/jobTask.js';
 import { ErrorCode } from '../../src/util/index.js';
 import { TaskWalltimeExceededError, WorkerLostError } from '../../src/executors/errors.js';
 import type { TaskSpec } from '../../src/executors/executor.js';
 import { DEFAULT_KILL_GRACE_MS } from '../../src/process/index.js';
-import { alive, processTable, startHtex, until, type RunningHtex } from './helpers.js';
+import { alive, processTable, shellToolTask, startHtex, until, type RunningHtex } from './helpers.js';
 
 /** Live (not zombie) members of process group `pgid`. */
 function groupMembers(pgid: number): number[] {
@@ -39,18 +36,7 @@ function workerOf(pid: number): number {
 
 /** A CWL tool `sh -c 'echo $$ > pidFile; sleep 120'` (the shell stays: its sleep is a child). */
 function sleepingTool(pidFile: string): TaskSpec {
-  const tool: CommandLineTool = {
-    id: 'file:///t/sleep.cwl',
-    class: 'CommandLineTool',
-    cwlVersion: 'v1.2',
-    originalCwlVersion: 'v1.2',
-    baseUri: 'file:///t/',
-    baseCommand: ['/bin/sh', '-c', `echo $$ > ${pidFile}; sleep 120; true`],
-    inputs: [],
-    outputs: [],
-  };
-  const jobDir = mkdtempSync(join(tmpdir(), 'pcwl-kill-job-'));
-  return cwlJobTask({ tool, inputs: {}, requirements: [], hints: [], paths: { jobDir }, name: 'sleep.cwl' });
+  return shellToolTask(`echo $$ > ${pidFile}; sleep 120; true`, 'pcwl-kill-job-');
 }
 
 describe('kills on HTEX', () => {
