@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as api from '../../src/index.js';
-import { tempDir } from './fixtures.js';
+import { packageProject } from './fixtures.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 
@@ -33,17 +33,7 @@ test('every docs/api.md example compiles with strict tsc, and the examples impor
     ...blocks.map((b, i) => `export async function example${i}() {\n${b.replace(importLine, '')}\n}`),
   ].join('\n');
 
-  const dir = tempDir('pcwl-apidoc-');
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(repo, join(dir, 'node_modules', 'parsl-cwl'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'], typeRoots: [join(repo, 'node_modules', '@types')] },
-      include: ['*.ts'],
-    }),
-  );
+  const dir = packageProject('pcwl-apidoc-', repo, { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'], typeRoots: [join(repo, 'node_modules', '@types')] });
   writeFileSync(join(dir, 'examples.ts'), source);
   const tsc = spawnSync(join(repo, 'node_modules', '.bin', 'tsc'), ['-p', dir], { encoding: 'utf8' });
   assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);

@@ -1,10 +1,23 @@
 /** Shared test fixtures: a fresh temp folder per test, process liveness from /proc, and waiting on a condition. */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export function tempDir(prefix = 'pcwl-dfk-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * A fresh TypeScript project folder where `import ... from 'parsl-cwl'` resolves to the repository
+ * at `repo` (as after `npm install parsl-cwl`), with a tsconfig of `compilerOptions` over `*.ts`.
+ */
+export function packageProject(prefix: string, repo: string, compilerOptions: Record<string, unknown>): string {
+  const dir = tempDir(prefix);
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(repo, join(dir, 'node_modules', 'parsl-cwl'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }));
+  return dir;
 }
 
 /** True while the process exists and is not a zombie (a zombie has already exited). */

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tempDir } from './fixtures.js';
+import { packageProject } from './fixtures.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const tsc = join(repo, 'node_modules', '.bin', 'tsc');
@@ -43,17 +43,7 @@ stdout: said.txt
 /** A folder where `import ... from 'parsl-cwl'` resolves to this repository, as after `npm install parsl-cwl`.
  * JavaScript is emitted beside the TypeScript, so the module's relative URL of say.cwl holds. */
 function project(): string {
-  const dir = tempDir('pcwl-typegen-');
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(repo, join(dir, 'node_modules', 'parsl-cwl'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: [] },
-      include: ['*.ts'],
-    }),
-  );
+  const dir = packageProject('pcwl-typegen-', repo, { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: [] });
   writeFileSync(join(dir, 'say.cwl'), TOOL);
   return dir;
 }
