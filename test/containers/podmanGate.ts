@@ -59,3 +59,54 @@ export async function inputFile(name: string, text: string): Promise<CwlFile> {
   await writeFile(p, text);
   return { class: 'File', location: pathToFileURL(p).href, path: p, basename: name };
 }
+
+/** Names of containers (any state) carrying label `key=value` (a test passes it with `extra_args`). */
+export function containersLabelled(key: string, value: string): string[] {
+  const out = execFileSync(PODMAN ?? 'podman', ['ps', '--all', '--filter', `label=${key}=${value}`, '--format', '{{.Names}}'], { encoding: 'utf8', timeout: 30_000 });
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((n) => n !== '');
+}
+
+/** A scatter workflow whose one step runs in a container and says `in <word>` (or `host <word>`). */
+export function scatterWorkflow(image: string): Record<string, string> {
+  return {
+    'wf.cwl': `cwlVersion: v1.2
+class: Workflow
+requirements:
+  ScatterFeatureRequirement: {}
+inputs:
+  words: string[]
+outputs:
+  outs:
+    type: File[]
+    outputSource: where/out
+steps:
+  where:
+    run: where.cwl
+    scatter: word
+    in: {word: words}
+    out: [out]
+`,
+    'where.cwl': `cwlVersion: v1.2
+class: CommandLineTool
+requirements:
+  DockerRequirement: {dockerPull: ${image}}
+baseCommand: [sh, -c, 'if test -e /run/.containerenv; then echo "in $0"; else echo "host $0"; fi']
+inputs:
+  word: {type: string, inputBinding: {position: 1}}
+stdout: out.txt
+outputs:
+  out: stdout
+`,
+    'sleep.cwl': `cwlVersion: v1.2
+class: CommandLineTool
+requirements:
+  DockerRequirement: {dockerPull: ${image}}
+baseCommand: [sleep, '300']
+inputs: []
+outputs: []
+`,
+  };
+}
