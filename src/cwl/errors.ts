@@ -211,6 +211,17 @@ export class ConditionNotBooleanError extends ParslCwlError {
   }
 }
 
+/**
+ * Thrown when a DockerRequirement's image cannot be made available on this node (pull, load, build
+ * or import failed, or the engine cannot do what the requirement asks). `reason` is one line: the
+ * engine's own message, or what is missing.
+ */
+export class ImageUnavailableError extends ParslCwlError {
+  constructor(readonly image: string, readonly engine: string, readonly reason: string) {
+    super(ErrorCode.ImageUnavailable, `image '${image}' is not available to ${engine}: ${reason}`, { data: { image, engine, reason } });
+  }
+}
+
 /** Thrown when a scattered input is not an array, or dotproduct inputs differ in length. */
 export class ScatterInputError extends ParslCwlError {
   constructor(readonly stepId: string, reason: string) {
@@ -237,6 +248,8 @@ registerRemoteError(ErrorCode.UnsupportedRequirement, (j) => {
   Object.defineProperty(e, 'message', { value: `[${j.code}] ${j.message}` });
   return e;
 });
+
+registerRemoteError(ErrorCode.ImageUnavailable, (j) => new ImageUnavailableError(String(j.data?.image), String(j.data?.engine), String(j.data?.reason)));
 
 // Declared by the process layer (it reads PARSL_CWL_SPAWNER), which sits below this one.
 export { EnvironmentSettingError } from '../process/index.js';

@@ -33,6 +33,8 @@ export const ErrorCode = {
   OutputMissing: 'PCWL_OUTPUT_MISSING',
   OutputInvalid: 'PCWL_OUTPUT_INVALID',
   OutputsNotPlaced: 'PCWL_OUTPUTS_NOT_PLACED',
+  // Containers (src/cwl/containers)
+  ImageUnavailable: 'PCWL_IMAGE_UNAVAILABLE',
   // Workflows
   WorkflowStepFailed: 'PCWL_WORKFLOW_STEP_FAILED',
   WorkflowInvalid: 'PCWL_WORKFLOW_INVALID',
