@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { removeTreeSync } from './run/removeTree.js';
 import type { Process } from '../cwl/index.js';
+import type { ContainerSettings } from '../cwl/containers/settings.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
 import { TmpdirUnusableError } from './errors.js';
 import { errorReport } from './report.js';
@@ -79,6 +80,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     process.stdout.write(`${opts.document} is valid CWL.\n`);
     return ExitCode.Success;
   }
+  if (opts.config === undefined) await warnNoEngine(proc, opts, log);
   const { bindJobInputs } = await import('./run/bindInputs.js');
   const job = await bindJobInputs(proc, opts, log);
 
@@ -104,6 +106,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
         keepTmp: keep,
         ...(opts.evalTimeoutSec !== undefined ? { expressionTimeoutMs: opts.evalTimeoutSec * 1000 } : {}),
         ...(opts.evalMemoryMb !== undefined ? { expressionMemoryMb: opts.evalMemoryMb } : {}),
+        ...containerOption(opts),
       },
       log,
       signal,
@@ -137,6 +140,28 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     else if (!keepFailedWorkflow && !outputsLeft) removeTreeSync(runDir);
     if (!succeeded) log.debug(`run failed after ${((Date.now() - started) / 1000).toFixed(2)} s`);
   }
+}
+
+/** The container flags as JobOptions.container (the config's `containers:` fills what they leave out: runProcess.ts). */
+function containerOption(opts: RunOptions): { container?: ContainerSettings } {
+  if (opts.containerMode === undefined && opts.defaultContainer === undefined) return {};
+  return { container: { mode: opts.containerMode ?? 'auto', ...(opts.defaultContainer !== undefined ? { defaultContainer: opts.defaultContainer } : {}) } };
+}
+
+/**
+ * A document that hints at a container, run where no engine is found, runs on the host: said once
+ * on stderr (each job says it again in the debug log). Only for the local executor: with
+ * `--config` the jobs may run on other nodes, which have their own PATH.
+ */
+async function warnNoEngine(proc: Process, opts: RunOptions, log: RunLog): Promise<void> {
+  const mode = opts.containerMode ?? 'auto';
+  if (mode === 'off') return;
+  if (opts.defaultContainer === undefined && !JSON.stringify(proc).includes('DockerRequirement')) return;
+  // A tool that requires one fails with exit 33 and its own message instead.
+  if ((proc.requirements ?? []).some((r) => r.class.endsWith('DockerRequirement'))) return;
+  const { findEngine, programsLookedFor } = await import('../cwl/containers/index.js');
+  if (findEngine(mode) !== undefined) return;
+  log.warn(`no container engine found on PATH (looked for ${programsLookedFor(mode).join(', ')}): tools with a DockerRequirement hint run with this machine's programs; install one, or pass --no-container to say so`);
 }
 
 /** mkdtemp with a coded error: a prefix below a file or in a missing folder is the user's to fix. */

@@ -7,7 +7,9 @@ import type { Executor } from '../executors/index.js';
 import type { ExecutionProvider } from '../providers/index.js';
 import { ConfigInvalidError } from './errors.js';
 import { DEFAULT_EXECUTOR, DEFAULT_HTEX_PROVIDER, DEFAULT_RETRIES } from './defaults.js';
-import type { HtexSection, ParslCwlConfig } from './types.js';
+import type { ContainersSection, HtexSection, ParslCwlConfig } from './types.js';
+import type { ContainerSettings } from '../cwl/containers/settings.js';
+import path from 'node:path';
 import { CONFIG_JSON_SCHEMA } from './schema.js';
 import { yamlLimitBroken } from '../util/index.js';
 
@@ -67,6 +69,22 @@ export async function validateConfig(data: unknown, source = '(in code)'): Promi
 export interface BuiltConfig {
   executors: Executor[];
   retries: number;
+  /** The `containers:` section as JobOptions.container (absent when the file has none). */
+  containers?: ContainerSettings;
+}
+
+/** `containers:` as the settings every job carries (src/cwl/containers/settings.ts). */
+export function containerSettings(section: ContainersSection | undefined): ContainerSettings | undefined {
+  if (section === undefined) return undefined;
+  const engine = section.engine ?? 'auto';
+  const mode = engine === 'none' ? 'off' : engine === 'singularity' ? 'apptainer' : engine;
+  return {
+    mode,
+    ...(section.exe !== undefined ? { exe: section.exe } : {}),
+    ...(section.image_cache !== undefined ? { cacheDir: path.resolve(section.image_cache) } : {}),
+    ...(section.extra_args !== undefined ? { extraArgs: section.extra_args } : {}),
+    ...(section.default_container !== undefined ? { defaultContainer: section.default_container } : {}),
+  };
 }
 
 /**
@@ -84,11 +102,13 @@ export async function loadConfig(source: string | ParslCwlConfig): Promise<Built
 export async function buildFromConfig(config: ParslCwlConfig, source = '(in code)'): Promise<BuiltConfig> {
   const section = config.executor ?? DEFAULT_EXECUTOR;
   const retries = config.retries ?? DEFAULT_RETRIES;
+  const containers = containerSettings(config.containers);
+  const extra = containers === undefined ? {} : { containers };
   if (section.type === 'local') {
     const { LocalExecutor } = await import('../executors/index.js');
-    return { executors: [new LocalExecutor({ label: section.label, maxWorkers: section.max_workers })], retries };
+    return { executors: [new LocalExecutor({ label: section.label, maxWorkers: section.max_workers })], retries, ...extra };
   }
-  return { executors: [await buildHtex(section, source)], retries };
+  return { executors: [await buildHtex(section, source)], retries, ...extra };
 }
 
 async function buildHtex(section: HtexSection, source: string): Promise<Executor> {

@@ -64,6 +64,18 @@ const HTEX_SCHEMA = {
   },
 } as const;
 
+const CONTAINERS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    engine: { enum: ['auto', 'podman', 'docker', 'apptainer', 'singularity', 'none'] },
+    exe: { type: 'string', minLength: 1 },
+    image_cache: { type: 'string', minLength: 1 },
+    extra_args: { type: 'array', items: { type: 'string' } },
+    default_container: { type: 'string', minLength: 1 },
+  },
+} as const;
+
 export const CONFIG_JSON_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'parsl-cwl configuration',
@@ -72,5 +84,6 @@ export const CONFIG_JSON_SCHEMA = {
   properties: {
     executor: { oneOf: [LOCAL_EXECUTOR_SCHEMA, HTEX_SCHEMA] },
     retries: { type: 'integer', minimum: 0 },
+    containers: CONTAINERS_SCHEMA,
   },
 } as const;

@@ -44,8 +44,23 @@ export interface HtexSection {
   provider?: LocalProviderSection | SlurmProviderSection;
 }
 
+/** `containers:` (docs/configuration.md, docs/containers.md); command-line flags win over it. */
+export interface ContainersSection {
+  /** `auto` (default): podman, docker on PATH, else apptainer; `none`: no containers (as --no-container). */
+  engine?: 'auto' | 'podman' | 'docker' | 'apptainer' | 'singularity' | 'none';
+  /** The engine's program, when not the one on PATH. */
+  exe?: string;
+  /** Apptainer's SIF files (on the shared filesystem, so Slurm blocks share them). */
+  image_cache?: string;
+  /** Extra words for the engine's run command, before the image. */
+  extra_args?: string[];
+  /** Image of tools without a DockerRequirement (as --default-container). */
+  default_container?: string;
+}
+
 export interface ParslCwlConfig {
   executor?: LocalExecutorSection | HtexSection;
+  containers?: ContainersSection;
   /** The kernel's retry budget per task. */
   retries?: number;
 }

@@ -85,6 +85,17 @@ async function readList(file: string, suiteDir: string, into: ConformanceTest[],
       await readList(path.resolve(dir, imported), suiteDir, into, importing);
       continue;
     }
+    // An expected output may be kept in its own file (`output: {$import: compare-output.json}`, as
+    // cwltest reads it): read relative to this list.
+    const output = fields['output'];
+    if (typeof output === 'object' && output !== null && !Array.isArray(output) && Object.keys(output).length === 1 && typeof (output as Record<string, unknown>)['$import'] === 'string') {
+      const outFile = path.resolve(dir, (output as Record<string, string>)['$import'] as string);
+      try {
+        fields['output'] = load(await readFile(outFile, 'utf8'), { filename: outFile, schema: exactYaml4Schema() });
+      } catch (err) {
+        throw new TestListInvalidError(file, `entry ${index + 1}: cannot read its expected output ${outFile}: ${(err as Error).message}`, { cause: err });
+      }
+    }
     into.push(toTest(fields, file, dir, suiteDir, into.length + 1, index + 1));
   }
   importing.delete(file);

@@ -7,6 +7,7 @@
  * function runs everywhere, so local and HTEX cannot drift apart. Everything here must survive
  * `JSON.stringify`/`JSON.parse`.
  */
+import type { ContainerSettings } from './containers/settings.js';
 import type { CommandLineTool, ExpressionTool, Requirement } from './model.js';
 
 export interface JobSpec {
@@ -50,6 +51,11 @@ export interface JobOptions {
   computeChecksum?: boolean;
   /** Keep the job's tmpdir after it finished (debugging). */
   keepTmp?: boolean;
+  /**
+   * Containers (DockerRequirement, `--default-container`); absent means `{mode: 'auto'}`: the
+   * engine found on PATH of the node that runs the job (docs/containers.md).
+   */
+  container?: ContainerSettings;
 }
 
 export interface JobResult {

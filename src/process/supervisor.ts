@@ -36,6 +36,12 @@ export interface ProcessSpec extends StartRequest {
    * limit counts from the start; an abort while waiting rejects without starting anything.
    */
   slots?: ProcessSlots | undefined;
+  /**
+   * Called once when the supervisor starts stopping the process (time limit or abort), before its
+   * group gets SIGTERM: for processes whose real work lives outside their group (a container
+   * engine's client, whose container runs under the engine's own monitor).
+   */
+  onStop?: ((why: 'timeLimit' | 'abort') => void) | undefined;
 }
 
 export interface ProcessOutcome {
@@ -215,6 +221,7 @@ export class Supervisor {
       live.withdraw = undefined;
       return this.settle(live, () => live.reject(live.spec.signal?.reason ?? new Error('aborted')));
     }
+    live.spec.onStop?.(why);
     if (live.pgid !== undefined) signalGroup(live.pgid, 'SIGTERM');
     live.killTimer = setTimeout(() => {
       live.killDue = true;

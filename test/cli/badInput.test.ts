@@ -100,10 +100,10 @@ test('a glob that matches nothing for a required output: PCWL_OUTPUT_MISSING nam
   assert.match(r.stderr, /'result'/);
 });
 
-test('DockerRequirement under requirements: exit 33 (unsupported)', async () => {
+test('DockerRequirement under requirements with --no-container: exit 33 (unsupported)', async () => {
   const r = await run(
     { 't.cwl': 'cwlVersion: v1.2\nclass: CommandLineTool\nrequirements:\n  DockerRequirement: {dockerPull: debian}\nbaseCommand: "true"\ninputs: []\noutputs: []\n' },
-    ['t.cwl'],
+    ['--no-container', 't.cwl'],
   );
   assertCleanFailure(r, 33, 'PCWL_UNSUPPORTED_REQUIREMENT');
 });

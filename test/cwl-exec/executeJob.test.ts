@@ -121,12 +121,13 @@ test('ToolTimeLimit kills the command; an expression limit works too', async () 
   await assert.rejects(executeJob(await job(negative)), hasCode(ErrorCode.DocumentInvalid));
 });
 
-test('DockerRequirement as a requirement and unknown requirements are unsupported; unknown hints are ignored', async () => {
+test('DockerRequirement as a requirement with containers off and unknown requirements are unsupported; unknown hints are ignored', async () => {
   const t = tool({ baseCommand: ['true'] });
-  await assert.rejects(executeJob(await job(t, {}, [{ class: 'DockerRequirement', dockerPull: 'debian' }])), hasCode(ErrorCode.UnsupportedRequirement));
+  const noContainer = async (spec: Promise<JobSpec>): Promise<JobSpec> => ({ ...(await spec), options: { container: { mode: 'off' } } });
+  await assert.rejects(executeJob(await noContainer(job(t, {}, [{ class: 'DockerRequirement', dockerPull: 'debian' }]))), hasCode(ErrorCode.UnsupportedRequirement));
   await assert.rejects(executeJob(await job(t, {}, [{ class: 'MagicRequirement' }])), hasCode(ErrorCode.UnsupportedRequirement));
   const logs: string[] = [];
-  const result = await executeJob(await job(t, {}, [], [{ class: 'DockerRequirement', dockerPull: 'debian' }, { class: 'MagicHint' }]), undefined, { log: (l) => logs.push(l) });
+  const result = await executeJob(await noContainer(job(t, {}, [], [{ class: 'DockerRequirement', dockerPull: 'debian' }, { class: 'MagicHint' }])), undefined, { log: (l) => logs.push(l) });
   assert.equal(result.exitCode, 0);
   assert.ok(logs.some((l) => /ignoring unknown hint MagicHint/.test(l)));
 });

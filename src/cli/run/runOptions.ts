@@ -3,6 +3,7 @@
  * Options come before DOC; after DOC, an optional job file and then the tool's own inputs.
  */
 import { ErrorCode, ParslCwlError } from '../../util/index.js';
+import type { ContainerMode } from '../../cwl/containers/settings.js';
 
 export interface RunOptions {
   /** Where final outputs go (default: the current folder). */
@@ -23,6 +24,10 @@ export interface RunOptions {
   evalTimeoutSec?: number;
   /** Heap limit of the JavaScript expression evaluator thread, in MB (`--eval-memory`). */
   evalMemoryMb?: number;
+  /** `--podman`/`--docker`/`--singularity`/`--apptainer`/`--no-container`; absent: the config's, else auto. */
+  containerMode?: ContainerMode;
+  /** `--default-container IMG`: the image of tools without a DockerRequirement. */
+  defaultContainer?: string;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
   docCache: boolean;
   version: boolean;
@@ -36,10 +41,9 @@ export interface RunOptions {
 
 /**
  * cwltool flags accepted and ignored, because conformance runners and scripts pass them and they
- * change nothing here (no containers, jobs already run as soon as they are ready...).
+ * change nothing here (jobs already run as soon as they are ready...).
  */
 export const IGNORED_FLAGS = [
-  '--no-container',
   '--enable-ext',
   '--enable-dev',
   '--strict',
@@ -58,9 +62,18 @@ export const IGNORED_FLAGS = [
 ] as const;
 
 /** Ignored cwltool options that take a value. */
-const IGNORED_WITH_VALUE = new Set(['--preserve-environment', '--tmp-outdir-prefix', '--cachedir', '--default-container', '--beta-dependency-resolvers-configuration']);
+const IGNORED_WITH_VALUE = new Set(['--preserve-environment', '--tmp-outdir-prefix', '--cachedir', '--beta-dependency-resolvers-configuration']);
 
-const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', '--eval-memory', '--config', ...IGNORED_WITH_VALUE]);
+const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', '--eval-memory', '--config', '--default-container', ...IGNORED_WITH_VALUE]);
+
+/** The container engine flags (cwltool's names) and the mode each one chooses. */
+const ENGINE_FLAGS: Record<string, ContainerMode> = {
+  '--podman': 'podman',
+  '--docker': 'docker',
+  '--singularity': 'apptainer',
+  '--apptainer': 'apptainer',
+  '--no-container': 'off',
+};
 
 export function parseRunArgs(argv: string[]): RunOptions {
   const opts: RunOptions = {
@@ -114,6 +127,20 @@ export function parseRunArgs(argv: string[]): RunOptions {
       }
       case '--quiet':
         opts.quiet = true;
+        break;
+      case '--podman':
+      case '--docker':
+      case '--singularity':
+      case '--apptainer':
+      case '--no-container': {
+        const mode = ENGINE_FLAGS[name] as ContainerMode;
+        if (opts.containerMode !== undefined && opts.containerMode !== mode) throw usage(`${name} contradicts an earlier container flag; give one of --podman, --docker, --singularity, --no-container`);
+        opts.containerMode = mode;
+        break;
+      }
+      case '--default-container':
+        if (value === '') throw usage('--default-container needs an image name');
+        opts.defaultContainer = value;
         break;
       case '--serial':
         opts.serial = true;
@@ -185,6 +212,13 @@ options:
   --eval-timeout S      time limit of one JavaScript expression, in seconds (default 10)
   --eval-memory MB      heap limit of the thread that runs JavaScript expressions,
                         in megabytes (default 512)
+  --podman, --docker, --singularity (alias --apptainer)
+                        the container engine for tools with a DockerRequirement
+                        (default: the first of podman, docker on PATH, else apptainer)
+  --no-container        run every tool with this machine's programs (a required
+                        DockerRequirement is then unsupported, exit 33)
+  --default-container IMG
+                        run tools without a DockerRequirement in image IMG
   --validate            load and validate DOC only; exit 0 if it is valid CWL, 1 if not
   --quiet               only warnings and errors on stderr
   --debug               debug log lines, stack traces, and job folders are kept
@@ -200,5 +234,5 @@ tool inputs: after DOC and the optional JOB file, as --name value (--flag for a 
 
 exit codes: 0 success; 1 failure (invalid document or inputs, the tool failed, an output is
 missing); 2 a usage error of this command line; 33 an unsupported requirement
-(e.g. DockerRequirement under requirements); 130 interrupted.
+(e.g. DockerRequirement under requirements with no container engine); 130 interrupted.
 `;

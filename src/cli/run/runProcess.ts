@@ -6,6 +6,7 @@ import path from 'node:path';
 import { UnsupportedRequirementError } from '../../cwl/index.js';
 import type { JobOptions, JobResult, Process, Requirement } from '../../cwl/index.js';
 import type { RunLog } from './runLog.js';
+import type { ContainerSettings } from '../../cwl/containers/settings.js';
 
 export interface RunContext {
   /** This run's temporary folder; job folders are made inside it. */
@@ -34,7 +35,19 @@ async function loadKernel(ctx: RunContext, maxWorkers: number | undefined, logFi
   const base = { runDir: path.join(ctx.runDir, 'runinfo'), log: (line: string) => ctx.log.debug(line), warn: (line: string) => ctx.log.warn(line), logFile };
   if (ctx.configFile === undefined) return DataFlowKernel.load({ ...base, maxWorkers });
   const { loadConfig } = await import('../../config/index.js');
-  return DataFlowKernel.load({ ...base, ...(await loadConfig(ctx.configFile)) });
+  const { containers, ...built } = await loadConfig(ctx.configFile);
+  ctx.jobOptions = withConfigContainers(ctx.jobOptions, containers);
+  return DataFlowKernel.load({ ...base, ...built });
+}
+
+/** The config's `containers:` under the command line's flags (a flag wins for what it sets). */
+function withConfigContainers(options: JobOptions, fromConfig: ContainerSettings | undefined): JobOptions {
+  if (fromConfig === undefined) return options;
+  const flags = options.container;
+  if (flags === undefined) return { ...options, container: fromConfig };
+  // The flags always carry a mode; 'auto' there means no engine flag was given.
+  const mode = flags.mode === 'auto' ? fromConfig.mode : flags.mode;
+  return { ...options, container: { ...fromConfig, ...flags, mode } };
 }
 
 /** Run `process` on bound `inputs`; returns its output object, Files still in the job folders. */

@@ -1,7 +1,8 @@
 /**
  * The tool's environment (CWL v1.2 §Runtime environment): a new, empty environment with only HOME
  * (the designated output directory), TMPDIR (the designated temporary directory), PATH inherited
- * from this process, and the variables of EnvVarRequirement.
+ * from this process (not in a container: the image's own PATH applies there), and the variables
+ * of EnvVarRequirement.
  */
 import { stringifyJson } from '../../util/index.js';
 import { DocumentInvalidError } from '../errors.js';
@@ -13,9 +14,10 @@ export async function buildEnvironment(
   paths: { outdir: string; tmpdir: string },
   evaluate: Evaluate,
   context: EvalContext,
+  inheritPath = true,
 ): Promise<Record<string, string>> {
   const env: Record<string, string> = { HOME: paths.outdir, TMPDIR: paths.tmpdir };
-  if (process.env.PATH !== undefined) env.PATH = process.env.PATH;
+  if (inheritPath && process.env.PATH !== undefined) env.PATH = process.env.PATH;
   for (const { envName, envValue } of envDefs(envVar)) {
     const value = isExpression(envValue) ? evaluate(envValue, context, { field: `EnvVarRequirement.envDef.${envName}` }) : envValue;
     env[envName] = typeof value === 'string' ? value : stringifyJson(value);

@@ -9,8 +9,20 @@
 import { stringifyJson } from '../../util/index.js';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ContainerReaper,
+  MountPathError,
+  chooseContainer,
+  containerName,
+  ensureImage,
+  inputPaths,
+  jobMounts,
+  runArgv,
+  type ContainerChoice,
+} from '../containers/index.js';
 import { buildCommandLine, loadInputContents, resolveInputSecondaryFiles } from '../commandLine/index.js';
-import { DocumentInvalidError, ToolFailedError } from '../errors.js';
+import { DocumentInvalidError, StagingError, ToolFailedError } from '../errors.js';
 import { ExpressionEvaluator } from '../expressions/index.js';
 import type { JobResult, JobSpec } from '../jobSpec.js';
 import { isDirectory, isFile, type CommandLineTool, type CwlDirectory, type CwlFile, type ExpressionTool } from '../model.js';
@@ -139,20 +151,29 @@ interface JobRun {
 /** Stage the inputs, run the command, collect and check the outputs (the order in the module comment). */
 async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promise<JobResult> {
   const { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs, slots } = run;
+  // §DockerRequirement: in a container when the tool asks for one (or --default-container) and an
+  // engine is here; its image is made ready while the inputs are staged.
+  const container = chooseContainer(reqs.get('DockerRequirement'), reqs.isRequired('DockerRequirement'), spec.options?.container, (line) => log(`${spec.name}: ${line}`));
+  const image = container === undefined ? undefined : startImage(container, spec, signal, log);
+  // The folders as the command sees them: the output directory at dockerOutputDirectory when
+  // given, everything else at its host path (docs/containers.md, "Paths").
+  const seen = { outdir: container?.outputDirectory ?? outdir, tmpdir };
   // The native spawner (if not running yet) starts now, while the inputs are staged.
   warmProcesses();
   const stager = new InputStager(ownFile('stg'), spec.name);
   // Input secondaryFiles patterns and loadContents of the tool's own parameters (a workflow step's
   // inputs arrive without them).
   const prepared = await loadInputContents(declared.inputs, await resolveInputSecondaryFiles(declared.inputs, spec.inputs, evaluator));
-  checkInputFormats(declared, prepared, evaluate, { inputs: prepared, self: null, runtime: { outdir, tmpdir } });
+  checkInputFormats(declared, prepared, evaluate, { inputs: prepared, self: null, runtime: seen });
   let inputs = await stager.stageInputs(prepared);
   await applyLoadListing(declared, reqs.get('LoadListingRequirement'), inputs);
 
-  const runtime: Runtime = await buildRuntime(reqs.get('ResourceRequirement'), { outdir, tmpdir }, inputs, evaluate);
+  const runtime: Runtime = await buildRuntime(reqs.get('ResourceRequirement'), seen, inputs, evaluate);
   const ctx: EvalContext = { inputs, self: null, runtime: { ...runtime } };
 
   const iwd = reqs.get('InitialWorkDirRequirement');
+  const absoluteEntries = new Map<string, string>();
+  const iwdSources: string[] = [];
   if (iwd !== undefined) {
     const staged = await stageInitialWorkDir(iwd, {
       outdir,
@@ -160,28 +181,63 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
       context: ctx,
       inplaceUpdate: reqs.get('InplaceUpdateRequirement')?.inplaceUpdate === true,
       jobName: spec.name,
+      absoluteEntries: container === undefined ? undefined : { hostRoot: ownFile('abs'), mounts: absoluteEntries },
     });
     // §InitialWorkDirRequirement: inputs that were staged there have their path set to the staged place.
     if (staged.size > 0) inputs = withStagedPaths(inputs, staged) as Record<string, unknown>;
     // Files named only in the listing (not inputs) may be passed through as outputs too.
     for (const src of staged.keys()) stager.sources.add(src);
+    iwdSources.push(...staged.keys());
     ctx.inputs = inputs;
   }
 
   const { tool, streams } = await resolveStreams(declared, outdir, evaluate, ctx);
-  const env = await buildEnvironment(reqs.get('EnvVarRequirement'), { outdir, tmpdir }, evaluate, ctx);
+  const env = await buildEnvironment(reqs.get('EnvVarRequirement'), seen, evaluate, ctx, container === undefined);
   const timeLimitSec = timeLimit(reqs, evaluate, ctx);
   const commandLine = buildCommandLine(tool, inputs, { ...runtime }, evaluator, { requirements: reqs.inForce });
   log(`${spec.name}: ${commandLine.argv.map((w) => (/^[\w./=:@%+,-]+$/.test(w) ? w : JSON.stringify(w))).join(' ')}`);
 
   const stdoutFile = streams.stdout ?? ownFile('tool.stdout.log');
   const stderrFile = streams.stderr ?? ownFile('tool.stderr.log');
+  let argv = commandLine.argv;
+  let cmdEnv = env;
+  let reaper: ContainerReaper | undefined;
+  if (container !== undefined && image !== undefined) {
+    const name = containerName();
+    try {
+      argv = runArgv(container.engine, {
+        image: await image,
+        argv: commandLine.argv,
+        workdir: seen.outdir,
+        env,
+        mounts: jobMounts({
+          outdir: { host: outdir, container: seen.outdir },
+          tmpdir: { host: tmpdir, container: seen.tmpdir },
+          readOnly: [...inputPaths(inputs), ...iwdSources],
+          absoluteEntries,
+        }),
+        network: networkAccess(reqs, evaluate, ctx),
+        stdin: streams.stdin !== undefined,
+        name,
+        user: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+        extraArgs: container.settings.extraArgs,
+      });
+    } catch (err) {
+      if (err instanceof MountPathError) throw new StagingError(spec.name, err.message, { cause: err });
+      throw err;
+    }
+    log(`${spec.name}: in container ${name}: ${argv.join(' ')}`);
+    // The engine's client gets this process's environment (it may need XDG_RUNTIME_DIR, its
+    // config); the tool inside gets only `env`, passed with --env.
+    cmdEnv = { ...(process.env as Record<string, string>) };
+    reaper = new ContainerReaper(container.engine, name, log, ownFile('container'));
+  }
   let exitCode: number;
   try {
     ({ exitCode } = await runCommand({
-      argv: commandLine.argv,
+      argv,
       cwd: outdir,
-      env,
+      env: cmdEnv,
       stdin: streams.stdin,
       stdout: stdoutFile,
       stderr: stderrFile,
@@ -190,17 +246,26 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
       signal,
       killGraceMs,
       slots,
+      onStop: reaper?.remove,
     }));
   } catch (err) {
+    // The client is gone without its container being told (the supervisor lost it): remove it.
+    if (reaper !== undefined) {
+      reaper.remove();
+      await reaper.settled();
+    }
     if (err instanceof SpawnFailure) throw new ToolFailedError(spec.name, 127, err.message);
     throw err;
   }
+  // A time limit removed the container; the runner reports the limit once that is done.
+  if (reaper?.started) await reaper.settled();
   log(`${spec.name}: exit code ${exitCode}`);
   const status = exitStatus(tool, exitCode);
   if (status !== 'success') throw new ToolFailedError(spec.name, exitCode, await fileTail(stderrFile), status);
 
   runtime.exitCode = exitCode;
-  const outputs = await collectOutputs(tool, inputs, { ...runtime }, evaluator, {
+  // Outputs are collected on this host, in the host's output directory.
+  const outputs = await collectOutputs(tool, inputs, { ...runtime, outdir, tmpdir }, evaluator, {
     requirements: reqs.inForce,
     computeChecksum: spec.options?.computeChecksum ?? true,
     jobName: spec.name,
@@ -208,6 +273,31 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
   // Inputs, files staged for them (stg/), and the output directory are where outputs may come from.
   await checkOutputConfinement(outputs, outdir, [...stager.sources, ownFile('stg')], spec.name);
   return { outputs, exitCode, outdir };
+}
+
+/** Start making the job's image available; the promise is awaited before the command starts. */
+function startImage(choice: ContainerChoice, spec: JobSpec, signal: AbortSignal | undefined, log: (line: string) => void): Promise<string> {
+  const id = spec.tool.id;
+  const baseDir = typeof id === 'string' && id.startsWith('file:') ? path.dirname(fileURLToPath(id.replace(/#.*$/, ''))) : undefined;
+  const p = ensureImage(choice.image, {
+    engine: choice.engine,
+    ...(choice.settings.cacheDir !== undefined ? { cacheDir: choice.settings.cacheDir } : {}),
+    ...(baseDir !== undefined ? { baseDir } : {}),
+    ...(signal !== undefined ? { signal } : {}),
+    log: (line) => log(`${spec.name}: ${line}`),
+  });
+  // Awaited later; a failure before then must not be an unhandled rejection.
+  p.catch(() => {});
+  return p;
+}
+
+/** §NetworkAccess: a container has no network unless networkAccess is true (a boolean or an expression). */
+function networkAccess(reqs: RequirementSet, evaluate: Evaluate, ctx: EvalContext): boolean {
+  const raw = reqs.get('NetworkAccess')?.networkAccess;
+  if (raw === undefined || raw === null) return false;
+  const value = isExpression(raw) ? evaluate(raw, ctx, { field: 'NetworkAccess.networkAccess' }) : raw;
+  if (typeof value !== 'boolean') throw new DocumentInvalidError({ field: 'NetworkAccess.networkAccess' }, `must be true or false (got ${stringifyJson(value)})`);
+  return value;
 }
 
 /** ToolTimeLimit.timelimit in seconds (an int or an expression); 0 means no limit (§ToolTimeLimit). */

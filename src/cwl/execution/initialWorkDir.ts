@@ -18,6 +18,12 @@ export interface InitialWorkDirOptions {
   /** InplaceUpdateRequirement.inplaceUpdate: writable entries may be changed in place (linked, not copied). */
   inplaceUpdate: boolean;
   jobName: string;
+  /**
+   * Set when the tool runs in a container: an absolute entryname outside the output directory is
+   * staged under `hostRoot` (at hostRoot + entryname) and recorded in `mounts` (host path →
+   * container path), to be bound at that path inside the container (§Dirent entryname).
+   */
+  absoluteEntries?: { hostRoot: string; mounts: Map<string, string> } | undefined;
 }
 
 /** What was staged: each source path and the path it now has inside the output directory. */
@@ -84,7 +90,7 @@ async function stageDirent(dirent: Record<string, unknown>, field: string, opts:
   }
   // Serialised like string interpolation of a parameter reference (§Dirent entry).
   const text = interpolationText(entry);
-  const target = targetPath(entryname, field, opts.outdir);
+  const target = targetPath(entryname, field, opts).host;
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, text);
 }
@@ -98,7 +104,7 @@ async function stageObject(
   staged: StagedPaths,
 ): Promise<void> {
   const name = entryname ?? obj.basename ?? path.basename(sourcePath(obj) ?? literalName(obj));
-  const target = targetPath(name, field, opts.outdir);
+  const { host: target, container } = targetPath(name, field, opts);
   // §Dirent writable: writable entries are copies unless InplaceUpdateRequirement allows changing them.
   const mode: PlaceMode = writable && !opts.inplaceUpdate ? 'copy' : 'link';
   // Writable Directory literals are created as real folders either way (placeEntry mkdirs them).
@@ -108,19 +114,28 @@ async function stageObject(
     throw new StagingError(opts.jobName, `${field}: could not stage ${sourcePath(obj) ?? name} as ${name}: ${(err as Error).message}`, { cause: err });
   }
   const src = sourcePath(obj);
-  if (src !== undefined) staged.set(src, target);
+  if (src !== undefined) staged.set(src, container ?? target);
 }
 
 /**
- * §Dirent entryname: a relative path inside the output directory. `../` escapes and absolute paths
- * are errors (absolute paths are only allowed inside a container, which this runner does not use),
- * except an absolute path that is itself inside the output directory.
+ * §Dirent entryname: a relative path inside the output directory. `../` escapes are errors;
+ * absolute paths are allowed only in a container (staged on the host under
+ * `absoluteEntries.hostRoot` and bound at that path), except an absolute path that is itself inside
+ * the output directory.
  */
-function targetPath(entryname: string, field: string, outdir: string): string {
+function targetPath(entryname: string, field: string, opts: InitialWorkDirOptions): { host: string; container?: string } {
+  const outdir = opts.outdir;
   const target = path.resolve(outdir, entryname);
-  if (target !== outdir && target.startsWith(outdir + path.sep)) return target;
+  if (target !== outdir && target.startsWith(outdir + path.sep)) return { host: target };
+  const abs = opts.absoluteEntries;
+  if (path.isAbsolute(entryname) && abs !== undefined && path.normalize(entryname) !== '/') {
+    const container = path.normalize(entryname);
+    const host = path.join(abs.hostRoot, container);
+    abs.mounts.set(host, container);
+    return { host, container };
+  }
   const why = path.isAbsolute(entryname)
-    ? 'an absolute entryname is only allowed with DockerRequirement in `requirements` and a container; use a relative name'
+    ? 'an absolute entryname is only allowed when the tool runs in a container (DockerRequirement); use a relative name'
     : 'it points outside the output directory; use a name without ../';
   throw new DocumentInvalidError({ field: `${field}.entryname` }, `'${entryname}': ${why}`);
 }

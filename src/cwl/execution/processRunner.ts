@@ -24,6 +24,8 @@ export interface CommandRun {
   killGraceMs?: number;
   /** Start when one of these is free (the local executor's limit on running tool commands). */
   slots?: ProcessSlots | undefined;
+  /** Called when a time limit or the signal starts stopping the command (a container is removed then). */
+  onStop?: ((why: 'timeLimit' | 'abort') => void) | undefined;
 }
 
 export interface CommandOutcome {
@@ -61,6 +63,7 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
       signal: run.signal,
       killGraceMs: run.killGraceMs,
       slots: run.slots,
+      onStop: run.onStop,
     });
   } catch (err) {
     if (!(err instanceof ProcessStartFailedError)) throw err;

@@ -21,14 +21,13 @@ const SUPPORTED = new Set([
   'NetworkAccess',
   'InplaceUpdateRequirement',
   'ToolTimeLimit',
+  // Run in a container when an engine is found (src/cwl/containers decides, per job and node).
+  'DockerRequirement',
   'SubworkflowFeatureRequirement',
   'ScatterFeatureRequirement',
   'MultipleInputFeatureRequirement',
   'StepInputExpressionRequirement',
 ]);
-
-/** Classes that need a container engine, which this runner does not have. */
-const NEEDS_CONTAINER = new Set(['DockerRequirement']);
 
 const CWL_PREFIXES = ['https://w3id.org/cwl/cwl#', 'http://commonwl.org/cwl#', 'cwl:'];
 
@@ -73,12 +72,6 @@ export class RequirementSet {
   checkSupported(): string[] {
     for (const req of this.requirements) {
       const cls = requirementClass(req);
-      if (NEEDS_CONTAINER.has(cls)) {
-        throw new UnsupportedRequirementError(
-          cls,
-          'this runner has no container engine; move DockerRequirement to `hints` to run the tool with the programs installed on this machine',
-        );
-      }
       if (!SUPPORTED.has(cls)) {
         throw new UnsupportedRequirementError(cls, 'unknown requirement class; if it is optional, list it under `hints` instead');
       }

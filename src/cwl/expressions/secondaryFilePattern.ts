@@ -53,7 +53,9 @@ export function secondaryFileCandidates(
   for (const schema of schemas) {
     let required = defaultRequired;
     if (schema.required !== undefined && schema.required !== null) {
-      const r = evaluator.evaluate(schema.required, { ...context, self: primary }, { field });
+      // An expression giving null (an optional boolean input left out) is "not required", as the
+      // conformance test filesarray_secondaryfiles expects.
+      const r = evaluator.evaluate(schema.required, { ...context, self: primary }, { field }) ?? false;
       if (typeof r !== 'boolean') throw new ExpressionError(String(schema.required), `secondaryFiles 'required' must give a boolean, got ${stringifyJson(r)}`, { field });
       required = r;
     }

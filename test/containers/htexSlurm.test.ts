@@ -1,0 +1,99 @@
+/**
+ * Container steps away from the submitting process: a scattered workflow whose step runs in podman,
+ * on HTEX worker pools (LocalProvider) and on Slurm-provisioned pools (the local test cluster,
+ * PARSL_CWL_SLURM=1); Ctrl-C on HTEX removes the running container. The container settings reach
+ * the workers in the JobSpec; a label passed with the config's `extra_args` finds our containers.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BIN, fixture, runCli, tempDir } from '../cli/cliHarness.js';
+import { assertNoJobsLeft, assertSlurmWorks, pollUntil, slurmTestOptions, uniqueLabel } from '../slurm/slurmGate.js';
+import { IMAGE, assertPodmanWorks, containerTestOptions, containersLabelled, scatterWorkflow } from './podmanGate.js';
+
+const TAG = `t${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
+const containers = (extra = `    extra_args: [--label, pcwl-test=${TAG}]\n`) => `containers:\n  engine: podman\n${extra}`;
+
+const HTEX = `executor:
+  type: htex
+  label: htex
+  workers_per_pool: 2
+  address: 127.0.0.1
+  worker_bind_interface: 127.0.0.1
+  provider: {type: local, init_blocks: 1, min_blocks: 0, max_blocks: 1, launcher: {type: single_node}}
+retries: 0
+`;
+
+async function outputs(stdout: string): Promise<string[]> {
+  const outs = (JSON.parse(stdout) as { outs: Array<{ path: string }> }).outs;
+  return outs.map((o) => readFileSync(o.path, 'utf8').trim());
+}
+
+describe('container steps on HTEX worker pools', containerTestOptions, () => {
+  before(() => assertPodmanWorks());
+  after(() => assert.deepEqual(containersLabelled('pcwl-test', TAG), [], 'containers of ours left behind'));
+
+  test('a scattered container step runs in podman on the workers', async () => {
+    const dir = await fixture({ ...scatterWorkflow(IMAGE), 'htex.yml': HTEX + containers().replace(/^ {4}/m, '  ') });
+    await writeFile(path.join(dir, 'job.yml'), 'words: [a, b, c]\n');
+    const r = await runCli(['--quiet', '--config', 'htex.yml', '--outdir', await tempDir(), 'wf.cwl', 'job.yml'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await outputs(r.stdout), ['in a', 'in b', 'in c']);
+  });
+
+  test('Ctrl-C while a container step runs on a worker: exit 130 and the container is removed', async () => {
+    const dir = await fixture({ ...scatterWorkflow(IMAGE), 'htex.yml': HTEX + containers().replace(/^ {4}/m, '  ') });
+    const child = spawn(BIN, ['--quiet', '--config', 'htex.yml', '--outdir', await tempDir(), 'sleep.cwl'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    // Once podman lists the container (it carries this test's label), not after a fixed sleep.
+    await pollUntil('the container to start on a worker', () => (child.exitCode === null ? (containersLabelled('pcwl-test', TAG).length > 0 ? true : undefined) : Promise.reject(new Error(stderr))), 60_000, 100);
+    child.kill('SIGINT');
+    const [code] = await exited;
+    assert.equal(code, 130, stderr);
+    assert.deepEqual(containersLabelled('pcwl-test', TAG), []);
+  });
+});
+
+describe('container steps on Slurm-provisioned pools', { skip: containerTestOptions.skip || slurmTestOptions.skip }, () => {
+  const labels: string[] = [];
+  before(() => {
+    assertPodmanWorks();
+    assertSlurmWorks();
+  });
+  after(async () => {
+    for (const label of labels) await assertNoJobsLeft(label);
+    assert.deepEqual(containersLabelled('pcwl-test', TAG), []);
+  });
+
+  test('a scattered container step runs in podman inside Slurm blocks', async () => {
+    const label = uniqueLabel('ctr');
+    labels.push(label);
+    const config = `executor:
+  type: htex
+  label: ${label}
+  workers_per_pool: 2
+  address: 127.0.0.1
+  provider:
+    type: slurm
+    walltime: "00:10:00"
+    init_blocks: 1
+    min_blocks: 0
+    max_blocks: 1
+    launcher: {type: single_node}
+  strategy: {period: 0.5, max_idle_time: 60}
+retries: 0
+${containers().replace(/^ {4}/m, '  ')}`;
+    const dir = await fixture({ ...scatterWorkflow(IMAGE), 'slurm.yml': config });
+    await writeFile(path.join(dir, 'job.yml'), 'words: [x, y]\n');
+    const r = await runCli(['--quiet', '--config', 'slurm.yml', '--outdir', await tempDir(), 'wf.cwl', 'job.yml'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await outputs(r.stdout), ['in x', 'in y']);
+    await assertNoJobsLeft(label);
+  });
+});
