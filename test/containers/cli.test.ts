@@ -11,7 +11,7 @@ import { mkdtemp, readFile, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN, fixture, runCli, tempDir } from '../cli/cliHarness.js';
-import { BASE_IMAGE, podmanExe, podmanTestOptions, containersNamed } from './podmanGate.js';
+import { IMAGE, assertPodmanWorks, containerTestOptions, containersNamed } from './podmanGate.js';
 
 /** Prints `in` inside a podman container, `host` outside (podman writes /run/.containerenv in each). */
 const WHERE = (reqs: string) => `cwlVersion: v1.2
@@ -23,8 +23,8 @@ stdout: where.txt
 outputs:
   where: {type: File, outputBinding: {glob: where.txt}}
 `;
-const HINTED = WHERE(`hints:\n  DockerRequirement: {dockerPull: ${BASE_IMAGE}}`);
-const REQUIRED = WHERE(`requirements:\n  DockerRequirement: {dockerPull: ${BASE_IMAGE}}`);
+const HINTED = WHERE(`hints:\n  DockerRequirement: {dockerPull: ${IMAGE}}`);
+const REQUIRED = WHERE(`requirements:\n  DockerRequirement: {dockerPull: ${IMAGE}}`);
 const PLAIN = WHERE('');
 
 async function where(stdout: string): Promise<string> {
@@ -39,9 +39,9 @@ async function pathWithoutEngines(): Promise<string> {
   return dir;
 }
 
-describe('parsl-cwl with containers', podmanTestOptions, () => {
+describe('parsl-cwl with containers', containerTestOptions, () => {
   const pids: number[] = [];
-  before(() => podmanExe());
+  before(() => assertPodmanWorks());
   after(() => {
     for (const pid of pids) assert.deepEqual(containersNamed(`parsl-cwl-${pid}-`), [], 'containers of ours left behind');
   });
@@ -62,8 +62,8 @@ describe('parsl-cwl with containers', podmanTestOptions, () => {
   });
 
   test('--default-container runs a tool without DockerRequirement in that image; the config section does the same', async () => {
-    const dir = await fixture({ 't.cwl': PLAIN, 'c.yml': `containers:\n  engine: podman\n  default_container: ${BASE_IMAGE}\n` });
-    const flag = await runCli(['--quiet', '--default-container', BASE_IMAGE, '--outdir', await tempDir(), 't.cwl'], { cwd: dir });
+    const dir = await fixture({ 't.cwl': PLAIN, 'c.yml': `containers:\n  engine: podman\n  default_container: ${IMAGE}\n` });
+    const flag = await runCli(['--quiet', '--default-container', IMAGE, '--outdir', await tempDir(), 't.cwl'], { cwd: dir });
     assert.equal(flag.code, 0, flag.stderr);
     assert.equal(await where(flag.stdout), 'in');
     const config = await runCli(['--quiet', '--config', 'c.yml', '--outdir', await tempDir(), 't.cwl'], { cwd: dir });
@@ -90,7 +90,7 @@ describe('parsl-cwl with containers', podmanTestOptions, () => {
   });
 
   test('Ctrl-C while a tool runs in a container: exit 130 and the container is gone', async () => {
-    const dir = await fixture({ 'sleep.cwl': `cwlVersion: v1.2\nclass: CommandLineTool\nrequirements:\n  DockerRequirement: {dockerPull: ${BASE_IMAGE}}\nbaseCommand: [sleep, '300']\ninputs: []\noutputs: []\n` });
+    const dir = await fixture({ 'sleep.cwl': `cwlVersion: v1.2\nclass: CommandLineTool\nrequirements:\n  DockerRequirement: {dockerPull: ${IMAGE}}\nbaseCommand: [sleep, '300']\ninputs: []\noutputs: []\n` });
     const child = spawn(BIN, ['--quiet', '--outdir', await tempDir(), 'sleep.cwl'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const pid = child.pid as number;
     pids.push(pid);

@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BIN, fixture, runCli, tempDir } from '../cli/cliHarness.js';
 import { assertNoJobsLeft, assertSlurmWorks, pollUntil, slurmTestOptions, uniqueLabel } from '../slurm/slurmGate.js';
-import { BASE_IMAGE, podmanExe, podmanTestOptions, containersLabelled, scatterWorkflow } from './podmanGate.js';
+import { IMAGE, assertPodmanWorks, containerTestOptions, containersLabelled, scatterWorkflow } from './podmanGate.js';
 
 const TAG = `t${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
 const containers = (extra = `    extra_args: [--label, pcwl-test=${TAG}]\n`) => `containers:\n  engine: podman\n${extra}`;
@@ -33,12 +33,12 @@ async function outputs(stdout: string): Promise<string[]> {
   return outs.map((o) => readFileSync(o.path, 'utf8').trim());
 }
 
-describe('container steps on HTEX worker pools', podmanTestOptions, () => {
-  before(() => podmanExe());
+describe('container steps on HTEX worker pools', containerTestOptions, () => {
+  before(() => assertPodmanWorks());
   after(() => assert.deepEqual(containersLabelled('pcwl-test', TAG), [], 'containers of ours left behind'));
 
   test('a scattered container step runs in podman on the workers', async () => {
-    const dir = await fixture({ ...scatterWorkflow(BASE_IMAGE), 'htex.yml': HTEX + containers().replace(/^ {4}/m, '  ') });
+    const dir = await fixture({ ...scatterWorkflow(IMAGE), 'htex.yml': HTEX + containers().replace(/^ {4}/m, '  ') });
     await writeFile(path.join(dir, 'job.yml'), 'words: [a, b, c]\n');
     const r = await runCli(['--quiet', '--config', 'htex.yml', '--outdir', await tempDir(), 'wf.cwl', 'job.yml'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
@@ -46,7 +46,7 @@ describe('container steps on HTEX worker pools', podmanTestOptions, () => {
   });
 
   test('Ctrl-C while a container step runs on a worker: exit 130 and the container is removed', async () => {
-    const dir = await fixture({ ...scatterWorkflow(BASE_IMAGE), 'htex.yml': HTEX + containers().replace(/^ {4}/m, '  ') });
+    const dir = await fixture({ ...scatterWorkflow(IMAGE), 'htex.yml': HTEX + containers().replace(/^ {4}/m, '  ') });
     const child = spawn(BIN, ['--quiet', '--config', 'htex.yml', '--outdir', await tempDir(), 'sleep.cwl'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -60,10 +60,10 @@ describe('container steps on HTEX worker pools', podmanTestOptions, () => {
   });
 });
 
-describe('container steps on Slurm-provisioned pools', { skip: podmanTestOptions.skip || slurmTestOptions.skip }, () => {
+describe('container steps on Slurm-provisioned pools', { skip: containerTestOptions.skip || slurmTestOptions.skip }, () => {
   const labels: string[] = [];
   before(() => {
-    podmanExe();
+    assertPodmanWorks();
     assertSlurmWorks();
   });
   after(async () => {
@@ -89,7 +89,7 @@ describe('container steps on Slurm-provisioned pools', { skip: podmanTestOptions
   strategy: {period: 0.5, max_idle_time: 60}
 retries: 0
 ${containers().replace(/^ {4}/m, '  ')}`;
-    const dir = await fixture({ ...scatterWorkflow(BASE_IMAGE), 'slurm.yml': config });
+    const dir = await fixture({ ...scatterWorkflow(IMAGE), 'slurm.yml': config });
     await writeFile(path.join(dir, 'job.yml'), 'words: [x, y]\n');
     const r = await runCli(['--quiet', '--config', 'slurm.yml', '--outdir', await tempDir(), 'wf.cwl', 'job.yml'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);

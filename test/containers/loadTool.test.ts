@@ -5,12 +5,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DataFlowKernel, loadTool, type CwlFile } from '../../src/index.js';
-import { BASE_IMAGE, podmanTestOptions } from './podmanGate.js';
+import { IMAGE, containerTestOptions } from './podmanGate.js';
 
 const WHERE = `cwlVersion: v1.2
 class: CommandLineTool
 requirements:
-  DockerRequirement: {dockerPull: ${BASE_IMAGE}}
+  DockerRequirement: {dockerPull: ${IMAGE}}
 baseCommand: [sh, -c, 'test -e /run/.containerenv && echo in || echo host']
 inputs: []
 stdout: where.txt
@@ -18,7 +18,7 @@ outputs:
   where: stdout
 `;
 
-describe('loadTool with a DockerRequirement', podmanTestOptions, () => {
+describe('loadTool with a DockerRequirement', containerTestOptions, () => {
   let dfk: DataFlowKernel | undefined;
   after(async () => dfk?.shutdown());
 

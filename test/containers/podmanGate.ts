@@ -1,99 +1,41 @@
 /**
- * Whether the container tests run. With PARSL_CWL_CONTAINERS=1 (set by .ci/run, which installs
- * podman and builds the suite's images with test/containers/build-images.sh) podman must work, or
- * the tests FAIL; without it they skip when podman is absent or cannot see the base image, and say
- * why.
+ * Whether the container tests run, and what they share. They need podman (rootful here) and the
+ * images the CWL suite names (built locally, docs/containers.md). With PARSL_CWL_CONTAINERS=1 (set by
+ * CI) podman must be there, or the tests FAIL; without it they skip, saying why, when podman is absent.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { onPath } from '../../src/cwl/containers/index.js';
 import type { CommandLineTool, CwlFile } from '../../src/cwl/model.js';
 import type { JobSpec } from '../../src/cwl/jobSpec.js';
 
 export const CONTAINERS_REQUIRED = process.env.PARSL_CWL_CONTAINERS === '1';
+export const PODMAN = onPath('podman', process.env.PATH ?? '');
 
-/** The image every container test starts from (test/containers/build-images.sh makes it). */
-export const BASE_IMAGE = 'docker.io/library/debian:stable-slim';
-
-function findPodman(): { exe?: string; why?: string } {
-  let exe: string;
-  try {
-    exe = execFileSync('sh', ['-c', 'command -v podman'], { encoding: 'utf8' }).trim();
-  } catch {
-    return { why: 'podman is not installed (apt-get install podman runc; see docs/containers.md)' };
-  }
-  try {
-    execFileSync(exe, ['image', 'exists', BASE_IMAGE], { stdio: 'ignore', timeout: 30_000 });
-  } catch {
-    return { exe, why: `podman has no ${BASE_IMAGE}: run test/containers/build-images.sh` };
-  }
-  return { exe };
-}
-
-const found = findPodman();
-
-/** `{ skip }` for node:test: false when the tests run (podman works, or PARSL_CWL_CONTAINERS=1 demands it). */
-export const podmanTestOptions: { skip: string | false } = {
-  skip: found.why === undefined || CONTAINERS_REQUIRED ? false : `container tests skipped: ${found.why}; set PARSL_CWL_CONTAINERS=1 to make this a failure`,
+/** `{ skip }` for node:test: false when the tests must run. */
+export const containerTestOptions: { skip: string | false } = {
+  skip: PODMAN !== undefined || CONTAINERS_REQUIRED ? false : 'container tests are off: podman is not on PATH (install it, see docs/containers.md; PARSL_CWL_CONTAINERS=1 makes them mandatory)',
 };
 
-/** podman's path; throws (failing the test) when PARSL_CWL_CONTAINERS=1 and podman does not work. */
-export function podmanExe(): string {
-  if (found.why !== undefined) throw new Error(`PARSL_CWL_CONTAINERS=1 but ${found.why}`);
-  return found.exe!;
-}
+/** The image every test runs (a Debian root filesystem with python3, as the CWL suite's images here). */
+export const IMAGE = 'docker.io/library/debian:stable-slim';
 
-/** A name part unique to this test process. */
-export const NONCE = `${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
-
-const scratchDirs: string[] = [];
-process.once('exit', () => {
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh folder, removed when the test file ends. */
-export function scratchDir(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `pcwl-ctr-${name}-`));
-  scratchDirs.push(dir);
-  return dir;
-}
-
-/**
- * A program that logs its argv (one line per run, appended: atomic for short lines) and then runs
- * the real engine with it, so a test counts the engine commands really started.
- */
-export function countingEngine(realExe: string): { exe: string; calls: () => string[] } {
-  const dir = scratchDir('counting');
-  const log = join(dir, 'calls.log');
-  const exe = join(dir, 'engine');
-  writeFileSync(log, '');
-  writeFileSync(exe, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${realExe}' "$@"\n`);
-  chmodSync(exe, 0o755);
-  return {
-    exe,
-    calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
-  };
-}
-
-/** Removes images by name; missing ones are fine. */
-export function removeImages(exe: string, ...names: string[]): void {
-  for (const name of names) {
-    try {
-      execFileSync(exe, ['rmi', '--force', name], { stdio: 'ignore', timeout: 60_000 });
-    } catch {
-      /* not there */
-    }
+/** Throws (failing the test) unless podman runs and has the test image. */
+export function assertPodmanWorks(): void {
+  if (PODMAN === undefined) throw new Error('PARSL_CWL_CONTAINERS=1 but podman is not on PATH');
+  try {
+    execFileSync(PODMAN, ['image', 'exists', IMAGE], { timeout: 30_000 });
+  } catch {
+    throw new Error(`podman has no image ${IMAGE}; build the suite's images first (docs/containers.md)`);
   }
 }
 
 /** Names of containers (any state) whose name starts with `prefix` (ours: parsl-cwl-<pid>-...). */
 export function containersNamed(prefix: string): string[] {
-  const out = execFileSync(podmanExe(), ['ps', '--all', '--filter', 'label=parsl-cwl', '--format', '{{.Names}}'], { encoding: 'utf8', timeout: 30_000 });
+  const out = execFileSync(PODMAN ?? 'podman', ['ps', '--all', '--filter', 'label=parsl-cwl', '--format', '{{.Names}}'], { encoding: 'utf8', timeout: 30_000 });
   return out
     .split('\n')
     .map((l) => l.trim())
@@ -104,7 +46,7 @@ export function tool(fields: Partial<CommandLineTool>): CommandLineTool {
   return { id: 'file:///t/tool.cwl', class: 'CommandLineTool', cwlVersion: 'v1.2', originalCwlVersion: 'v1.2', baseUri: 'file:///t/', inputs: [], outputs: [], ...fields };
 }
 
-export const DOCKER = { class: 'DockerRequirement', dockerPull: BASE_IMAGE };
+export const DOCKER = { class: 'DockerRequirement', dockerPull: IMAGE };
 
 export async function job(t: CommandLineTool, inputs: Record<string, unknown> = {}, options: JobSpec['options'] = {}): Promise<JobSpec> {
   const jobDir = await mkdtemp(path.join(os.tmpdir(), 'pcwl-ctr-job-'));
@@ -120,7 +62,7 @@ export async function inputFile(name: string, text: string): Promise<CwlFile> {
 
 /** Names of containers (any state) carrying label `key=value` (a test passes it with `extra_args`). */
 export function containersLabelled(key: string, value: string): string[] {
-  const out = execFileSync(podmanExe(), ['ps', '--all', '--filter', `label=${key}=${value}`, '--format', '{{.Names}}'], { encoding: 'utf8', timeout: 30_000 });
+  const out = execFileSync(PODMAN ?? 'podman', ['ps', '--all', '--filter', `label=${key}=${value}`, '--format', '{{.Names}}'], { encoding: 'utf8', timeout: 30_000 });
   return out
     .split('\n')
     .map((l) => l.trim())

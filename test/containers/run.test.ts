@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { executeJob } from '../../src/cwl/execution/index.js';
 import type { CwlFile } from '../../src/cwl/model.js';
 import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
-import { DOCKER, podmanExe, podmanTestOptions, containersNamed, inputFile, job, tool } from './podmanGate.js';
+import { DOCKER, assertPodmanWorks, containerTestOptions, containersNamed, inputFile, job, tool } from './podmanGate.js';
 
 const OURS = `parsl-cwl-${process.pid}-`;
 
@@ -32,8 +32,8 @@ async function outText(result: { outputs: Record<string, unknown> }): Promise<st
   return readFile((result.outputs.out as CwlFile).path as string, 'utf8');
 }
 
-describe('tools in podman containers (executeJob)', podmanTestOptions, () => {
-  before(() => podmanExe());
+describe('tools in podman containers (executeJob)', containerTestOptions, () => {
+  before(() => assertPodmanWorks());
   after(() => assert.deepEqual(containersNamed(OURS), [], 'containers of ours left behind'));
 
   test('inputs are bound read-only; a writable InitialWorkDir entry is a copy the tool may change; outputs belong to the runner uid', async () => {
