@@ -55,6 +55,19 @@ describe('tools in podman containers (executeJob)', containerTestOptions, () => 
     assert.equal(st.gid, process.getgid?.());
   });
 
+  test('InplaceUpdateRequirement: a writable entry is the input itself, bound read-write, and the tool changes it in place', async () => {
+    const input = await inputFile('count.txt', '1\n');
+    const t = stdoutTool('echo 2 > count.txt; cat count.txt', {
+      inputs: [{ id: 'f', type: 'File' }],
+      requirements: [
+        { class: 'InitialWorkDirRequirement', listing: [{ entry: '$(inputs.f)', writable: true }] },
+        { class: 'InplaceUpdateRequirement', inplaceUpdate: true },
+      ],
+    });
+    assert.equal(await outText(await executeJob(await job(t, { f: input }))), '2\n');
+    assert.equal(await readFile(input.path as string, 'utf8'), '2\n');
+  });
+
   test('HOME and TMPDIR are the output and temporary folders (writable), EnvVarRequirement is passed, the host PATH is not, the working directory is HOME', async () => {
     const t = stdoutTool('echo "HOME=$HOME"; echo "TMPDIR=$TMPDIR"; echo "FOO=$FOO"; echo "PWD=`pwd`"; echo "PATH=$PATH"; touch "$HOME/h" "$TMPDIR/t" && echo writable', {
       requirements: [{ class: 'EnvVarRequirement', envDef: [{ envName: 'FOO', envValue: 'bar baz' }] }],
