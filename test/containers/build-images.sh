@@ -81,7 +81,10 @@ if $with_docker; then
   "$DOCKER" info >/dev/null 2>&1 || die "--docker: dockerd does not answer (start it with test/containers/start-dockerd.sh)"
   to_copy=()
   for image in "${ALL[@]}"; do
-    "$DOCKER" image inspect "$image" >/dev/null 2>&1 || to_copy+=("$image")
+    # Missing, or not podman's image (an older build of it): copied again.
+    want=$("$PODMAN" image inspect --format '{{.Id}}' "$image")
+    have=$("$DOCKER" image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
+    [ "${have#sha256:}" = "${want#sha256:}" ] || to_copy+=("$image")
   done
   if [ ${#to_copy[@]} -gt 0 ]; then
     log "copying ${to_copy[*]} from podman to docker"
