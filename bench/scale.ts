@@ -38,11 +38,17 @@ console.log(`# ${r.pools} simulated pools x ${r.workerSlots / r.pools} workers, 
 line('scale_pools', r.pools);
 line('scale_worker_slots', r.workerSlots);
 line('scale_register_s', r.registerS, 'target <= 30');
-line('scale_interchange_register_cpu_s', r.interchangeRegisterCpuS);
+line('scale_interchange_register_cpu_s', r.interchangeRegisterCpuS, 'interchange CPU while the pools registered');
+line('scale_interchange_register_main_cpu_s', r.interchangeRegisterThreads.main, 'of which its JavaScript thread');
+line('scale_interchange_register_zmq_cpu_s', r.interchangeRegisterThreads.zmq, 'of which libzmq I/O (CurveZMQ handshakes, TCP)');
+line('scale_kernel_register_cpu_s', r.kernelRegisterCpuS, 'kernel + executor client, same phase');
+line('scale_simulator_register_cpu_s', r.simulatorRegisterCpuS, 'all simulated pools, same phase');
 line('scale_tasks', r.tasks);
 line('scale_tasks_done', r.tasksDone);
 line('scale_tasks_per_s', r.tasksPerS, 'target >= 20,000');
 line('scale_interchange_cpu_s', r.interchangeCpuS, 'over the task phase');
+line('scale_interchange_main_cpu_s', r.interchangeThreads.main, 'of which its JavaScript thread');
+line('scale_interchange_zmq_cpu_s', r.interchangeThreads.zmq, 'of which libzmq I/O (CurveZMQ, TCP)');
 line('scale_interchange_cpu_pct', r.interchangeCpuPct, '% of one core over the task phase');
 line('scale_kernel_cpu_s', r.kernelCpuS, 'kernel + executor client, same phase');
 line('scale_simulator_cpu_s', r.simulatorCpuS, 'all simulated pools, same phase');

@@ -7,7 +7,7 @@
  * the interchange's own CPU and peak RSS (from /proc), heartbeat lateness and pools lost.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataFlowKernel, type AppDefinition, type AppFuture } from '../../src/dataflow/index.js';
@@ -45,6 +45,12 @@ export interface ScaleResult {
   interchangeCpuS: number;
   interchangeCpuPct: number;
   interchangeRegisterCpuS: number;
+  /** The same split by thread kind (main JavaScript thread, libzmq I/O, other). */
+  interchangeRegisterThreads: ThreadCpu;
+  interchangeThreads: ThreadCpu;
+  /** CPU of this process and of the simulators while the pools registered, s. */
+  kernelRegisterCpuS: number;
+  simulatorRegisterCpuS: number;
   interchangeRssMb: number;
   /** CPU of this process (kernel + executor client) and of the simulators over the task phase, s. */
   kernelCpuS: number;
@@ -72,6 +78,30 @@ function cpuSecondsOf(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
 }
+
+/**
+ * CPU seconds of a process's threads grouped by kind: `main` (the JavaScript thread), `zmq` (libzmq's
+ * I/O threads: CurveZMQ encryption and TCP), `other` (V8 GC helpers, libuv's pool).
+ */
+export type ThreadCpu = { main: number; zmq: number; other: number };
+function threadCpuOf(pid: number): ThreadCpu {
+  const out: ThreadCpu = { main: 0, zmq: 0, other: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const s = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+      if (Number(tid) === pid) out.main += s;
+      else if (name.startsWith('ZMQbg')) out.zmq += s;
+      else out.other += s;
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return out;
+}
+const minus = (a: ThreadCpu, b: ThreadCpu): ThreadCpu => ({ main: a.main - b.main, zmq: a.zmq - b.zmq, other: a.other - b.other });
 
 /** VmHWM (peak resident set) of a process, MB. */
 function peakRssMbOf(pid: number): number {
@@ -163,10 +193,12 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
     const { workerPort, certDir, interchangePid } = executor.endpoints();
     if (interchangePid === undefined) throw new Error('scale simulation: the interchange has no pid');
     for (let i = 0; i < o.processes; i++) sims.push(new PoolProcess());
-    await within(Promise.all(sims.map((s) => s.next('loaded'))), left(), 'starting the simulator processes');
+    const loaded = await within(Promise.all(sims.map((s) => s.next('loaded'))), left(), 'starting the simulator processes');
     log(`# ${o.processes} simulator processes loaded; registering ${o.pools} pools`);
 
     const cpuBeforeRegister = cpuSecondsOf(interchangePid);
+    const threadsBeforeRegister = threadCpuOf(interchangePid);
+    const kernelRegisterCpu0 = process.cpuUsage();
     const r0 = performance.now();
     const registered = sims.map((s) => s.next('registered'));
     sims.forEach((s, i) => {
@@ -185,9 +217,12 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
         recordTaskIds: o.recordTaskIds ?? false,
       });
     });
-    await within(Promise.all(registered), left(), `registering ${o.pools} pools`);
+    const registeredReports = await within(Promise.all(registered), left(), `registering ${o.pools} pools`);
     const registerS = (performance.now() - r0) / 1000;
+    const kernelRegisterCpu = process.cpuUsage(kernelRegisterCpu0);
+    const simulatorRegisterCpuS = (registeredReports.reduce((n, r) => n + r.cpuMs, 0) - loaded.reduce((n, r) => n + r.cpuMs, 0)) / 1000;
     const interchangeRegisterCpuS = cpuSecondsOf(interchangePid) - cpuBeforeRegister;
+    const interchangeRegisterThreads = minus(threadCpuOf(interchangePid), threadsBeforeRegister);
     log(`# all ${o.pools} pools registered in ${registerS.toFixed(2)} s`);
 
     // How stale the interchange's view of each pool gets (its status reports, every heartbeat period).
@@ -197,6 +232,7 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
     }, 500);
 
     const cpu0 = cpuSecondsOf(interchangePid);
+    const threads0 = threadCpuOf(interchangePid);
     const simCpu0 = (await Promise.all(sims.map(async (s) => (s.send({ type: 'report' }), s.next('report'))))).reduce((n, r) => n + r.cpuMs, 0);
     const kernelCpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -206,6 +242,7 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
     const tasksS = (performance.now() - t0) / 1000;
     const kernelCpu = process.cpuUsage(kernelCpu0);
     const interchangeCpuS = cpuSecondsOf(interchangePid) - cpu0;
+    const interchangeThreads = minus(threadCpuOf(interchangePid), threads0);
     const tasksDone = futures.filter((f) => f.state === 'exec_done').length;
 
     const managers = await executor.command({ command: 'managers' });
@@ -241,6 +278,10 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
       interchangeCpuS,
       interchangeCpuPct: (100 * interchangeCpuS) / tasksS,
       interchangeRegisterCpuS,
+      interchangeRegisterThreads,
+      interchangeThreads,
+      kernelRegisterCpuS: (kernelRegisterCpu.user + kernelRegisterCpu.system) / 1e6,
+      simulatorRegisterCpuS,
       interchangeRssMb,
       kernelCpuS: (kernelCpu.user + kernelCpu.system) / 1e6,
       simulatorCpuS: (reports.reduce((n, r) => n + r.cpuMs, 0) - simCpu0) / 1000,

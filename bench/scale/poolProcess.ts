@@ -37,8 +37,8 @@ export interface PoolProcessReport {
 }
 
 export type FromPoolProcess =
-  | { type: 'loaded' }
-  | { type: 'registered'; pools: number; lastAtMs: number }
+  | { type: 'loaded'; cpuMs: number }
+  | { type: 'registered'; pools: number; lastAtMs: number; cpuMs: number }
   | { type: 'failed'; message: string }
   | PoolProcessReport;
 
@@ -82,11 +82,15 @@ async function start(m: PoolProcessStart): Promise<void> {
     );
   }
   await Promise.all(pools.map((p) => p.start()));
-  send({ type: 'registered', pools: pools.length, lastAtMs: Math.max(...pools.map((p) => p.stats.registeredAtMs)) });
+  send({ type: 'registered', pools: pools.length, lastAtMs: Math.max(...pools.map((p) => p.stats.registeredAtMs)), cpuMs: cpuMs() });
+}
+
+function cpuMs(): number {
+  const cpu = process.cpuUsage();
+  return (cpu.user + cpu.system) / 1000;
 }
 
 function report(): PoolProcessReport {
-  const cpu = process.cpuUsage();
   return {
     type: 'report',
     pools: pools.length,
@@ -94,7 +98,7 @@ function report(): PoolProcessReport {
     lateHeartbeats: pools.reduce((n, p) => n + p.stats.lateHeartbeats, 0),
     maxSilenceMs: pools.reduce((n, p) => Math.max(n, p.stats.maxSilenceMs), 0),
     shutDownEarly: pools.filter((p) => p.stats.shutDownEarly).length,
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuMs: cpuMs(),
     taskIds,
     logs,
   };
@@ -117,4 +121,4 @@ process.on('disconnect', () => {
   for (const p of pools) p.stop();
   setTimeout(() => process.exit(0), 200).unref();
 });
-send({ type: 'loaded' });
+send({ type: 'loaded', cpuMs: cpuMs() });
