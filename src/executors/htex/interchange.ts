@@ -47,6 +47,14 @@ export interface InterchangeOptions {
 
 export type InterchangeState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 
+/**
+ * Status reports caused by pools coming or going are sent at most this often (the periodic one
+ * still goes every heartbeat period). Each report lists every pool, so one per registration made a
+ * registration storm quadratic: 2,048 pools meant 2,048 reports of up to 2,048 entries, ~9 s of
+ * interchange CPU and hundreds of MB of queued frames (docs/scale.md).
+ */
+const STATUS_MIN_INTERVAL_MS = 100;
+
 interface Manager {
   registration: Registration;
   identity: Buffer;
@@ -67,6 +75,12 @@ export class Interchange {
   private poolWriter!: SocketWriter;
   private zap: ZapAuthenticator | undefined;
   private readonly managers = new Map<string, Manager>();
+  /**
+   * Managers that can take a task now (not held or draining, room left), in the order they got
+   * room: dispatch walks only these, not every pool, and a pool that was just served goes to the
+   * back, so a long queue is spread round-robin. Kept up to date by `updateReady`.
+   */
+  private readonly ready = new Set<Manager>();
   private queue: WireTask[] = [];
   private queueHead = 0;
   /** Which manager runs each task id. */
@@ -78,6 +92,8 @@ export class Interchange {
   private resolveStopped!: () => void;
   private resultsToClient: WireResult[] = [];
   private clientFlushScheduled = false;
+  private lastStatusMs = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
   workerPort = 0;
 
   constructor(private readonly options: InterchangeOptions) {
@@ -132,6 +148,7 @@ export class Interchange {
     this.options.log(`stopping: ${reason}`);
     this._state = 'STOPPING';
     if (this.timer) clearInterval(this.timer);
+    if (this.statusTimer) clearTimeout(this.statusTimer);
     for (const m of this.managers.values()) this.toPool(m.identity, { type: 'shutdown' });
     this.flushResults();
     await Promise.race([Promise.all([this.poolWriter?.flushed(), this.clientWriter?.flushed()]), new Promise((r) => setTimeout(r, 500))]);
@@ -231,11 +248,13 @@ export class Interchange {
               this.placement.delete(r.id);
             }
             if (manager.tasks.size === 0) manager.idleSinceMs = Date.now();
+            this.updateReady(manager);
             this.queueResults(m.results);
             this.dispatch();
             break;
           case 'draining':
             manager.draining = true;
+            this.updateReady(manager);
             break;
           case 'drained':
             this.options.log(`pool ${poolId} drained and left`);
@@ -263,7 +282,7 @@ export class Interchange {
       return;
     }
     const now = Date.now();
-    this.managers.set(reg.poolId, {
+    const manager: Manager = {
       registration: reg,
       identity,
       tasks: new Set(),
@@ -272,21 +291,34 @@ export class Interchange {
       idleSinceMs: now,
       held: false,
       draining: false,
-    });
+    };
+    // A pool registering again under the same id (it restarted) replaces its old entry.
+    const previous = this.managers.get(reg.poolId);
+    if (previous) this.ready.delete(previous);
+    this.managers.set(reg.poolId, manager);
+    this.updateReady(manager);
     this.options.log(`pool ${reg.poolId} registered: block ${reg.blockId}, ${reg.hostname}, ${reg.workers} workers`);
     this.toPool(identity, { type: 'registered' });
     this.toClient({ type: 'managerRegistered', manager: reg });
-    this.sendStatus();
+    this.requestStatus();
     this.dispatch();
+  }
+
+  /** Keep `m`'s place in `ready` in step with whether it can take a task now. */
+  private updateReady(m: Manager): void {
+    const canTake = !m.held && !m.draining && m.capacity > m.tasks.size && this.managers.get(m.registration.poolId) === m;
+    if (!canTake) this.ready.delete(m);
+    else if (!this.ready.has(m)) this.ready.add(m);
   }
 
   /** Hand queued tasks to managers with free capacity, in batches. */
   private dispatch(): void {
     if (this.queueHead >= this.queue.length) return;
-    for (const m of this.managers.values()) {
-      if (m.held || m.draining) continue;
+    // Only managers with room are visited; each leaves the set as it is filled (deleting while
+    // iterating a Set is safe) and one left with room after the queue ran out goes to the back.
+    for (const m of this.ready) {
+      this.ready.delete(m);
       const room = m.capacity - m.tasks.size;
-      if (room <= 0) continue;
       const end = Math.min(this.queue.length, this.queueHead + room);
       const batch = this.queue.slice(this.queueHead, end);
       this.queueHead = end;
@@ -296,7 +328,10 @@ export class Interchange {
       }
       m.idleSinceMs = 0;
       this.toPool(m.identity, { type: 'tasks', tasks: batch });
-      if (this.queueHead >= this.queue.length) break;
+      if (this.queueHead >= this.queue.length) {
+        this.updateReady(m);
+        break;
+      }
     }
     if (this.queueHead >= this.queue.length) {
       this.queue = [];
@@ -343,13 +378,14 @@ export class Interchange {
       dropped = before - kept.length;
     }
     for (const [m, list] of byManager) this.toPool(m.identity, { type: 'cancel', ids: list });
-    if (dropped > 0) this.sendStatus();
+    if (dropped > 0) this.requestStatus();
     this.options.log(`cancel: ${dropped} task(s) dropped from the queue, ${forwarded} passed on to ${byManager.size} pool(s)`);
   }
 
   /** Drop a manager; its tasks fail with ManagerLost unless it left cleanly. */
   private forget(m: Manager, reason: string, lost = false): void {
     this.managers.delete(m.registration.poolId);
+    this.ready.delete(m);
     if (lost && m.tasks.size > 0) {
       const error = errorToJson(new ManagerLostError(m.registration.poolId, m.registration.hostname, reason));
       this.queueResults([...m.tasks].map((id) => ({ id, ok: false as const, error })));
@@ -359,7 +395,7 @@ export class Interchange {
       this.toClient({ type: 'managerLost', poolId: m.registration.poolId, blockId: m.registration.blockId, reason });
       this.toPool(m.identity, { type: 'shutdown' });
     }
-    this.sendStatus();
+    this.requestStatus();
     this.dispatch();
   }
 
@@ -397,7 +433,23 @@ export class Interchange {
   }
 
   private sendStatus(): void {
+    if (this.statusTimer) {
+      clearTimeout(this.statusTimer);
+      this.statusTimer = undefined;
+    }
+    this.lastStatusMs = Date.now();
     this.toClient({ type: 'status', queued: this.queue.length - this.queueHead, managers: this.managerInfos() });
+  }
+
+  /**
+   * A status report because pools came or went: at once if none went out in the last
+   * STATUS_MIN_INTERVAL_MS, else one report at the end of that interval for all the changes.
+   */
+  private requestStatus(): void {
+    if (this.statusTimer || this._state !== 'RUNNING') return;
+    const wait = this.lastStatusMs + STATUS_MIN_INTERVAL_MS - Date.now();
+    if (wait <= 0) this.sendStatus();
+    else this.statusTimer = setTimeout(() => this.sendStatus(), wait);
   }
 
   private command(request: CommandRequest): CommandReply {
@@ -406,13 +458,17 @@ export class Interchange {
         return { command: 'managers', managers: this.managerInfos() };
       case 'hold': {
         const m = this.managers.get(request.poolId);
-        if (m) m.held = true;
+        if (m) {
+          m.held = true;
+          this.updateReady(m);
+        }
         return { command: 'hold', ok: m !== undefined };
       }
       case 'drain': {
         const m = this.managers.get(request.poolId);
         if (m) {
           m.draining = true;
+          this.updateReady(m);
           this.toPool(m.identity, { type: 'drain' });
         }
         return { command: 'drain', ok: m !== undefined };
