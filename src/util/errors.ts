@@ -33,6 +33,7 @@ export const ErrorCode = {
   OutputMissing: 'PCWL_OUTPUT_MISSING',
   OutputInvalid: 'PCWL_OUTPUT_INVALID',
   OutputsNotPlaced: 'PCWL_OUTPUTS_NOT_PLACED',
+  CacheUnusable: 'PCWL_CACHE_UNUSABLE',
   // Workflows
   WorkflowStepFailed: 'PCWL_WORKFLOW_STEP_FAILED',
   WorkflowInvalid: 'PCWL_WORKFLOW_INVALID',
