@@ -48,6 +48,7 @@ function jobDefinition(job: JobSpec, options: SubmitJobOptions): AppDefinition<B
     complete: (outcome: TaskOutcome) => cwlJobResult(outcome, job.name),
     // The job folder differs per run; only what the tool computes from matters.
     memoArgs: ({ job: j }) => ({ inputs: j.inputs, requirements: j.requirements, hints: j.hints }),
+    diskMemo: false,
   };
 }
 

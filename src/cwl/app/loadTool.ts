@@ -73,12 +73,16 @@ function toolDefinition(getTool: () => Promise<Tool>, name: string, identity: st
         paths: { jobDir: path.join(ctx.runDir, 'jobs', `${ctx.taskId}-${name}${ctx.attempt > 0 ? `.${ctx.attempt}` : ''}`) },
         name,
       };
+      // A memoized tool on a kernel with a cacheDir keeps its outputs in the job cache (docs/cache.md).
+      if (cache && ctx.cacheDir !== undefined) job.options = { cache: { dir: ctx.cacheDir } };
       return cwlJobTask(job);
     },
     complete(outcome) {
       return cwlJobResult(outcome, name).outputs;
     },
     memoArgs: (call) => call.inputs,
+    // Its outputs live in job folders: the job cache keeps them, not the kernel's memo files.
+    diskMemo: false,
   };
 }
 

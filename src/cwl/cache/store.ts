@@ -17,7 +17,7 @@
  * not trusted, and is removed. Reusing copies (a reflink where the filesystem has them): two runs'
  * outputs never share data with each other.
  */
-import { constants, linkSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs';
+import { constants, existsSync, linkSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseJson, randomHex, stringifyJson } from '../../util/index.js';
@@ -52,6 +52,8 @@ export function reuseEntry(root: string, key: string, outdir: string): JobResult
   try {
     entry = parseJson(readFileSync(path.join(dir, 'entry.json'), 'utf8')) as EntryFile;
   } catch {
+    // Entries appear whole (a rename), so a folder without a readable entry.json is damaged.
+    if (existsSync(dir)) discard(root, dir);
     return undefined;
   }
   if (entry.format !== CACHE_FORMAT || entry.key !== key || !Array.isArray(entry.files) || !matches(dir, entry.files)) {
