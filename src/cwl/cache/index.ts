@@ -25,7 +25,7 @@ export async function runCached(spec: JobSpec, execute: (spec: JobSpec) => Promi
   const key = await jobCacheKey(spec);
   const jobDir = path.resolve(spec.paths.jobDir);
   const outdir = path.resolve(spec.paths.outdir ?? path.join(jobDir, 'out'));
-  const hit = reuseEntry(root, key, outdir);
+  const hit = await reuseEntry(root, key, outdir);
   if (hit !== undefined) {
     log?.(`${spec.name}: reused from the cache (${key.slice(0, 12)})`);
     return hit;
