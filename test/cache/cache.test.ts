@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync, constants } from 'node:fs';
+import { copyFileSync, statSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync, constants } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { watch } from 'node:fs/promises';
-import { BIN, runCli, tempDir } from '../cli/cliHarness.js';
+import { BIN, EXAMPLES, runCli, tempDir } from '../cli/cliHarness.js';
 import { appeared } from '../fileEvents.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/cache/fixtures/', import.meta.url));
@@ -141,6 +141,8 @@ test('two runs sharing one cache both succeed and leave one whole entry per job'
   const third = await runCli(['--cachedir', cache, '--outdir', path.join(dir, 'c'), fx('scatter.cwl'), ...words.flatMap((w) => ['--words', w])], { cwd: dir });
   assert.equal(third.code, 0, third.stderr);
   assert.match(third.stderr, /workflow: 12 of 12 finished step instances reused from the cache, 0 run/);
+  // Reused outputs reach --outdir as copies: editing them cannot touch the entries.
+  for (const out of (JSON.parse(third.stdout) as { outs: { path: string }[] }).outs) assert.equal(statSync(out.path).nlink, 1);
 });
 
 test('a runner killed with SIGKILL leaves no entry a later run trusts; unfinished and damaged entries are not read', async () => {
@@ -228,4 +230,18 @@ test('--cachedir on a file is refused in one line before anything runs', async (
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^parsl-cwl: error: \[PCWL_CACHE_UNUSABLE\] cache folder .*not-a-folder: a file is in the way; give --cachedir/m);
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('on HTEX workers the same cache is used: a job stored by a local run is reused by a run on a pool', async () => {
+  const dir = await tempDir('pcwl-htexcache-');
+  const cache = path.join(dir, 'cache');
+  const log = path.join(dir, 'ran.log');
+  const args = (out: string) => ['--cachedir', cache, '--outdir', path.join(dir, out), fx('step.cwl'), '--tag', 't', '--log', log, '--flag', path.join(dir, 'absent')];
+  const local = await runCli(args('local'), { cwd: dir });
+  assert.equal(local.code, 0, local.stderr);
+  const onPool = await runCli(['--config', path.join(EXAMPLES, 'configs', 'htex-local.yml'), ...args('pool')], { cwd: dir });
+  assert.equal(onPool.code, 0, onPool.stderr);
+  assert.match(onPool.stderr, /outputs reused from the cache/);
+  assert.deepEqual(ranSteps(log), ['t']);
+  assert.equal(readFileSync((JSON.parse(onPool.stdout) as { out: { path: string } }).out.path, 'utf8'), 't\n');
 });

@@ -8,7 +8,6 @@ import type { JobResult, JobSpec } from '../jobSpec.js';
 import { reuseAllowed } from '../workReuse.js';
 import { jobCacheKey } from './key.js';
 import { reuseEntry, storeEntry } from './store.js';
-import path from 'node:path';
 
 export { jobCacheKey, keyView, CACHE_FORMAT } from './key.js';
 export { listEntries, pruneEntries, clearEntries, type CacheEntryInfo } from './store.js';
@@ -23,9 +22,7 @@ export function cacheApplies(spec: JobSpec): boolean {
 export async function runCached(spec: JobSpec, execute: (spec: JobSpec) => Promise<JobResult>, log?: (line: string) => void): Promise<JobResult> {
   const root = (spec.options?.cache as { dir: string }).dir;
   const key = await jobCacheKey(spec);
-  const jobDir = path.resolve(spec.paths.jobDir);
-  const outdir = path.resolve(spec.paths.outdir ?? path.join(jobDir, 'out'));
-  const hit = await reuseEntry(root, key, outdir);
+  const hit = await reuseEntry(root, key);
   if (hit !== undefined) {
     log?.(`${spec.name}: reused from the cache (${key.slice(0, 12)})`);
     return hit;

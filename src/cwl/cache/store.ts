@@ -10,14 +10,14 @@
  * folder under tmp/, which no lookup reads and `parsl-cwl cache prune` removes. When two runs
  * store the same key, the second rename fails and its copy is dropped.
  *
- * Files are hard links both ways (store: job outdir → entry; reuse: entry → job outdir), copies
- * where a link cannot be made (another filesystem): a hit costs one link per file, where a copy
- * cost twice the system time (measured on a 2,000-way all-hit rerun, docs/cache.md). A link
- * shares its data, so entry.json records each file's size and mtime: an entry whose file was
- * changed since (an output edited in place) no longer matches, is not trusted, and is removed.
+ * Storing hard-links the job's output files into the entry (a copy where a link cannot be made:
+ * another filesystem), so a miss copies no data. A link shares its data with the job's file, which
+ * a tool run then moves into --outdir, so entry.json records each file's size and mtime: an entry
+ * whose file was changed since (an output edited in place) no longer matches, is not trusted, and
+ * is removed. A hit serves the entry's files in place (reuseEntry).
  */
 import { existsSync, linkSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs';
-import { copyFile, link, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseJson, randomHex, stringifyJson } from '../../util/index.js';
@@ -46,11 +46,13 @@ function entryDir(root: string, key: string): string {
 }
 
 /**
- * The stored outputs of `key`, placed in `outdir` (made if missing); undefined when no trusted entry.
- * Asynchronous file work: in a workflow several jobs' lookups then wait for the disk at once
- * (measured on a 2,000-way all-hit rerun, docs/cache.md), where the synchronous calls queued them.
+ * The stored outputs of `key`, served where they are stored (the entry's files/), or undefined
+ * when no trusted entry. Nothing is made per hit: a job folder and a link per file cost a 2,000-way
+ * all-hit rerun 2.5-4x its time on this machine (docs/cache.md, "Benchmark"). The run command
+ * copies final outputs into --outdir (src/cwl/relocate.ts copies what is outside the run folder),
+ * so what a user gets is never linked to the entry; later steps read intermediate ones in place.
  */
-export async function reuseEntry(root: string, key: string, outdir: string): Promise<JobResult | undefined> {
+export async function reuseEntry(root: string, key: string): Promise<JobResult | undefined> {
   const dir = entryDir(root, key);
   let entry: EntryFile;
   try {
@@ -65,33 +67,7 @@ export async function reuseEntry(root: string, key: string, outdir: string): Pro
     return undefined;
   }
   const files = path.join(dir, 'files');
-  await mkdir(outdir, { recursive: true });
-  const made = new Set<string>([outdir]);
-  for (const [rel, size] of entry.files) {
-    const target = path.join(outdir, rel);
-    if (size < 0) {
-      await mkdir(target, { recursive: true });
-      made.add(target);
-      continue;
-    }
-    const parent = path.dirname(target);
-    if (!made.has(parent)) {
-      await mkdir(parent, { recursive: true });
-      made.add(parent);
-    }
-    await linkOrCopy(path.join(files, rel), target);
-  }
-  return { outputs: relocated(entry.outputs, outdir) as Record<string, unknown>, exitCode: entry.exitCode, outdir, reused: true };
-}
-
-async function linkOrCopy(src: string, dest: string): Promise<void> {
-  try {
-    await link(src, dest);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') await rm(dest, { force: true });
-    else if ((err as NodeJS.ErrnoException).code !== 'EXDEV' && (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
-    await copyFile(src, dest);
-  }
+  return { outputs: relocated(entry.outputs, files) as Record<string, unknown>, exitCode: entry.exitCode, outdir: files, reused: true };
 }
 
 /** Each stored file still has the size and mtime it was stored with. */
