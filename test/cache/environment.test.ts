@@ -51,7 +51,7 @@ test('refused and ignored cwltool flags: one line for the refused one, --help sa
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /^parsl-cwl: error: \[PCWL_USAGE\] --beta-dependency-resolvers-configuration is not supported: SoftwareRequirement/);
   const help = await runCli(['--help']);
-  for (const flag of ['--cachedir', '--no-cache', '--preserve-environment', '--preserve-entire-environment', '--tmp-outdir-prefix', '--timestamps', '--relax-path-checks: ', '--skip-schemas: ', '--move-outputs: ']) {
+  for (const flag of ['--cachedir', '--no-cache', '--preserve-environment', '--preserve-entire-environment', '--tmp-outdir-prefix', '--timestamps', '--relax-path-checks\n      file names', '--skip-schemas\n      $schemas', '--move-outputs\n      outputs are moved']) {
     assert.ok(help.stdout.includes(flag), flag);
   }
   const dir = await tempDir('pcwl-flags-');

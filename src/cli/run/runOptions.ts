@@ -73,7 +73,7 @@ const IGNORED_WHY: Array<[string, string]> = [
   ['--relax-path-checks', 'file names are not restricted to begin with'],
   ['--skip-schemas', '$schemas are never fetched'],
   ['--move-outputs', 'outputs are moved into --outdir already (the default)'],
-  ['--no-container, --no-read-only, --disable-pull, --enable-pull', 'container flags (the container work decides them)'],
+  ['--no-container, --no-read-only, --disable-pull, --enable-pull', 'this build runs tools without containers'],
 ];
 
 /** Ignored cwltool options that take a value. */
@@ -264,10 +264,12 @@ options:
   -h, --help            this help
 
 accepted and ignored (cwltool flags that change nothing here):
-${IGNORED_WHY.map(([flags, why]) => `  ${flags}: ${why}`).join('\n')}
-  ${[...IGNORED_WITH_VALUE].map((f) => `${f} X`).join(' ')}: container flag (the container work decides it)
+${IGNORED_WHY.map(([flags, why]) => `  ${flags}\n      ${why}`).join('\n')}
+  ${[...IGNORED_WITH_VALUE].map((f) => `${f} X`).join(' ')}
+      this build runs tools without containers
 
-refused: ${Object.keys(REFUSED).join(' ')} (${Object.values(REFUSED).join('; ')})
+refused (exit 2):
+${Object.entries(REFUSED).map(([flag, why]) => `  ${flag}\n      ${why}`).join('\n')}
 
 cache commands: parsl-cwl cache list|prune --older-than D|clear [--cachedir DIR]
 

@@ -22,7 +22,7 @@ export function cacheApplies(spec: JobSpec): boolean {
 export async function runCached(spec: JobSpec, execute: (spec: JobSpec) => Promise<JobResult>, log?: (line: string) => void): Promise<JobResult> {
   const root = (spec.options?.cache as { dir: string }).dir;
   const key = await jobCacheKey(spec);
-  const hit = await reuseEntry(root, key);
+  const hit = reuseEntry(root, key);
   if (hit !== undefined) {
     log?.(`${spec.name}: reused from the cache (${key.slice(0, 12)})`);
     return hit;

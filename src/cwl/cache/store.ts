@@ -17,7 +17,6 @@
  * is removed. A hit serves the entry's files in place (reuseEntry).
  */
 import { existsSync, linkSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseJson, randomHex, stringifyJson } from '../../util/index.js';
@@ -52,17 +51,17 @@ function entryDir(root: string, key: string): string {
  * copies final outputs into --outdir (src/cwl/relocate.ts copies what is outside the run folder),
  * so what a user gets is never linked to the entry; later steps read intermediate ones in place.
  */
-export async function reuseEntry(root: string, key: string): Promise<JobResult | undefined> {
+export function reuseEntry(root: string, key: string): JobResult | undefined {
   const dir = entryDir(root, key);
   let entry: EntryFile;
   try {
-    entry = parseJson(await readFile(path.join(dir, 'entry.json'), 'utf8')) as EntryFile;
+    entry = parseJson(readFileSync(path.join(dir, 'entry.json'), 'utf8')) as EntryFile;
   } catch {
     // Entries appear whole (a rename), so a folder without a readable entry.json is damaged.
     if (existsSync(dir)) discard(root, dir);
     return undefined;
   }
-  if (entry.format !== CACHE_FORMAT || entry.key !== key || !Array.isArray(entry.files) || !(await matches(dir, entry.files))) {
+  if (entry.format !== CACHE_FORMAT || entry.key !== key || !Array.isArray(entry.files) || !matches(dir, entry.files)) {
     discard(root, dir);
     return undefined;
   }
@@ -71,11 +70,11 @@ export async function reuseEntry(root: string, key: string): Promise<JobResult |
 }
 
 /** Each stored file still has the size and mtime it was stored with. */
-async function matches(dir: string, files: EntryFile['files']): Promise<boolean> {
+function matches(dir: string, files: EntryFile['files']): boolean {
   for (const [rel, size, mtimeMs] of files) {
     if (size < 0) continue;
     try {
-      const st = await stat(path.join(dir, 'files', rel));
+      const st = statSync(path.join(dir, 'files', rel));
       if (st.size !== size || st.mtimeMs !== mtimeMs) return false;
     } catch {
       return false;
