@@ -5,9 +5,12 @@
  * target ≤ 0.15). `cwltool --no-container --cachedir` does the same in the same run, as the peer
  * (`--cwltool-n` sets its width; it defaults to the same 2,000).
  *
- *   npm run bench:cache [-- --n 2000 --cwltool-n 2000 --no-cwltool]
+ * Before them, the same run without --cachedir (`nocache_s`): what storing every job costs the first
+ * run (`cache_store_overhead`, first / no cache; `--no-baseline` leaves it out).
  *
- * Prints `key value` lines: cache_first_s, cache_second_s, cache_hit_ratio, cwltool_n,
+ *   npm run bench:cache [-- --n 2000 --cwltool-n 2000 --no-cwltool --no-baseline]
+ *
+ * Prints `key value` lines: nocache_s, cache_first_s, cache_second_s, cache_hit_ratio, cache_store_overhead, cwltool_n,
  * cwltool_first_s, cwltool_second_s, cwltool_hit_ratio, and cache_second_vs_cwltool_second (the
  * two all-hit runs per instance, when the widths differ).
  */
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
       n: { type: 'string', default: '2000' },
       'cwltool-n': { type: 'string' },
       'no-cwltool': { type: 'boolean', default: false },
+      'no-baseline': { type: 'boolean', default: false },
     },
   });
   const n = Number(values.n);
@@ -98,11 +102,16 @@ async function main(): Promise<void> {
     process.stderr.write(`cache benchmark: a ${n}-way echo scatter run twice with --cachedir (${dir})\n`);
     const ours = workload(dir, n);
     const cache = join(dir, 'cache-parsl-cwl');
+    const baseline = values['no-baseline'] ? undefined : await timed([BIN, '--outdir', join(dir, 'out0'), ours.wf, ours.job], dir, 'parsl-cwl, no cache');
     const first = await timed([BIN, '--cachedir', cache, '--outdir', join(dir, 'out1'), ours.wf, ours.job], dir, 'parsl-cwl, first run (all stored)');
     const second = await timed([BIN, '--cachedir', cache, '--outdir', join(dir, 'out2'), ours.wf, ours.job], dir, 'parsl-cwl, second run (all reused)');
     console.log(`cache_first_s ${first.toFixed(2)}`);
     console.log(`cache_second_s ${second.toFixed(2)}`);
     console.log(`cache_hit_ratio ${(second / first).toFixed(3)}`);
+    if (baseline !== undefined) {
+      console.log(`nocache_s ${baseline.toFixed(2)}`);
+      console.log(`cache_store_overhead ${(first / baseline).toFixed(3)}`);
+    }
     const cwltool = values['no-cwltool'] ? undefined : which('cwltool');
     if (cwltool === undefined) {
       process.stderr.write('  cwltool: not run (not installed, or --no-cwltool)\n');
