@@ -7,7 +7,7 @@
  * small tool's run is mostly start-up time.
  */
 import { stringifyJson, ErrorCode, ParslCwlError } from '../util/index.js';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { removeTreeSync } from './run/removeTree.js';
@@ -15,6 +15,7 @@ import type { Process } from '../cwl/index.js';
 import type { ContainerSettings } from '../cwl/containers/settings.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
 import { TmpdirUnusableError } from './errors.js';
+import { CacheUnusableError } from '../cwl/errors.js';
 import { errorReport } from './report.js';
 import { HELP, parseRunArgs, type RunOptions } from './run/runOptions.js';
 import { RunLog } from './run/runLog.js';
@@ -36,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`parsl-cwl ${packageVersion()}\n`);
     return ExitCode.Success;
   }
-  const log = new RunLog(opts.quiet, opts.debug);
+  const log = new RunLog(opts.quiet, opts.debug, process.stderr, opts.timestamps);
   const interrupt = new AbortController();
   // The first signal cancels the run (the tool's process group is stopped, folders cleaned up); a
   // second one exits at once. `on`, not `once`: while the run goes on this handler stays registered,
@@ -104,6 +105,8 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
       jobOptions: {
         computeChecksum: opts.computeChecksum,
         keepTmp: keep,
+        ...jobCacheOptions(opts),
+        ...preservedEnvironment(opts),
         ...(opts.evalTimeoutSec !== undefined ? { expressionTimeoutMs: opts.evalTimeoutSec * 1000 } : {}),
         ...(opts.evalMemoryMb !== undefined ? { expressionMemoryMb: opts.evalMemoryMb } : {}),
         ...containerOption(opts),
@@ -163,6 +166,37 @@ async function warnNoEngine(proc: Process, opts: RunOptions, log: RunLog): Promi
   const { findEngine, programsLookedFor } = await import('../cwl/containers/index.js');
   if (findEngine(mode) !== undefined) return;
   log.warn(`no container engine found on PATH (looked for ${programsLookedFor(mode).join(', ')}): tools with a DockerRequirement hint run with this machine's programs; install one, or pass --no-container to say so`);
+}
+
+/**
+ * `--cachedir DIR` as JobOptions (docs/cache.md): the folder made now, absolute (workers elsewhere
+ * get the same path), and input files keyed by sha1 unless --no-compute-checksum.
+ */
+function jobCacheOptions(opts: RunOptions): { cache?: { dir: string; checksums: boolean } } {
+  if (opts.cachedir === undefined) return {};
+  const dir = path.resolve(opts.cachedir);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CacheUnusableError(dir, code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code === 'EACCES' ? 'not writable' : `${code ?? String(err)}`);
+  }
+  return { cache: { dir, checksums: opts.computeChecksum } };
+}
+
+/** --preserve-environment / --preserve-entire-environment: the variables with this process's values. */
+function preservedEnvironment(opts: RunOptions): { environment?: Record<string, string> } {
+  if (!opts.preserveEntireEnvironment && opts.preserveEnvironment.length === 0) return {};
+  const names = opts.preserveEntireEnvironment ? Object.keys(process.env) : opts.preserveEnvironment;
+  const environment: Record<string, string> = {};
+  for (const name of names) {
+    // The run command's own launcher variables are not the user's (bin/parsl-cwl, launch.cts).
+    if (name.startsWith('PARSL_CWL_LAUNCH')) continue;
+    const value = process.env[name];
+    if (value !== undefined) environment[name] = value;
+  }
+  return { environment };
 }
 
 /** mkdtemp with a coded error: a prefix below a file or in a missing folder is the user's to fix. */

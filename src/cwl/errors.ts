@@ -177,6 +177,16 @@ export class OutputsNotPlacedError extends ParslCwlError {
   }
 }
 
+/**
+ * Thrown when the job cache folder (`--cachedir`, docs/cache.md) cannot be made or written: the
+ * run does not go on without the cache it was asked to use.
+ */
+export class CacheUnusableError extends ParslCwlError {
+  constructor(readonly dir: string, reason: string, options?: { cause?: unknown }) {
+    super(ErrorCode.CacheUnusable, `cache folder ${dir}: ${reason}; give --cachedir a folder this user can write (or --no-cache)`, { cause: options?.cause, data: { dir, reason } });
+  }
+}
+
 /** Thrown when a workflow step fails; names the step (and scatter index) and chains the cause. */
 export class WorkflowStepFailedError extends ParslCwlError {
   constructor(readonly stepId: string, reason: string, options?: { cause?: unknown; scatterIndex?: number[] }) {
@@ -242,6 +252,7 @@ registerRemoteError(ErrorCode.ToolTemporaryFailure, (j) => {
   const d = j.data ?? {};
   return new ToolFailedError(String(d.jobName), Number(d.exitCode), String(d.stderrTail ?? ''), 'temporaryFail');
 });
+registerRemoteError(ErrorCode.CacheUnusable, (j) => new CacheUnusableError(String(j.data?.dir), String(j.data?.reason)));
 registerRemoteError(ErrorCode.ToolTimeout, (j) => new ToolTimeoutError(String(j.data?.jobName), Number(j.data?.timeLimitSec)));
 registerRemoteError(ErrorCode.UnsupportedRequirement, (j) => {
   const e = new UnsupportedRequirementError(String(j.data?.requirement), '');

@@ -56,6 +56,27 @@ export interface JobOptions {
    * engine found on PATH of the node that runs the job (docs/containers.md).
    */
   container?: ContainerSettings;
+  /**
+   * The job cache (`--cachedir`, docs/cache.md): a CommandLineTool job whose key is stored there
+   * reuses the stored outputs instead of running; a job that succeeds is stored. Absent: no cache.
+   */
+  cache?: JobCacheOptions;
+  /**
+   * Variables of the runner's environment given to the tool (`--preserve-environment`,
+   * `--preserve-entire-environment`), with the values the runner saw: carried here so that a job
+   * on an HTEX worker or in a Slurm block gets them too. HOME, TMPDIR and EnvVarRequirement win.
+   */
+  environment?: Record<string, string>;
+}
+
+export interface JobCacheOptions {
+  /** The cache folder (absolute; on the filesystem the workers share). */
+  dir: string;
+  /**
+   * Key input files by their sha1 (default true); false: by size, mtime and inode, which costs no
+   * read of the data but misses a change that keeps all three (docs/cache.md).
+   */
+  checksums?: boolean;
 }
 
 export interface JobResult {
@@ -65,4 +86,6 @@ export interface JobResult {
   exitCode: number;
   /** The job's outdir, where the outputs live until they are relocated. */
   outdir: string;
+  /** True when the outputs came from the job cache and the command did not run. */
+  reused?: boolean;
 }

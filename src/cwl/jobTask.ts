@@ -15,8 +15,14 @@ import type { JobResult, JobSpec } from './jobSpec.js';
 /** The runner name CWL job tasks carry. */
 export const CWL_JOB_RUNNER = 'cwl';
 
+// A job that names a cache folder goes through the job cache (./cache/, docs/cache.md) here, on
+// whichever process runs it, so the cache works the same on every executor.
 registerJobRunner(CWL_JOB_RUNNER, () =>
-  import('./execution/index.js').then(({ executeJob }) => (job, signal, options) => executeJob(job as JobSpec, signal, options)),
+  Promise.all([import('./execution/index.js'), import('./cache/index.js')]).then(([{ executeJob }, cache]) => (job, signal, options) => {
+    const spec = job as JobSpec;
+    if (!cache.cacheApplies(spec)) return executeJob(spec, signal, options);
+    return cache.runCached(spec, (s) => executeJob(s, signal, options), options.log);
+  }),
 );
 
 /** The task that runs `job` with executeJob on whichever executor gets it. */

@@ -2,6 +2,7 @@
  * The kernel's configuration, with its defaults in one place ({@link resolveKernelConfig}).
  * Plain data plus executor objects: a config file loader builds the same object.
  */
+import { resolve as resolvePath } from 'node:path';
 import type { Executor } from '../executors/index.js';
 import { KernelConfigError } from './errors.js';
 
@@ -40,6 +41,13 @@ export interface DataFlowKernelConfig {
   /** When memoized results are written to the run's checkpoint file (default 'none'). */
   checkpointMode?: CheckpointMode;
   /**
+   * A folder that keeps memoized results across programs and runs (docs/cache.md): CWL tools made
+   * with `loadTool(..., {cache: true})` and workflow steps use it as the job cache that
+   * `parsl-cwl --cachedir` uses (their outputs stored there); bash apps with `cache: true` keep
+   * their results in its `kernel/` folder. Default: none.
+   */
+  cacheDir?: string;
+  /**
    * Checkpoint files to read at load: 'all' (every earlier run under `runDir`) or paths.
    * Default: 'all' when checkpointMode is not 'none', else none.
    */
@@ -72,6 +80,7 @@ export interface ResolvedKernelConfig {
   appCache: boolean;
   checkpointMode: CheckpointMode;
   checkpointFiles: 'all' | string[];
+  cacheDir: string | undefined;
   shutdownMode: ShutdownMode;
   shutdownTimeoutMs: number | undefined;
   log: ((line: string) => void) | undefined;
@@ -103,6 +112,7 @@ export function resolveKernelConfig(config: DataFlowKernelConfig = {}): Resolved
     appCache: config.appCache ?? true,
     checkpointMode,
     checkpointFiles: config.checkpointFiles ?? (checkpointMode === 'none' ? [] : 'all'),
+    cacheDir: config.cacheDir === undefined ? undefined : resolvePath(config.cacheDir),
     shutdownMode,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     log: config.log,

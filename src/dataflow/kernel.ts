@@ -19,6 +19,7 @@ import { resolveKernelConfig, type DataFlowKernelConfig, type ResolvedKernelConf
 import { findFutures, substituteFutures } from './dependencies.js';
 import { DependencyError, KernelConfigError, KernelShutDownError, KernelStateError } from './errors.js';
 import { memoKey } from './memoKey.js';
+import { readDiskMemo, writeDiskMemo } from './diskMemo.js';
 import { createRunDir, RunLog } from './runDir.js';
 import type { AppDefinition, TaskRecord } from './taskRecord.js';
 import { TaskEvents, type TaskEventName } from './taskEvents.js';
@@ -62,6 +63,11 @@ export class DataFlowKernel {
   private nextTaskId = 0;
   private _state: KernelState = 'RUNNING';
   private shutdownPromise: Promise<void> | undefined;
+
+  /** The folder that keeps memoized results across runs (config `cacheDir`, absolute), if any. */
+  get cacheDir(): string | undefined {
+    return this.config.cacheDir;
+  }
 
   private constructor(config: ResolvedKernelConfig, runDir: string, executors: Executor[]) {
     this.config = config;
@@ -327,6 +333,15 @@ export class DataFlowKernel {
           this.finalize(rec, 'memo_done');
           return;
         }
+        if (this.config.cacheDir !== undefined && app.diskMemo !== false) {
+          const stored = readDiskMemo(this.config.cacheDir, key);
+          if (stored.found) {
+            this.memo.set(key, stored.result);
+            rec.result = stored.result;
+            this.finalize(rec, 'memo_done');
+            return;
+          }
+        }
         const twin = this.memoInFlight.get(key);
         if (twin === undefined) {
           this.memoInFlight.set(key, rec);
@@ -353,7 +368,7 @@ export class DataFlowKernel {
   private tryTask(rec: TaskRecord): void {
     let spec: TaskSpec | Promise<TaskSpec>;
     try {
-      spec = rec.app.prepare(rec.args, { taskId: rec.id, attempt: rec.failCount, runDir: this.runDir });
+      spec = rec.app.prepare(rec.args, { taskId: rec.id, attempt: rec.failCount, runDir: this.runDir, cacheDir: this.config.cacheDir });
     } catch (err) {
       this.finalize(rec, 'failed', err);
       return;
@@ -404,6 +419,10 @@ export class DataFlowKernel {
     rec.result = result;
     if (rec.memoKey !== undefined) {
       this.memo.set(rec.memoKey, result);
+      if (this.config.cacheDir !== undefined && rec.app.diskMemo !== false) {
+        const problem = writeDiskMemo(this.config.cacheDir, rec.memoKey, result);
+        if (problem !== undefined) this.log(`task ${rec.id} (${rec.app.name}): ${problem}`);
+      }
       if (this.config.checkpointMode !== 'none') {
         this.checkpointWriter.add({ key: rec.memoKey, result });
         if (this.config.checkpointMode === 'task_exit') this.checkpointWriter.flush();

@@ -12,6 +12,8 @@ export interface PrepareContext {
   attempt: number;
   /** The kernel's run directory (runinfo/NNN), absolute. */
   runDir: string;
+  /** The kernel's `cacheDir` (absolute), when it has one: apps that keep results of their own there (CWL tools) read it. */
+  cacheDir?: string | undefined;
 }
 
 /**
@@ -35,6 +37,11 @@ export interface AppDefinition<A = unknown, T = unknown> {
   complete(outcome: TaskOutcome, args: A, spec: TaskSpec): T;
   /** Arguments as they enter the memo key (default: the arguments themselves). */
   memoArgs?(args: A): unknown;
+  /**
+   * Keep memoized results in the kernel's `cacheDir` too (default true). False for apps whose
+   * results point at files the kernel does not keep (CWL tools use the job cache instead).
+   */
+  readonly diskMemo?: boolean;
 }
 
 export type SettleListener = () => void;

@@ -35,6 +35,7 @@ export const ErrorCode = {
   OutputsNotPlaced: 'PCWL_OUTPUTS_NOT_PLACED',
   // Containers (src/cwl/containers)
   ImageUnavailable: 'PCWL_IMAGE_UNAVAILABLE',
+  CacheUnusable: 'PCWL_CACHE_UNUSABLE',
   // Workflows
   WorkflowStepFailed: 'PCWL_WORKFLOW_STEP_FAILED',
   WorkflowInvalid: 'PCWL_WORKFLOW_INVALID',

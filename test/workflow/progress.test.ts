@@ -23,6 +23,6 @@ test('progress counts step instances done/running and steps waiting, and ends wi
   // Three steps wait at first; the three echo instances, then cat, then wc run.
   assert.equal(seen[0]?.waiting, 3);
   assert.ok(seen.some((c) => c.running >= 2), 'scattered echo instances run at the same time');
-  assert.deepEqual(progress.counts, { done: 5, running: 0, waiting: 0, skipped: 0, failed: 0 });
+  assert.deepEqual(progress.counts, { done: 5, running: 0, waiting: 0, skipped: 0, failed: 0, reused: 0 });
   assert.equal(formatProgress(progress.counts), 'workflow: 5 done, 0 running, 0 steps waiting');
 });

@@ -28,6 +28,14 @@ export interface RunOptions {
   containerMode?: ContainerMode;
   /** `--default-container IMG`: the image of tools without a DockerRequirement. */
   defaultContainer?: string;
+  /** `--cachedir DIR`: the job cache (docs/cache.md); `--no-cache` clears it. */
+  cachedir?: string;
+  /** `--preserve-environment VAR` (repeatable): the runner's variables given to tools. */
+  preserveEnvironment: string[];
+  /** `--preserve-entire-environment`: every variable of the runner given to tools. */
+  preserveEntireEnvironment: boolean;
+  /** `--timestamps`: log lines on stderr start with the time. */
+  timestamps: boolean;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
   docCache: boolean;
   version: boolean;
@@ -40,8 +48,8 @@ export interface RunOptions {
 }
 
 /**
- * cwltool flags accepted and ignored, because conformance runners and scripts pass them and they
- * change nothing here (jobs already run as soon as they are ready...).
+ * cwltool flags accepted because conformance runners and scripts pass them, and which change
+ * nothing in this runner; `--help` lists each with the reason (IGNORED_WHY).
  */
 export const IGNORED_FLAGS = [
   '--enable-ext',
@@ -53,18 +61,35 @@ export const IGNORED_FLAGS = [
   '--no-read-only',
   '--disable-pull',
   '--enable-pull',
-  '--preserve-entire-environment',
-  '--timestamps',
   '--verbose',
   '--relax-path-checks',
   '--skip-schemas',
   '--move-outputs',
 ] as const;
 
-/** Ignored cwltool options that take a value. */
-const IGNORED_WITH_VALUE = new Set(['--preserve-environment', '--tmp-outdir-prefix', '--cachedir', '--beta-dependency-resolvers-configuration']);
+/** Why each ignored flag changes nothing here (printed by --help). */
+const IGNORED_WHY: Array<[string, string]> = [
+  ['--enable-ext, --enable-dev', 'cwltool extensions and development versions are not loaded with or without them (v1.0-v1.2 only)'],
+  ['--strict, --non-strict', 'documents are checked by the same rules either way'],
+  ['--disable-color, --enable-color', 'the log is never coloured'],
+  ['--verbose', 'the default already logs at this level (--debug for more)'],
+  ['--relax-path-checks', 'file names are not restricted to begin with'],
+  ['--skip-schemas', '$schemas are never fetched'],
+  ['--move-outputs', 'outputs are moved into --outdir already (the default)'],
+  ['--no-read-only', "a container's root filesystem is never made read-only here"],
+  ['--enable-pull, --disable-pull', 'an image missing on the node is pulled once per run and node; one that is present is never pulled again'],
+];
 
-const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', '--eval-memory', '--config', '--default-container', ...IGNORED_WITH_VALUE]);
+/** Ignored cwltool options that take a value. */
+const IGNORED_WITH_VALUE = new Set<string>([]);
+
+/** cwltool options refused with a reason, since accepting them would silently change nothing. */
+const REFUSED: Record<string, string> = {
+  '--beta-dependency-resolvers-configuration':
+    'SoftwareRequirement is not resolved by parsl-cwl (no conda or modules); put the tools on PATH (or use a container) and drop the option',
+};
+
+const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--tmp-outdir-prefix', '--eval-timeout', '--eval-memory', '--config', '--cachedir', '--preserve-environment', '--default-container', ...IGNORED_WITH_VALUE, ...Object.keys(REFUSED)]);
 
 /** The container engine flags (cwltool's names) and the mode each one chooses. */
 const ENGINE_FLAGS: Record<string, ContainerMode> = {
@@ -85,11 +110,18 @@ export function parseRunArgs(argv: string[]): RunOptions {
     computeChecksum: true,
     serial: false,
     docCache: true,
+    preserveEnvironment: [],
+    preserveEntireEnvironment: false,
+    timestamps: false,
     version: false,
     help: false,
     inputArgs: [],
   };
   let i = 0;
+  // --tmp-outdir-prefix (cwltool: where output folders go) names the same folder as --tmpdir-prefix
+  // here: a job's output and temporary folders are in one run folder.
+  let outdirPrefix: string | undefined;
+  let noCache = false;
   for (; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith('-') || arg === '-') break;
@@ -110,8 +142,28 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--tmpdir-prefix':
         opts.tmpdirPrefix = value;
         break;
+      case '--tmp-outdir-prefix':
+        outdirPrefix = value;
+        break;
       case '--config':
         opts.config = value;
+        break;
+      case '--cachedir':
+        if (value === '') throw usage('--cachedir needs a folder');
+        opts.cachedir = value;
+        break;
+      case '--no-cache':
+        noCache = true;
+        break;
+      case '--preserve-environment':
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value as string)) throw usage(`--preserve-environment needs a variable name, not '${value}'`);
+        opts.preserveEnvironment.push(value as string);
+        break;
+      case '--preserve-entire-environment':
+        opts.preserveEntireEnvironment = true;
+        break;
+      case '--timestamps':
+        opts.timestamps = true;
         break;
       case '--eval-timeout': {
         const sec = Number(value);
@@ -175,11 +227,19 @@ export function parseRunArgs(argv: string[]): RunOptions {
         i++;
         break;
       default:
+        if (REFUSED[name] !== undefined) throw usage(`${name} is not supported: ${REFUSED[name]}`);
         if ((IGNORED_FLAGS as readonly string[]).includes(name) || IGNORED_WITH_VALUE.has(name)) break;
         throw usage(`unknown option ${name}; run parsl-cwl --help for the options (tool inputs go after the document)`);
     }
     if (name === '--') break;
   }
+  if (outdirPrefix !== undefined) {
+    if (opts.tmpdirPrefix !== undefined && opts.tmpdirPrefix !== outdirPrefix) {
+      throw usage('--tmp-outdir-prefix and --tmpdir-prefix differ, but parsl-cwl keeps a job\'s output and temporary folders in one run folder: give one of them');
+    }
+    opts.tmpdirPrefix = outdirPrefix;
+  }
+  if (noCache) delete opts.cachedir;
   opts.document = argv[i];
   const rest = argv.slice(i + 1);
   // An optional job file comes right after the document; tool inputs start with `-`.
@@ -203,7 +263,19 @@ options:
   --tmpdir-prefix P     prefix for the temporary folders holding job folders
                         (default: <system temp>/parsl-cwl-)
   --leave-tmp           keep job folders after the run (alias --leave-tmpdir)
-  --no-compute-checksum do not compute sha1 checksums of output files
+  --no-compute-checksum do not compute sha1 checksums of output files (with --cachedir,
+                        input files are then keyed by size, mtime and inode)
+  --cachedir DIR        job cache: a tool job whose key (tool content, inputs with
+                        their checksums, requirements) was stored reuses its outputs;
+                        a rerun after a failure runs only what changed (docs/cache.md)
+  --no-cache            do not use the job cache (cancels --cachedir)
+  --preserve-environment VAR
+                        give tools this variable of the runner's environment
+                        (repeatable; on HTEX and Slurm workers too)
+  --preserve-entire-environment
+                        give tools the runner's whole environment
+  --tmp-outdir-prefix P the same as --tmpdir-prefix (one run folder holds both)
+  --timestamps          log lines on stderr start with the time
   --parallel            workflows: run every step instance as soon as its inputs are
                         ready, as many at once as the executor takes (the default)
   --serial              workflows: run one tool job at a time (debugging)
@@ -226,8 +298,14 @@ options:
   -h, --help            this help
 
 accepted and ignored (cwltool flags that change nothing here):
-  ${IGNORED_FLAGS.join(' ')}
+${IGNORED_WHY.map(([flags, why]) => `  ${flags}\n      ${why}`).join('\n')}
   ${[...IGNORED_WITH_VALUE].map((f) => `${f} X`).join(' ')}
+      this build runs tools without containers
+
+refused (exit 2):
+${Object.entries(REFUSED).map(([flag, why]) => `  ${flag}\n      ${why}`).join('\n')}
+
+cache commands: parsl-cwl cache list|prune --older-than D|clear [--cachedir DIR]
 
 tool inputs: after DOC and the optional JOB file, as --name value (--flag for a boolean,
 --name a --name b for arrays, a path for File/Directory inputs).

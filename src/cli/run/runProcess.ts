@@ -89,6 +89,12 @@ async function runWorkflow(wf: Extract<Process, { class: 'Workflow' }>, inputs: 
   } finally {
     ctx.signal.removeEventListener('abort', cancel);
     await dfk?.shutdown();
+    // After a failure too: how much of the work a rerun will not repeat.
+    const cache = ctx.jobOptions.cache;
+    if (cache !== undefined) {
+      const c = progress.counts;
+      ctx.log.info(`workflow: ${c.reused} of ${c.done} finished step instances reused from the cache, ${c.done - c.reused - c.skipped} run (${cache.dir})`);
+    }
   }
 }
 
@@ -107,7 +113,9 @@ async function runTool(tool: Extract<Process, { class: 'CommandLineTool' | 'Expr
       name,
       options: ctx.jobOptions,
     };
-    return await submitJob(dfk, job, { signal: ctx.signal });
+    const result = await submitJob(dfk, job, { signal: ctx.signal });
+    if (result.reused === true) ctx.log.info(`${name}: outputs reused from the cache (${ctx.jobOptions.cache?.dir})`);
+    return result;
   } finally {
     await dfk.shutdown({ mode: 'cancel' });
   }

@@ -6,9 +6,11 @@
 import { stringifyJson, createHash } from '../../util/index.js';
 import type { JobResult, JobSpec } from '../jobSpec.js';
 import { cwlJobResult, cwlJobTask } from '../jobTask.js';
-import type { Requirement } from '../model.js';
+import { reuseAllowed } from '../workReuse.js';
 import type { TaskOutcome } from '../../executors/index.js';
 import type { AppDefinition, AppFuture, DataFlowKernel } from '../../dataflow/index.js';
+
+export { reuseAllowed };
 
 export interface SubmitJobOptions {
   signal?: AbortSignal;
@@ -17,14 +19,6 @@ export interface SubmitJobOptions {
   /** Executor label (default: the kernel's first executor). */
   executor?: string;
   retries?: number;
-}
-
-/** CWL §WorkReuse: `enableReuse: false` in force (requirement over hint) forbids reusing results. */
-export function reuseAllowed(requirements: readonly Requirement[], hints: readonly Requirement[]): boolean {
-  const find = (list: readonly Requirement[]): Requirement | undefined => [...list].reverse().find((r) => r.class === 'WorkReuse');
-  const req = find(requirements) ?? find(hints);
-  // An expression cannot be evaluated before the job runs; not reusing is the safe reading.
-  return req === undefined || req.enableReuse === true || req.enableReuse === undefined;
 }
 
 /** A stable identity of a loaded tool for memo keys: its id plus a hash of its whole model. */
@@ -54,6 +48,7 @@ function jobDefinition(job: JobSpec, options: SubmitJobOptions): AppDefinition<B
     complete: (outcome: TaskOutcome) => cwlJobResult(outcome, job.name),
     // The job folder differs per run; only what the tool computes from matters.
     memoArgs: ({ job: j }) => ({ inputs: j.inputs, requirements: j.requirements, hints: j.hints }),
+    diskMemo: false,
   };
 }
 

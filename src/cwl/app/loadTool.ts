@@ -80,12 +80,16 @@ function toolDefinition(getTool: () => Promise<Tool>, name: string, identity: st
         name,
         ...(options.container !== undefined ? { options: { container: options.container } } : {}),
       };
+      // A memoized tool on a kernel with a cacheDir keeps its outputs in the job cache (docs/cache.md).
+      if (cache && ctx.cacheDir !== undefined) job.options = { cache: { dir: ctx.cacheDir } };
       return cwlJobTask(job);
     },
     complete(outcome) {
       return cwlJobResult(outcome, name).outputs;
     },
     memoArgs: (call) => call.inputs,
+    // Its outputs live in job folders: the job cache keeps them, not the kernel's memo files.
+    diskMemo: false,
   };
 }
 

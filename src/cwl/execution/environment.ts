@@ -2,7 +2,9 @@
  * The tool's environment (CWL v1.2 §Runtime environment): a new, empty environment with only HOME
  * (the designated output directory), TMPDIR (the designated temporary directory), PATH inherited
  * from this process (not in a container: the image's own PATH applies there), and the variables
- * of EnvVarRequirement.
+ * of EnvVarRequirement. Variables the runner was told to pass on (`--preserve-environment`,
+ * JobOptions.environment) come first: HOME, TMPDIR and EnvVarRequirement override them, as in
+ * cwltool; on the host their PATH wins over this process's, in a container the image's PATH does.
  */
 import { stringifyJson } from '../../util/index.js';
 import { DocumentInvalidError } from '../errors.js';
@@ -14,10 +16,12 @@ export async function buildEnvironment(
   paths: { outdir: string; tmpdir: string },
   evaluate: Evaluate,
   context: EvalContext,
-  inheritPath = true,
+  inContainer = false,
+  preserved?: Record<string, string>,
 ): Promise<Record<string, string>> {
-  const env: Record<string, string> = { HOME: paths.outdir, TMPDIR: paths.tmpdir };
-  if (inheritPath && process.env.PATH !== undefined) env.PATH = process.env.PATH;
+  const env: Record<string, string> = { ...preserved, HOME: paths.outdir, TMPDIR: paths.tmpdir };
+  if (inContainer) delete env.PATH;
+  else if (preserved?.PATH === undefined && process.env.PATH !== undefined) env.PATH = process.env.PATH;
   for (const { envName, envValue } of envDefs(envVar)) {
     const value = isExpression(envValue) ? evaluate(envValue, context, { field: `EnvVarRequirement.envDef.${envName}` }) : envValue;
     env[envName] = typeof value === 'string' ? value : stringifyJson(value);

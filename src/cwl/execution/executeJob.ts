@@ -196,7 +196,7 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
   }
 
   const { tool, streams } = await resolveStreams(declared, outdir, evaluate, ctx);
-  const env = await buildEnvironment(reqs.get('EnvVarRequirement'), seen, evaluate, ctx, container === undefined);
+  const env = await buildEnvironment(reqs.get('EnvVarRequirement'), seen, evaluate, ctx, container !== undefined, spec.options?.environment);
   const timeLimitSec = timeLimit(reqs, evaluate, ctx);
   const commandLine = buildCommandLine(tool, inputs, { ...runtime }, evaluator, { requirements: reqs.inForce });
   log(`${spec.name}: ${commandLine.argv.map((w) => (/^[\w./=:@%+,-]+$/.test(w) ? w : JSON.stringify(w))).join(' ')}`);

@@ -16,6 +16,8 @@ export interface ProgressCounts {
   waiting: number;
   skipped: number;
   failed: number;
+  /** Step instances among `done` whose outputs came from the job cache (docs/cache.md). */
+  reused: number;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface ProgressCounts {
  * @experimental May change before 1.0.
  */
 export class WorkflowProgress {
-  readonly counts: ProgressCounts = { done: 0, running: 0, waiting: 0, skipped: 0, failed: 0 };
+  readonly counts: ProgressCounts = { done: 0, running: 0, waiting: 0, skipped: 0, failed: 0, reused: 0 };
   private readonly listeners: Array<(c: ProgressCounts) => void> = [];
 
   onChange(listener: (c: ProgressCounts) => void): void {
@@ -38,12 +40,13 @@ export class WorkflowProgress {
     this.counts.running++;
     this.emit();
   }
-  instanceFinished(outcome: 'done' | 'skipped' | 'failed'): void {
+  instanceFinished(outcome: 'done' | 'skipped' | 'failed' | 'reused'): void {
     this.counts.running--;
     if (outcome === 'failed') this.counts.failed++;
     else {
       this.counts.done++;
       if (outcome === 'skipped') this.counts.skipped++;
+      if (outcome === 'reused') this.counts.reused++;
     }
     this.emit();
   }
@@ -61,6 +64,7 @@ export class WorkflowProgress {
 
 export function formatProgress(c: ProgressCounts): string {
   const parts = [`${c.done} done`, `${c.running} running`, `${c.waiting} steps waiting`];
+  if (c.reused) parts.push(`${c.reused} reused`);
   if (c.skipped) parts.push(`${c.skipped} skipped`);
   if (c.failed) parts.push(`${c.failed} failed`);
   return `workflow: ${parts.join(', ')}`;

@@ -66,7 +66,8 @@ export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, u
       serial: req.serial,
       signal: req.signal,
       progress: req.progress,
-      jobOptions: req.jobOptions,
+      // A kernel with a cacheDir gives the steps its job cache, unless the caller chose one.
+      jobOptions: dfk.cacheDir !== undefined && req.jobOptions?.cache === undefined ? { ...req.jobOptions, cache: { dir: dfk.cacheDir } } : req.jobOptions,
     });
     return { outputs, jobsDir };
   } catch (err) {

@@ -302,7 +302,7 @@ class WorkflowRun {
       progress.instanceFinished('failed');
       throw err;
     }
-    progress.instanceFinished('done');
+    progress.instanceFinished(result.reused === true ? 'reused' : 'done');
     return result.outputs;
   }
 
