@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await run(opts, log, interrupt.signal);
+    return await run(opts, log, interrupt.signal, argv);
   } catch (err) {
     // The process exits as soon as this returns (settle.ts), which would SIGKILL the groups of
     // commands still running: a cancelled tool first gets its SIGTERM grace period.
@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<number> {
+async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: string[]): Promise<number> {
   if (opts.document === undefined) {
     throw new ParslCwlError(ErrorCode.UsageError, 'no CWL document given; usage: parsl-cwl [options] DOC[#id] [JOB] [--input value ...]');
   }
@@ -88,6 +88,9 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
   const prefix = opts.tmpdirPrefix ?? path.join(os.tmpdir(), 'parsl-cwl-');
   // Synchronous file work here and in the run path: a one-tool run that never uses libuv's thread
   // pool does not start its four threads (measured: ~5 % of a small run on this VM).
+  const { makeRecordDir, DEFAULT_KEEP_RUNS } = await import('./run/recordDir.js');
+  const recordDir = makeRecordDir(opts.runDir, opts.keepRuns ?? DEFAULT_KEEP_RUNS);
+  log.debug(`run record: ${recordDir}`);
   const runDir = makeRunDir(prefix);
   const keep = opts.debug || opts.leaveTmp;
   const progress = new ProgressLine(path.basename(opts.document)).start();
@@ -109,6 +112,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
       signal,
       serial: opts.serial,
       configFile: opts.config,
+      record: { dir: recordDir, argv: ['parsl-cwl', ...argv], process: /^[a-z][\w+.-]*:\/\//i.test(opts.document) ? opts.document : path.resolve(opts.document), ...(opts.jobFile !== undefined ? { jobFile: path.resolve(opts.jobFile) } : {}) },
       progressDetail: (describe) => progress.setDetail(describe),
     });
     const { OutputRelocator } = await import('../cwl/relocate.js');
