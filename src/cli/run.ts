@@ -93,7 +93,8 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
   log.debug(`run record: ${recordDir}`);
   const runDir = makeRunDir(prefix);
   const keep = opts.debug || opts.leaveTmp;
-  const progress = new ProgressLine(path.basename(opts.document)).start();
+  const progress = new ProgressLine(path.basename(opts.document));
+  if (!opts.quiet) progress.start();
   let succeeded = false;
   // Set when the run's outputs are still in runDir because they could not be moved to --outdir.
   let outputsLeft = false;
@@ -114,6 +115,11 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
       configFile: opts.config,
       record: { dir: recordDir, argv: ['parsl-cwl', ...argv], process: /^[a-z][\w+.-]*:\/\//i.test(opts.document) ? opts.document : path.resolve(opts.document), ...(opts.jobFile !== undefined ? { jobFile: path.resolve(opts.jobFile) } : {}) },
       progressDetail: (describe) => progress.setDetail(describe),
+      onKernel: (dfk) =>
+        progress.setCounts(() => {
+          const c = dfk.taskCounts();
+          return { total: c.submitted, waiting: c.pending, queued: c.launched, running: c.running, done: c.exec_done + c.memo_done, failed: c.failed + c.dep_fail };
+        }),
     });
     const { OutputRelocator } = await import('../cwl/relocate.js');
     let final: Record<string, unknown>;

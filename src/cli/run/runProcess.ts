@@ -18,7 +18,7 @@ export interface RunContext {
   signal: AbortSignal;
   /** Workflows: one tool job at a time (`--serial`); the default runs every ready step at once. */
   serial?: boolean;
-  /** Workflows: give the progress line a description of the steps done/running/waiting. */
+  /** Workflows: give the progress line a description of the steps still waiting for their inputs. */
   progressDetail?: (describe: () => string) => void;
   /** `--config FILE`: the kernel's executor (HTEX, local...) and retries come from it. */
   configFile?: string;
@@ -68,9 +68,10 @@ export async function runProcess(process: Process, inputs: Record<string, unknow
 
 /** Workflows run on the submitting side (src/cwl/workflow); each tool step instance is one kernel task. */
 async function runWorkflow(wf: Extract<Process, { class: 'Workflow' }>, inputs: Record<string, unknown>, ctx: RunContext): Promise<Record<string, unknown>> {
-  const { runWorkflowOnKernel, WorkflowProgress, formatProgress } = await import('../../cwl/workflow/index.js');
+  const { runWorkflowOnKernel, WorkflowProgress } = await import('../../cwl/workflow/index.js');
   const progress = new WorkflowProgress();
-  ctx.progressDetail?.(() => formatProgress(progress.counts));
+  // The tasks by state come from the kernel; what only the engine knows is the steps not started.
+  ctx.progressDetail?.(() => (progress.counts.waiting > 0 ? `${progress.counts.waiting} steps not started` : ''));
   // The kernel is made here (its executor from --config, else the local one) and shut down here.
   const dfk = await loadKernel(ctx, undefined);
   const cancel = (): void => void dfk.shutdown({ mode: 'cancel' });
