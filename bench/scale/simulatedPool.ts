@@ -10,7 +10,7 @@
  * can stand for thousands of nodes on a 2-core machine.
  */
 import type * as Zmq from 'zeromq';
-import { packageVersion } from '../../src/executors/htex/packageVersion.js';
+import { packageVersion } from '../../src/util/index.js';
 import {
   PROTOCOL_VERSION,
   cancelledResult,

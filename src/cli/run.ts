@@ -6,8 +6,8 @@
  * Heavy modules (loader, execution) are imported when needed: --help/--version stay instant and a
  * small tool's run is mostly start-up time.
  */
-import { stringifyJson, ErrorCode, ParslCwlError } from '../util/index.js';
-import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { stringifyJson, ErrorCode, ParslCwlError, packageVersion } from '../util/index.js';
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { removeTreeSync } from './run/removeTree.js';
@@ -50,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await run(opts, log, interrupt.signal);
+    return await run(opts, log, interrupt.signal, argv);
   } catch (err) {
     // The process exits as soon as this returns (settle.ts), which would SIGKILL the groups of
     // commands still running: a cancelled tool first gets its SIGTERM grace period.
@@ -71,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<number> {
+async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: string[]): Promise<number> {
   if (opts.document === undefined) {
     throw new ParslCwlError(ErrorCode.UsageError, 'no CWL document given; usage: parsl-cwl [options] DOC[#id] [JOB] [--input value ...]');
   }
@@ -91,9 +91,13 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
   const prefix = opts.tmpdirPrefix ?? path.join(os.tmpdir(), 'parsl-cwl-');
   // Synchronous file work here and in the run path: a one-tool run that never uses libuv's thread
   // pool does not start its four threads (measured: ~5 % of a small run on this VM).
+  const { makeRecordDir, DEFAULT_KEEP_RUNS } = await import('./run/recordDir.js');
+  const recordDir = makeRecordDir(opts.runDir, opts.keepRuns ?? DEFAULT_KEEP_RUNS);
+  log.debug(`run record: ${recordDir}`);
   const runDir = makeRunDir(prefix);
   const keep = opts.debug || opts.leaveTmp;
-  const progress = new ProgressLine(path.basename(opts.document)).start();
+  const progress = new ProgressLine(path.basename(opts.document));
+  if (!opts.quiet) progress.start();
   let succeeded = false;
   // Set when the run's outputs are still in runDir because they could not be moved to --outdir.
   let outputsLeft = false;
@@ -115,7 +119,13 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
       signal,
       serial: opts.serial,
       configFile: opts.config,
+      record: { dir: recordDir, argv: ['parsl-cwl', ...argv], process: /^[a-z][\w+.-]*:\/\//i.test(opts.document) ? opts.document : path.resolve(opts.document), ...(opts.jobFile !== undefined ? { jobFile: path.resolve(opts.jobFile) } : {}) },
       progressDetail: (describe) => progress.setDetail(describe),
+      onKernel: (dfk) =>
+        progress.setCounts(() => {
+          const c = dfk.taskCounts();
+          return { total: c.submitted, waiting: c.pending, queued: c.launched, running: c.running, done: c.exec_done + c.memo_done, failed: c.failed + c.dep_fail };
+        }),
     });
     const { OutputRelocator } = await import('../cwl/relocate.js');
     let final: Record<string, unknown>;
@@ -247,8 +257,3 @@ async function loadDocument(ref: string, opts: RunOptions, log: RunLog): Promise
   return proc;
 }
 
-function packageVersion(): string {
-  // dist/src/cli/run.js → the package root is three folders up.
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}

@@ -48,6 +48,8 @@ export const ErrorCode = {
   TaskWalltimeExceeded: 'PCWL_TASK_WALLTIME',
   KernelShutDown: 'PCWL_KERNEL_SHUT_DOWN',
   KernelState: 'PCWL_KERNEL_STATE',
+  RunRecordMissing: 'PCWL_RUN_RECORD_MISSING',
+  RunRecordInvalid: 'PCWL_RUN_RECORD_INVALID',
   // Executors
   ExecutorState: 'PCWL_EXECUTOR_STATE',
   ExecutorFailed: 'PCWL_EXECUTOR_FAILED',
@@ -66,6 +68,7 @@ export const ErrorCode = {
   ConfigInvalid: 'PCWL_CONFIG_INVALID',
   UsageError: 'PCWL_USAGE',
   TmpdirUnusable: 'PCWL_TMPDIR_UNUSABLE',
+  RunDirUnusable: 'PCWL_RUN_DIR_UNUSABLE',
   // Conformance harness
   SuiteNotFound: 'PCWL_SUITE_NOT_FOUND',
   TestListInvalid: 'PCWL_TEST_LIST_INVALID',

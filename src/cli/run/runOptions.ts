@@ -36,6 +36,10 @@ export interface RunOptions {
   preserveEntireEnvironment: boolean;
   /** `--timestamps`: log lines on stderr start with the time. */
   timestamps: boolean;
+  /** `--run-dir DIR`: this run's record goes there instead of the state folder (docs/run-record.md). */
+  runDir?: string;
+  /** `--keep-runs N`: run records kept in the state folder (default 100). */
+  keepRuns?: number;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
   docCache: boolean;
   version: boolean;
@@ -89,7 +93,7 @@ const REFUSED: Record<string, string> = {
     'SoftwareRequirement is not resolved by parsl-cwl (no conda or modules); put the tools on PATH (or use a container) and drop the option',
 };
 
-const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--tmp-outdir-prefix', '--eval-timeout', '--eval-memory', '--config', '--cachedir', '--preserve-environment', '--default-container', ...IGNORED_WITH_VALUE, ...Object.keys(REFUSED)]);
+const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--tmp-outdir-prefix', '--eval-timeout', '--eval-memory', '--config', '--cachedir', '--preserve-environment', '--default-container', '--run-dir', '--keep-runs', ...IGNORED_WITH_VALUE, ...Object.keys(REFUSED)]);
 
 /** The container engine flags (cwltool's names) and the mode each one chooses. */
 const ENGINE_FLAGS: Record<string, ContainerMode> = {
@@ -165,6 +169,15 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--timestamps':
         opts.timestamps = true;
         break;
+      case '--run-dir':
+        opts.runDir = value;
+        break;
+      case '--keep-runs': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1) throw usage(`--keep-runs needs a whole number of runs, at least 1, not '${value}'`);
+        opts.keepRuns = n;
+        break;
+      }
       case '--eval-timeout': {
         const sec = Number(value);
         if (!Number.isFinite(sec) || sec <= 0) throw usage(`--eval-timeout needs a positive number of seconds, not '${value}'`);
@@ -263,6 +276,10 @@ options:
   --tmpdir-prefix P     prefix for the temporary folders holding job folders
                         (default: <system temp>/parsl-cwl-)
   --leave-tmp           keep job folders after the run (alias --leave-tmpdir)
+  --run-dir DIR         keep this run's record (tasks, resource use; docs/run-record.md)
+                        in DIR (default: a new folder in $XDG_STATE_HOME/parsl-cwl/runs,
+                        default ~/.local/state/parsl-cwl/runs)
+  --keep-runs N         run records kept in that state folder (default 100)
   --no-compute-checksum do not compute sha1 checksums of output files (with --cachedir,
                         input files are then keyed by size, mtime and inode)
   --cachedir DIR        job cache: a tool job whose key (tool content, inputs with
@@ -292,7 +309,7 @@ options:
   --default-container IMG
                         run tools without a DockerRequirement in image IMG
   --validate            load and validate DOC only; exit 0 if it is valid CWL, 1 if not
-  --quiet               only warnings and errors on stderr
+  --quiet               only warnings and errors on stderr (no progress)
   --debug               debug log lines, stack traces, and job folders are kept
   --version             print the version and exit
   -h, --help            this help
