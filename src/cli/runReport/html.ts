@@ -1,0 +1,34 @@
+/**
+ * The report as one HTML file: the template built by scripts/bundleReport.ts (the page's script
+ * and style, prebuilt) with the run record put in as JSON. Nothing else happens at run time.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RunRecord } from '../../dataflow/record/model.js';
+import { DATA_MARKER } from './marker.js';
+import { ReportAssetsMissingError } from './errors.js';
+
+/** dist/src/cli/runReport/html.js → dist/bundle/report-template.html. */
+const TEMPLATE = new URL('../../../bundle/report-template.html', import.meta.url);
+
+let template: [string, string] | undefined;
+
+function loadTemplate(): [string, string] {
+  if (template) return template;
+  let text: string;
+  try {
+    text = readFileSync(TEMPLATE, 'utf8');
+  } catch (err) {
+    throw new ReportAssetsMissingError(fileURLToPath(TEMPLATE), { cause: err });
+  }
+  const at = text.indexOf(DATA_MARKER);
+  if (at < 0 || text.indexOf(DATA_MARKER, at + 1) >= 0) throw new ReportAssetsMissingError(fileURLToPath(TEMPLATE));
+  return (template = [text.slice(0, at), text.slice(at + DATA_MARKER.length)]);
+}
+
+/** The page for a record. The JSON's `<` become `\u003c`, so no string in it can close the script element. */
+export function reportHtml(record: RunRecord): string {
+  const [head, tail] = loadTemplate();
+  const json = JSON.stringify({ record }).replace(/</g, '\\u003c');
+  return head + json + tail;
+}
