@@ -6,8 +6,8 @@
  * Heavy modules (loader, execution) are imported when needed: --help/--version stay instant and a
  * small tool's run is mostly start-up time.
  */
-import { stringifyJson, ErrorCode, ParslCwlError } from '../util/index.js';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { stringifyJson, ErrorCode, ParslCwlError, packageVersion } from '../util/index.js';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { removeTreeSync } from './run/removeTree.js';
@@ -187,8 +187,3 @@ async function loadDocument(ref: string, opts: RunOptions, log: RunLog): Promise
   return proc;
 }
 
-function packageVersion(): string {
-  // dist/src/cli/run.js → the package root is three folders up.
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}

@@ -25,6 +25,9 @@ export interface JobSpec {
   paths: JobPaths;
   /** A name for logs and errors: the tool id, or `workflow#step[scatterIndex]`. */
   name: string;
+  /** Workflow step jobs: the step's path (`step`, `sub/inner`) and scatter index, for the run record. */
+  step?: string;
+  scatterIndex?: number[];
   options?: JobOptions;
 }
 

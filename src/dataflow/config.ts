@@ -61,6 +61,21 @@ export interface DataFlowKernelConfig {
    * written, then deleted unread, is measurable in a one-tool run.
    */
   logFile?: boolean;
+  /**
+   * The run record (docs/run-record.md): each task's life, its resource use, the blocks. On by
+   * default, in the run directory; `false` turns it off; `dir` puts it elsewhere (the CLI: the
+   * user's state folder); `process`/`jobFile` name what ran, for run.json.
+   */
+  record?: false | RecordConfig;
+}
+
+export interface RecordConfig {
+  /** The record's folder (default: the run directory, runinfo/NNN). */
+  dir?: string;
+  /** The CWL document run (CLI runs). */
+  process?: string;
+  /** The input object file (CLI runs). */
+  jobFile?: string;
 }
 
 export interface ResolvedKernelConfig {
@@ -77,6 +92,7 @@ export interface ResolvedKernelConfig {
   log: ((line: string) => void) | undefined;
   warn: ((line: string) => void) | undefined;
   logFile: boolean;
+  record: false | RecordConfig;
 }
 
 export function resolveKernelConfig(config: DataFlowKernelConfig = {}): ResolvedKernelConfig {
@@ -108,5 +124,6 @@ export function resolveKernelConfig(config: DataFlowKernelConfig = {}): Resolved
     log: config.log,
     warn: config.warn,
     logFile: config.logFile ?? true,
+    record: config.record ?? {},
   };
 }

@@ -69,3 +69,17 @@ registerRemoteError(ErrorCode.BashExitFailure, (j) => {
   const d = j.data ?? {};
   return new BashExitFailure(String(d.appName), Number(d.exitCode), String(d.command ?? ''), d.stderrPath === undefined ? undefined : String(d.stderrPath));
 });
+
+/** No run record in a folder given to readRunRecord (no run.json). */
+export class RunRecordMissingError extends ParslCwlError {
+  constructor(readonly dir: string) {
+    super(ErrorCode.RunRecordMissing, `${dir} holds no run record (no run.json): give a run's folder, e.g. runinfo/000 or one under ~/.local/state/parsl-cwl/runs/`, { data: { dir } });
+  }
+}
+
+/** A run record's run.json that cannot be read as one (not JSON, another format). */
+export class RunRecordInvalidError extends ParslCwlError {
+  constructor(readonly file: string, what: string) {
+    super(ErrorCode.RunRecordInvalid, `${file} ${what}; read it with the parsl-cwl that wrote it`, { data: { file } });
+  }
+}

@@ -11,7 +11,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { join, resolve as resolvePath } from 'node:path';
-import type { Executor, TaskOutcome, TaskSpec } from '../executors/index.js';
+import type { BlockEvent, Executor, TaskOutcome, TaskRunReport, TaskSpec } from '../executors/index.js';
 import { LocalExecutor } from '../executors/index.js';
 import { AppFuture, onSettled } from './appFuture.js';
 import { allCheckpointFiles, CheckpointWriter, loadCheckpoints } from './checkpoint.js';
@@ -20,6 +20,8 @@ import { findFutures, substituteFutures } from './dependencies.js';
 import { DependencyError, KernelConfigError, KernelShutDownError, KernelStateError } from './errors.js';
 import { memoKey } from './memoKey.js';
 import { createRunDir, RunLog } from './runDir.js';
+import { RunRecorder } from './record/writer.js';
+import { packageVersion } from '../util/index.js';
 import type { AppDefinition, TaskRecord } from './taskRecord.js';
 import { TaskEvents, type TaskEventName } from './taskEvents.js';
 import { isSuccessState, type TaskState } from './taskState.js';
@@ -50,6 +52,8 @@ export class DataFlowKernel {
   private readonly defaultExecutor: Executor;
   /** Undefined when the config turns the log file off (`logFile: false`). */
   private readonly runLog: RunLog | undefined;
+  /** The run record's writer (docs/run-record.md); undefined with `record: false`. */
+  readonly recorder: RunRecorder | undefined;
   private readonly memo = new Map<string, unknown>();
   /** Memoized tasks running now, by key: an identical task waits for the one running. */
   private readonly memoInFlight = new Map<string, TaskRecord>();
@@ -68,6 +72,18 @@ export class DataFlowKernel {
     this.runDir = runDir;
     this.runLog = config.logFile ? new RunLog(runDir) : undefined;
     this.checkpointWriter = new CheckpointWriter(runDir);
+    const rc = config.record;
+    this.recorder =
+      rc === false
+        ? undefined
+        : new RunRecorder(
+            rc.dir ?? runDir,
+            { executor: executors.map((e) => e.label).join(','), version: packageVersion(), ...(rc.process !== undefined ? { process: rc.process } : {}), ...(rc.jobFile !== undefined ? { jobFile: rc.jobFile } : {}) },
+            (line) => {
+              this.log(`WARNING: ${line}`);
+              config.warn?.(line);
+            },
+          );
     this.executors = new Map(executors.map((e) => [e.label, e]));
     this.defaultExecutor = executors[0] as Executor;
     // Every task in flight listens to this signal through its executor: more than 10 is normal.
@@ -84,7 +100,14 @@ export class DataFlowKernel {
       throw new KernelConfigError('runDir', `cannot create a run directory under ${resolvePath(resolved.runDir)} (${(err as Error).message}); choose a writable folder`);
     }
     const executors = resolved.executors ?? [new LocalExecutor({ maxWorkers: resolved.maxWorkers })];
-    const dfk = new DataFlowKernel(resolved, runDir, executors);
+    let dfk: DataFlowKernel;
+    try {
+      dfk = new DataFlowKernel(resolved, runDir, executors);
+    } catch (err) {
+      const dir = resolved.record === false ? undefined : resolved.record.dir;
+      throw new KernelConfigError('record.dir', `cannot create the run record's folder ${resolvePath(dir ?? runDir)} (${(err as Error).message}); choose a writable folder`);
+    }
+    const recorder = dfk.recorder;
     dfk.log(`kernel started in ${runDir}; executors: ${executors.map((e) => e.label).join(', ')}`);
     const files = resolved.checkpointFiles === 'all' ? allCheckpointFiles(resolvePath(resolved.runDir)) : resolved.checkpointFiles;
     if (files.length > 0) dfk.log(`loaded ${loadCheckpoints(files, dfk.memo)} checkpointed results from ${files.length} file(s)`);
@@ -99,11 +122,18 @@ export class DataFlowKernel {
             resolved.warn?.(`${e.label}: ${line}`);
           },
           taskRunning: (id) => dfk.markRunning(id),
+          ...(recorder
+            ? {
+                taskReport: (id: number, attempt: number, report: TaskRunReport) => recorder.report(id, attempt, report),
+                blockEvent: (event: BlockEvent) => recorder.block(e.label, event),
+              }
+            : {}),
         });
         started.push(e);
       }
     } catch (err) {
       await Promise.allSettled(started.map((e) => e.shutdown()));
+      dfk.recorder?.close('failed');
       await dfk.runLog?.close();
       throw err;
     }
@@ -184,6 +214,7 @@ export class DataFlowKernel {
       return future;
     }
     this.unfinished.set(rec.id, rec);
+    this.recorder?.submitted(rec.id, rec.submittedAt, app.name, app.describe?.(args));
     if (this.events.has('submitted')) this.emit('submitted', rec);
     if (rec.signal) {
       if (rec.signal.aborted) {
@@ -270,6 +301,8 @@ export class DataFlowKernel {
     }
     const c = this.taskCounts();
     this.log(`kernel stopped: ${c.submitted} submitted, ${c.exec_done} done, ${c.memo_done} memo_done, ${c.failed} failed, ${c.dep_fail} dep_fail`);
+    // A status the program set (the CLI: the run's own outcome) stands; else the tasks' outcome.
+    this.recorder?.close(c.failed + c.dep_fail > 0 || problems.length > 0 ? 'failed' : 'succeeded');
     await this.runLog?.close();
     if (currentKernel === this) currentKernel = undefined;
     this._state = 'STOPPED';
@@ -309,6 +342,7 @@ export class DataFlowKernel {
       this.finalize(rec, 'failed', err);
       return;
     }
+    this.recorder?.ready(rec.id);
     this.launch(rec);
   }
 
@@ -376,6 +410,7 @@ export class DataFlowKernel {
       return;
     }
     rec.state = 'launched';
+    this.recorder?.launched(rec.id, rec.failCount, executor.label, spec.kind === 'job' ? spec.runner : spec.kind);
     if (this.events.has('launched')) this.emit('launched', rec);
     const signal = rec.signal ? AbortSignal.any([this.abort.signal, rec.signal]) : this.abort.signal;
     executor.submit({ taskId: rec.id, attempt: rec.failCount, spec }, signal).then(
@@ -388,6 +423,7 @@ export class DataFlowKernel {
     const rec = this.unfinished.get(taskId);
     if (rec && rec.state === 'launched') {
       rec.state = 'running';
+      this.recorder?.running(rec.id, rec.failCount);
       if (this.events.has('running')) this.emit('running', rec);
     }
   }
@@ -429,6 +465,7 @@ export class DataFlowKernel {
     const cancelled = this._state === 'STOPPING' || rec.signal?.aborted === true;
     if (!cancelled && rec.failCost <= rec.retries) {
       this.log(`task ${rec.id} (${rec.app.name}) failed try ${rec.failCount} (cost so far ${rec.failCost} of ${rec.retries}); retrying: ${errorLine(err)}`);
+      this.recorder?.tryFailed(rec.id, rec.failCount - 1, err);
       rec.state = 'pending';
       this.tryTask(rec);
       return;
@@ -447,6 +484,7 @@ export class DataFlowKernel {
     if (rec.memoKey !== undefined && this.memoInFlight.get(rec.memoKey) === rec) this.memoInFlight.delete(rec.memoKey);
     this.counts[state]++;
     this.unfinished.delete(rec.id);
+    this.recorder?.ended(rec.id, state, error);
     if (state === 'failed' || state === 'dep_fail') {
       this.log(`task ${rec.id} (${rec.app.name}) ${state}: ${errorLine(error)}`);
       if (this.events.has('failed')) this.emit('failed', rec);

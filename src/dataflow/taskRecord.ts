@@ -4,6 +4,7 @@
  */
 import type { TaskOutcome, TaskSpec } from '../executors/index.js';
 import type { TaskState } from './taskState.js';
+import type { TaskTags } from './record/writer.js';
 
 /** Passed to an app's `prepare`: where this attempt of the task runs. */
 export interface PrepareContext {
@@ -35,6 +36,8 @@ export interface AppDefinition<A = unknown, T = unknown> {
   complete(outcome: TaskOutcome, args: A, spec: TaskSpec): T;
   /** Arguments as they enter the memo key (default: the arguments themselves). */
   memoArgs?(args: A): unknown;
+  /** What the run record says this task is (a CWL step instance's step and scatter index). */
+  describe?(args: A): TaskTags | undefined;
 }
 
 export type SettleListener = () => void;

@@ -65,6 +65,51 @@ export interface ExecutorStartContext {
   warn?: (line: string) => void;
   /** Executors call this when a task starts executing (kernel state `running`); optional to report. */
   taskRunning?: (taskId: number) => void;
+  /**
+   * What the place that ran one try of a task tells about it (the run record,
+   * docs/run-record.md): called before the try's promise settles, success or failure alike.
+   */
+  taskReport?: (taskId: number, attempt: number, report: TaskRunReport) => void;
+  /** A block of this executor changed state (submitted, running, ended): the run record's blocks. */
+  blockEvent?: (event: BlockEvent) => void;
+}
+
+/**
+ * Facts about one try of a task, filled in where it ran (runTask fills what the process layer and
+ * the job runner know; an executor adds where it ran). Plain data: it crosses the HTEX wire.
+ */
+export interface TaskRunReport {
+  block?: string;
+  /** The HTEX pool (manager) and worker that ran it. */
+  manager?: string;
+  worker?: string;
+  /** When the worker began and ended the try (epoch ms, the worker's clock). */
+  startedAt?: number;
+  endedAt?: number;
+  /** The command's exit code (bash tasks, CWL jobs' commands). */
+  exitCode?: number;
+  /** The command's resource use: wall time from its start to its end, CPU and peak memory from wait4 (native spawner only). */
+  wallMs?: number;
+  userMs?: number;
+  systemMs?: number;
+  maxRssKb?: number;
+  /** Job runners' facts (CWL: the command line, the job folder, the sizes of the input and output files). */
+  commandLine?: string[];
+  workDir?: string;
+  inputBytes?: number;
+  outputBytes?: number;
+}
+
+/** One state change of a block (HTEX's provider jobs). */
+export interface BlockEvent {
+  blockId: string;
+  /** The provider's label (local, slurm). */
+  provider: string;
+  /** submitted (with the provider's job id), running (a pool of it registered), ended. */
+  state: 'submitted' | 'running' | 'ended';
+  jobId?: string;
+  /** Why it ended (scaled in, the scheduler's state, shutdown). */
+  detail?: string;
 }
 
 /** One block as the executor sees it, read by the scaling strategy (src/executors/strategy). */

@@ -16,9 +16,12 @@ export type {
   TaskEnvelope,
   BlockView,
   ScalingHooks,
+  TaskRunReport,
+  BlockEvent,
 } from './executor.js';
 export { LocalExecutor } from './local/index.js';
 export type { LocalExecutorOptions } from './local/index.js';
 export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './errors.js';
 export { registerJobRunner } from './jobRunners.js';
+export { reportProcess } from './taskRunner.js';
 export type { JobRunner, JobRunOptions } from './jobRunners.js';

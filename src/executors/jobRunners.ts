@@ -9,6 +9,7 @@
  * an HTEX worker imports the modules its pool was given before it takes tasks (htex/pool.ts).
  */
 import type { ProcessSlots } from '../process/index.js';
+import type { TaskRunReport } from './executor.js';
 import { JobRunnerMissingError } from './errors.js';
 
 /** What a runner gets besides the job: the same options for every runner. */
@@ -19,6 +20,11 @@ export interface JobRunOptions {
   killGraceMs?: number | undefined;
   /** Shared limit on the commands that jobs run at once (the LocalExecutor's; absent on HTEX workers). */
   processSlots?: ProcessSlots | undefined;
+  /**
+   * The run record's facts about this try: a runner fills what it knows (its command line, work
+   * folder, input/output sizes; `reportProcess` for its command's exit and resource use).
+   */
+  report?: TaskRunReport | undefined;
 }
 
 /**

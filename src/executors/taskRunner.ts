@@ -10,8 +10,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { runProcess, type ProcessSlots } from '../process/index.js';
-import type { BashTaskSpec, TaskOutcome, TaskSpec } from './executor.js';
+import { runProcess, type ProcessOutcome, type ProcessSlots } from '../process/index.js';
+import type { BashTaskSpec, TaskOutcome, TaskRunReport, TaskSpec } from './executor.js';
 import { TaskWalltimeExceededError } from './errors.js';
 import { jobRunner } from './jobRunners.js';
 
@@ -28,6 +28,8 @@ export interface RunTaskOptions {
    * long-lived bash: $$ is that bash's pid, $BASHPID the task's, as on HTEX before).
    */
   queued?: boolean | undefined;
+  /** Filled with what this try's command and runner tell (the run record), also when it fails. */
+  report?: TaskRunReport | undefined;
 }
 
 /** Run one task. A bash command's non-zero exit is an outcome; walltime and abort reject. */
@@ -36,9 +38,12 @@ export async function runTask(spec: TaskSpec, signal?: AbortSignal, options?: Ru
     case 'noop':
       return NOOP_OUTCOME;
     case 'bash':
-      return runBash(spec, signal, options?.killGraceMs, options?.queued);
+      return runBash(spec, signal, options);
     case 'job':
-      return { kind: 'job', result: await (await jobRunner(spec.runner))(spec.job, signal, { log: options?.log, killGraceMs: options?.killGraceMs, processSlots: options?.processSlots }) };
+      return {
+        kind: 'job',
+        result: await (await jobRunner(spec.runner))(spec.job, signal, { log: options?.log, killGraceMs: options?.killGraceMs, processSlots: options?.processSlots, report: options?.report }),
+      };
   }
 }
 
@@ -52,7 +57,25 @@ function outputPath(path: string | undefined, cwd: string): string {
   return abs;
 }
 
-async function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, killGraceMs: number | undefined, queued: boolean | undefined): Promise<TaskOutcome> {
+/**
+ * Put a process's exit code and resource use in `report`. A queued bash task has no rusage of its
+ * own (the native spawner reports zeros for it, docs/tool-start.md): a peak RSS of 0 means unknown.
+ */
+export function reportProcess(report: TaskRunReport | undefined, outcome: ProcessOutcome): void {
+  if (!report) return;
+  report.exitCode = outcome.exitCode;
+  if (outcome.wallMs !== undefined) report.wallMs = outcome.wallMs;
+  const ru = outcome.rusage;
+  if (ru && ru.maxRssKb > 0) {
+    report.userMs = ru.userMs;
+    report.systemMs = ru.systemMs;
+    report.maxRssKb = ru.maxRssKb;
+  }
+}
+
+async function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, options: RunTaskOptions | undefined): Promise<TaskOutcome> {
+  const killGraceMs = options?.killGraceMs;
+  const queued = options?.queued;
   const cwd = resolvePath(spec.cwd ?? '.');
   const stdout = outputPath(spec.stdout, cwd);
   const stderr = spec.stderr !== undefined && spec.stderr === spec.stdout ? stdout : outputPath(spec.stderr, cwd);
@@ -70,6 +93,7 @@ async function runBash(spec: BashTaskSpec, signal: AbortSignal | undefined, kill
     signal,
     killGraceMs,
   });
+  reportProcess(options?.report, outcome);
   if (outcome.timedOut) throw new TaskWalltimeExceededError(spec.command, spec.walltimeSec ?? 0);
   return { kind: 'bash', exitCode: outcome.exitCode, signal: outcome.signal, stdout: spec.stdout, stderr: spec.stderr };
 }

@@ -46,6 +46,8 @@ export interface ProcessOutcome {
   timedOut: boolean;
   /** Where the backend measures it (the native spawner does). */
   rusage?: Rusage;
+  /** From the request to start it to the report that its main process ended, in ms (every backend). */
+  wallMs?: number;
 }
 
 /** The grace period when neither the caller nor `configureProcesses` gives one. */
@@ -81,6 +83,8 @@ interface Live {
   resolve: (o: ProcessOutcome) => void;
   reject: (e: unknown) => void;
   pgid?: number;
+  /** When it was handed to the backend (performance.now()): wall time counts from the start request, so it includes the start itself (about a millisecond) and never undercounts. */
+  startedAtMs?: number;
   stopFor?: 'timeLimit' | 'abort';
   /** The grace period ran out before the process had started. */
   killDue?: boolean;
@@ -180,9 +184,12 @@ export class Supervisor {
   }
 
   private startOn(backend: Backend, live: Live): void {
+    live.startedAtMs = performance.now();
     const events: StartEvents = {
       started: (pid) => {
         live.pgid = pid;
+        // A queued script was handed over long before its turn: its wall time counts from its start.
+        if (live.spec.queuedScript !== undefined) live.startedAtMs = performance.now();
         this.groups.add(pid);
         const limit = live.spec.timeLimitMs;
         if (limit !== undefined && limit > 0 && !live.stopFor) live.limitTimer = setTimeout(() => this.stop(live, 'timeLimit'), limit);
@@ -223,9 +230,13 @@ export class Supervisor {
   }
 
   private mainEnded(live: Live, exitCode: number, signal: NodeJS.Signals | null, rusage: Rusage | undefined, groupEmpty: boolean): void {
+    const wallMs = live.startedAtMs === undefined ? undefined : Math.round((performance.now() - live.startedAtMs) * 1000) / 1000;
     this.afterMain(live, groupEmpty, () => {
       if (live.stopFor === 'abort') return live.reject(live.spec.signal?.reason ?? new Error('aborted'));
-      live.resolve(rusage ? { exitCode, signal, timedOut: live.stopFor === 'timeLimit', rusage } : { exitCode, signal, timedOut: live.stopFor === 'timeLimit' });
+      const outcome: ProcessOutcome = { exitCode, signal, timedOut: live.stopFor === 'timeLimit' };
+      if (rusage) outcome.rusage = rusage;
+      if (wallMs !== undefined) outcome.wallMs = wallMs;
+      live.resolve(outcome);
     });
   }
 

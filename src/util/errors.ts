@@ -45,6 +45,8 @@ export const ErrorCode = {
   TaskWalltimeExceeded: 'PCWL_TASK_WALLTIME',
   KernelShutDown: 'PCWL_KERNEL_SHUT_DOWN',
   KernelState: 'PCWL_KERNEL_STATE',
+  RunRecordMissing: 'PCWL_RUN_RECORD_MISSING',
+  RunRecordInvalid: 'PCWL_RUN_RECORD_INVALID',
   // Executors
   ExecutorState: 'PCWL_EXECUTOR_STATE',
   ExecutorFailed: 'PCWL_EXECUTOR_FAILED',

@@ -9,3 +9,4 @@ export * from './exactJson.js';
 export * from './hashing.js';
 export * from './buildId.js';
 export * from './yamlLimits.js';
+export * from './packageVersion.js';

@@ -16,7 +16,7 @@ import { ManagerLostError, WorkerLostError } from '../../src/executors/errors.js
 import { loadClientKeys } from '../../src/executors/htex/certificates.js';
 import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
 import { InterchangeFailedError, VersionMismatchError } from '../../src/executors/htex/errors.js';
-import { packageVersion } from '../../src/executors/htex/packageVersion.js';
+import { packageVersion } from '../../src/util/index.js';
 import { PROTOCOL_VERSION } from '../../src/executors/htex/protocol.js';
 import { LocalProvider } from '../../src/providers/local.js';
 import { alive, descendants, freshRunDir, makeHtex, startHtex, until } from './helpers.js';

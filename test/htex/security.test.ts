@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import * as zmq from 'zeromq';
 import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
 import { createCertificates, loadClientKeys } from '../../src/executors/htex/certificates.js';
-import { packageVersion } from '../../src/executors/htex/packageVersion.js';
+import { packageVersion } from '../../src/util/index.js';
 import { PROTOCOL_VERSION } from '../../src/executors/htex/protocol.js';
 import { startZapAuthenticator } from '../../src/executors/htex/zapAuthenticator.js';
 import { freshRunDir, startHtex, until, type RunningHtex } from './helpers.js';

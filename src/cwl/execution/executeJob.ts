@@ -26,6 +26,7 @@ import { checkOutputConfinement } from './outputConfinement.js';
 import { setPath } from './pathFields.js';
 import { rebase } from './placement.js';
 import { warmProcesses, type ProcessSlots } from '../../process/index.js';
+import { reportProcess, type TaskRunReport } from '../../executors/index.js';
 import { runCommand, SpawnFailure } from './processRunner.js';
 import { RequirementSet } from './requirements.js';
 import { buildRuntime, type Runtime } from './runtime.js';
@@ -41,6 +42,8 @@ export interface ExecuteHooks {
   killGraceMs?: number | undefined;
   /** The command starts when one of these is free (the local executor's limit on running commands). */
   processSlots?: ProcessSlots | undefined;
+  /** Filled for the run record (docs/run-record.md): job folder, command line, sizes, resource use. */
+  report?: TaskRunReport | undefined;
 }
 
 export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: ExecuteHooks): Promise<JobResult> {
@@ -53,6 +56,11 @@ export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: Ex
   const outdir = path.resolve(spec.paths.outdir ?? path.join(jobDir, 'out'));
   const ownFile = jobFiles(jobDir, outdir);
   const tmpdir = path.resolve(spec.paths.tmpdir ?? ownFile('tmp'));
+  const report = hooks?.report;
+  if (report) {
+    report.workDir = jobDir;
+    report.inputBytes = fileBytes(spec.inputs);
+  }
   // Synchronous: a mkdir system call here costs less than a thread-pool round trip (measured on a
   // 1,000-way scatter, docs/tool-start.md). The tmpdir is
   // mostly an earlier job's, renamed (tmpdirs.ts).
@@ -76,10 +84,13 @@ export async function executeJob(spec: JobSpec, signal?: AbortSignal, hooks?: Ex
         computeChecksum: spec.options?.computeChecksum ?? true,
         requirements: reqs.inForce,
       });
+      if (report) report.outputBytes = fileBytes(outputs);
       return { outputs, exitCode: 0, outdir };
     }
-    const run: JobRun = { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs: hooks?.killGraceMs, slots: hooks?.processSlots };
-    return await runCommandLineTool(run, spec.tool as CommandLineTool);
+    const run: JobRun = { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs: hooks?.killGraceMs, slots: hooks?.processSlots, report };
+    const result = await runCommandLineTool(run, spec.tool as CommandLineTool);
+    if (report) report.outputBytes = fileBytes(result.outputs);
+    return result;
   } finally {
     // §Runtime environment: the designated temporary directory may go as soon as the tool ends
     // (an empty one is kept for the next job instead: tmpdirs.ts).
@@ -134,11 +145,31 @@ interface JobRun {
   signal: AbortSignal | undefined;
   killGraceMs: number | undefined;
   slots: ProcessSlots | undefined;
+  report: TaskRunReport | undefined;
+}
+
+/**
+ * The sizes of the Files in a CWL value (their `size` fields, secondaryFiles and Directory listings
+ * included), for the run record: a walk over values already in memory, no file system call.
+ */
+function fileBytes(value: unknown): number {
+  if (Array.isArray(value)) {
+    let n = 0;
+    for (const v of value) n += fileBytes(v);
+    return n;
+  }
+  if (value === null || typeof value !== 'object') return 0;
+  const o = value as Record<string, unknown>;
+  if (o.class === 'File') return (typeof o.size === 'number' ? o.size : 0) + fileBytes(o.secondaryFiles);
+  if (o.class === 'Directory') return fileBytes(o.listing);
+  let n = 0;
+  for (const k in o) n += fileBytes(o[k]);
+  return n;
 }
 
 /** Stage the inputs, run the command, collect and check the outputs (the order in the module comment). */
 async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promise<JobResult> {
-  const { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs, slots } = run;
+  const { spec, reqs, ownFile, outdir, tmpdir, evaluator, evaluate, log, signal, killGraceMs, slots, report } = run;
   // The native spawner (if not running yet) starts now, while the inputs are staged.
   warmProcesses();
   const stager = new InputStager(ownFile('stg'), spec.name);
@@ -172,6 +203,7 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
   const env = await buildEnvironment(reqs.get('EnvVarRequirement'), { outdir, tmpdir }, evaluate, ctx);
   const timeLimitSec = timeLimit(reqs, evaluate, ctx);
   const commandLine = buildCommandLine(tool, inputs, { ...runtime }, evaluator, { requirements: reqs.inForce });
+  if (report) report.commandLine = commandLine.argv;
   log(`${spec.name}: ${commandLine.argv.map((w) => (/^[\w./=:@%+,-]+$/.test(w) ? w : JSON.stringify(w))).join(' ')}`);
 
   const stdoutFile = streams.stdout ?? ownFile('tool.stdout.log');
@@ -190,6 +222,7 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
       signal,
       killGraceMs,
       slots,
+      onEnded: report ? (outcome) => reportProcess(report, outcome) : undefined,
     }));
   } catch (err) {
     if (err instanceof SpawnFailure) throw new ToolFailedError(spec.name, 127, err.message);

@@ -4,7 +4,7 @@
  * pipes; the command leads its own process group, so a time limit or a cancel stops everything it
  * started, and what it leaves running when it exits is stopped too.
  */
-import { ProcessStartFailedError, runProcess, type ProcessSlots } from '../../process/index.js';
+import { ProcessStartFailedError, runProcess, type ProcessOutcome, type ProcessSlots } from '../../process/index.js';
 import { StagingError, ToolTimeoutError } from '../errors.js';
 
 export interface CommandRun {
@@ -24,12 +24,16 @@ export interface CommandRun {
   killGraceMs?: number;
   /** Start when one of these is free (the local executor's limit on running tool commands). */
   slots?: ProcessSlots | undefined;
+  /** Told how the command ended before anything is decided from it (a timed-out one included). */
+  onEnded?: (outcome: ProcessOutcome) => void;
 }
 
 export interface CommandOutcome {
   /** The exit code; 128 + signal number when the command was killed by a signal. */
   exitCode: number;
   signal: NodeJS.Signals | null;
+  /** The supervisor's outcome (resource use, for the run record). */
+  process: ProcessOutcome;
 }
 
 /** The program cannot be started (not found, not executable). */
@@ -68,6 +72,7 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
     const role = err.step === 'cwd' ? 'working directory' : err.step;
     throw new StagingError(run.jobName, `cannot open ${err.file} as the command's ${role} (${err.errno})`, { cause: err });
   }
+  run.onEnded?.(outcome);
   if (outcome.timedOut) throw new ToolTimeoutError(run.jobName, run.timeLimitSec ?? 0);
-  return { exitCode: outcome.exitCode, signal: outcome.signal };
+  return { exitCode: outcome.exitCode, signal: outcome.signal, process: outcome };
 }

@@ -23,6 +23,7 @@ const WORKFLOW_STEP_APP: AppDefinition<StepJob, JobResult> = {
   cache: false,
   prepare: (args) => cwlJobTask(args.job),
   complete: (outcome: TaskOutcome, args) => cwlJobResult(outcome, args.job.name),
+  describe: (args) => (args.job.scatterIndex ? { step: args.job.step, scatterIndex: args.job.scatterIndex } : { step: args.job.step }),
 };
 
 /** `submitToolJob` for WorkflowServices, backed by `dfk`. */

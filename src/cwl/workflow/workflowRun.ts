@@ -287,7 +287,9 @@ class WorkflowRun {
       // The job folder is the step's output folder; its tmpdir and logs go beside it (JobPaths).
       paths: { jobDir, outdir: jobDir },
       name: `${plan.path}${suffix}`,
+      step: plan.path,
     };
+    if (index.length > 0) job.scatterIndex = index;
     if (this.shared.jobOptions) job.options = this.shared.jobOptions;
     this.checkStillRunning();
     const progress = this.shared.progress;

@@ -6,7 +6,7 @@
  */
 import type { BlockStatus, ExecutionProvider } from '../../providers/index.js';
 import { ExecutorStateError } from '../errors.js';
-import type { BlockView, ExecutorState } from '../executor.js';
+import type { BlockEvent, BlockView, ExecutorState } from '../executor.js';
 import { MAIN_SCRIPT } from './interchangeProcess.js';
 import type { CommandReply, CommandRequest, ManagerInfo } from './protocol.js';
 
@@ -32,6 +32,8 @@ export interface BlocksHost {
   readonly provider: ExecutionProvider;
   state(): ExecutorState;
   log(line: string): void;
+  /** The run record's block events (submitted, running, ended). */
+  blockEvent(event: BlockEvent): void;
   /** Where providers write submit scripts. */
   scriptDir(): string;
   poolSettings(): PoolSettings;
@@ -44,6 +46,8 @@ interface BlockRecord {
   blockId: string;
   jobId: string;
   draining: boolean;
+  /** A pool of it registered (the run record's `running`). */
+  running?: boolean;
 }
 
 export class HtexBlocks {
@@ -75,6 +79,7 @@ export class HtexBlocks {
         break;
       }
       this.records.set(blockId, { blockId, jobId, draining: false });
+      this.event(blockId, 'submitted', jobId);
       host.log(`htex: block ${blockId} submitted to the ${host.provider.label} provider as job ${jobId}`);
       started.push(blockId);
     }
@@ -115,6 +120,7 @@ export class HtexBlocks {
       await this.waitBlockIdle(view.blockId, SCALE_IN_DRAIN_MS);
       await host.provider.cancel([record.jobId]);
       this.records.delete(view.blockId);
+      this.event(view.blockId, 'ended', record.jobId, 'scaled in');
       // Anything that still reached it fails now (ManagerLost → the kernel's retries), not after heartbeats.
       await host.command({ command: 'dropBlock', blockId: view.blockId, reason: 'its block was scaled in' }).catch(() => undefined);
       host.log(`htex: block ${view.blockId} (job ${record.jobId}) scaled in`);
@@ -124,7 +130,10 @@ export class HtexBlocks {
   }
 
   terminated(blockId: string, status: BlockStatus): void {
-    if (!this.records.delete(blockId)) return;
+    const record = this.records.get(blockId);
+    if (!record) return;
+    this.records.delete(blockId);
+    this.event(blockId, 'ended', record.jobId, status.state);
     this.host.log(`htex: block ${blockId} ended (${status.state}${status.detail ? `: ${status.detail}` : ''})`);
     void this.host.command({ command: 'dropBlock', blockId, reason: `its block ended (${status.state})` }).catch(() => undefined);
   }
@@ -132,9 +141,22 @@ export class HtexBlocks {
   /** Shutdown: cancels every known block (undefined when there is none) and forgets them. */
   cancelAll(): Promise<unknown> | undefined {
     const jobIds = [...this.records.values()].map((b) => b.jobId);
+    for (const b of this.records.values()) this.event(b.blockId, 'ended', b.jobId, 'the executor shut down');
     this.records.clear();
     if (jobIds.length === 0) return undefined;
     return this.host.provider.cancel(jobIds).catch((err) => this.host.log(`htex: cancelling blocks failed: ${String(err)}`));
+  }
+
+  /** A pool of `blockId` registered: the block runs (said once per block). */
+  poolRegistered(blockId: string): void {
+    const record = this.records.get(blockId);
+    if (!record || record.running) return;
+    record.running = true;
+    this.event(blockId, 'running', record.jobId);
+  }
+
+  private event(blockId: string, state: BlockEvent['state'], jobId: string, detail?: string): void {
+    this.host.blockEvent(detail === undefined ? { blockId, provider: this.host.provider.label, state, jobId } : { blockId, provider: this.host.provider.label, state, jobId, detail });
   }
 
   /** Polls the interchange until the block's pools hold no task, the limit passes, or the executor stops running. */

@@ -14,7 +14,7 @@ import { errorFromJson, type ParslCwlError } from '../../util/index.js';
 import type { ExecutionProvider } from '../../providers/index.js';
 import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
 import { BlockScaler } from '../strategy/blockScaler.js';
-import type { Executor, ExecutorStartContext, ExecutorState, ScalingHooks, TaskEnvelope, TaskOutcome } from '../executor.js';
+import type { Executor, ExecutorStartContext, ExecutorState, ScalingHooks, TaskEnvelope, TaskOutcome, TaskRunReport } from '../executor.js';
 import { HtexBlocks, type PoolSettings } from './blocks.js';
 import { createCertificates, loadServerKeys, type ServerKeys } from './certificates.js';
 import { InterchangeFailedError } from './errors.js';
@@ -65,6 +65,8 @@ export class HighThroughputExecutor implements Executor {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly blocks: HtexBlocks;
   private managerSnapshot: ManagerInfo[] = [];
+  /** Each registered pool's block, for the run record (pools never change block). */
+  private readonly poolBlocks = new Map<string, string>();
   private snapshotAtMs = 0;
   private shutdownPromise: Promise<void> | undefined;
   /** Block scaling (src/executors/strategy); stopped before shutdown cancels the blocks. */
@@ -86,6 +88,7 @@ export class HighThroughputExecutor implements Executor {
       provider: this.provider,
       state: () => this._state,
       log: (line) => this.ctx.log(line),
+      blockEvent: (event) => this.ctx.blockEvent?.(event),
       scriptDir: () => join(this.ctx.runDir, 'submit_scripts'),
       poolSettings: () => this.poolSettings(),
       managerSnapshot: () => ({ managers: this.managerSnapshot, atMs: this.snapshotAtMs }),
@@ -436,6 +439,8 @@ export class HighThroughputExecutor implements Executor {
         break;
       case 'managerRegistered':
         this.ctx.log(`htex: pool ${m.manager.poolId} registered (block ${m.manager.blockId}, ${m.manager.hostname}, ${m.manager.workers} workers)`);
+        this.poolBlocks.set(m.manager.poolId, m.manager.blockId);
+        this.blocks.poolRegistered(m.manager.blockId);
         break;
       case 'managerRejected':
         this.fail(errorFromJson(m.error));
@@ -448,12 +453,26 @@ export class HighThroughputExecutor implements Executor {
     }
   }
 
+  /** The run record's facts of one try, with the pool (the worker id's prefix, `<pool>/w<n>`) and its block. */
+  private report(envelope: TaskEnvelope, run: TaskRunReport): void {
+    if (run.manager === undefined && run.worker !== undefined) {
+      const slash = run.worker.lastIndexOf('/');
+      if (slash > 0) run.manager = run.worker.slice(0, slash);
+    }
+    if (run.manager !== undefined && run.block === undefined) {
+      const block = this.poolBlocks.get(run.manager);
+      if (block !== undefined) run.block = block;
+    }
+    this.ctx.taskReport?.(envelope.taskId, envelope.attempt, run);
+  }
+
   private settle(results: WireResult[]): void {
     for (const r of results) {
       const p = this.pending.get(r.id);
       if (!p) continue; // aborted by the caller meanwhile
       this.pending.delete(r.id);
       if (p.signal) this.unwatchAbort(p.signal, r.id);
+      if (r.run && this.ctx.taskReport) this.report(p.envelope, r.run);
       if (r.ok) p.resolve(r.outcome);
       else p.reject(errorFromJson(r.error));
     }

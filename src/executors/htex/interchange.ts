@@ -7,12 +7,11 @@
  * It connects to the executor (which binds, CurveZMQ server) and binds one ROUTER for pools
  * (CurveZMQ server; each pool's DEALER connects with its pool id as routing id).
  */
-import { errorToJson } from '../../util/index.js';
+import { errorToJson, packageVersion } from '../../util/index.js';
 import type * as Zmq from 'zeromq';
 import { ManagerLostError } from '../errors.js';
 import { loadClientKeys, loadServerKeys } from './certificates.js';
 import { VersionMismatchError } from './errors.js';
-import { packageVersion } from './packageVersion.js';
 import {
   PROTOCOL_VERSION,
   decodeFromPool,
@@ -352,7 +351,8 @@ export class Interchange {
     this.managers.delete(m.registration.poolId);
     if (lost && m.tasks.size > 0) {
       const error = errorToJson(new ManagerLostError(m.registration.poolId, m.registration.hostname, reason));
-      this.queueResults([...m.tasks].map((id) => ({ id, ok: false as const, error })));
+      const run = { manager: m.registration.poolId, endedAt: Date.now() };
+      this.queueResults([...m.tasks].map((id) => ({ id, ok: false as const, error, run })));
     }
     for (const id of m.tasks) this.placement.delete(id);
     if (lost) {

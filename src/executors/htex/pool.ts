@@ -11,10 +11,9 @@ import { openSync, closeSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type * as Zmq from 'zeromq';
-import { errorFromJson, errorToJson } from '../../util/index.js';
+import { errorFromJson, errorToJson, packageVersion } from '../../util/index.js';
 import { WorkerLostError } from '../errors.js';
 import { loadClientKeys } from './certificates.js';
-import { packageVersion } from './packageVersion.js';
 import { PROTOCOL_VERSION, cancelledResult, decodeToPool, encode, receiveMessages, type FromPool, type FromWorker, type Registration, type WireResult, type WireTask } from './protocol.js';
 import { SocketWriter } from './socketWriter.js';
 import { InterchangeFailedError } from './errors.js';
@@ -380,7 +379,7 @@ export class WorkerPool {
     this.options.log(`worker ${slot.id} died: ${reason}; restarting it`);
     const [running, ...queued] = slot.tasks;
     if (running) {
-      this.results.push({ id: running.id, ok: false, error: errorToJson(new WorkerLostError(slot.id, running.taskId, reason)) });
+      this.results.push({ id: running.id, ok: false, error: errorToJson(new WorkerLostError(slot.id, running.taskId, reason)), run: { worker: slot.id, endedAt: Date.now() } });
       this.flush();
     }
     if (running) this.cancelled.delete(running.id);

@@ -14,7 +14,7 @@
  * (docs/measurements.md).
  */
 import { parseJson, stringifyJson, ErrorCode, type ErrorJson } from '../../util/index.js';
-import type { TaskOutcome, TaskSpec } from '../executor.js';
+import type { TaskOutcome, TaskRunReport, TaskSpec } from '../executor.js';
 import { ProtocolError } from './errors.js';
 
 /**
@@ -33,9 +33,10 @@ export interface WireTask {
   spec: TaskSpec;
 }
 
+/** `run`: what the worker (or the pool, the interchange for a lost one) tells about the try, for the run record. */
 export type WireResult =
-  | { id: number; ok: true; outcome: TaskOutcome }
-  | { id: number; ok: false; error: ErrorJson };
+  | { id: number; ok: true; outcome: TaskOutcome; run?: TaskRunReport }
+  | { id: number; ok: false; error: ErrorJson; run?: TaskRunReport };
 
 /** What a pool tells the interchange about itself when it registers. */
 export interface Registration {

@@ -14,7 +14,7 @@ import { errorToJson } from '../../util/index.js';
 import { DEFAULT_KILL_GRACE_MS, ProcessLostError, processesIdle } from '../../process/index.js';
 import { WorkerLostError } from '../errors.js';
 import { runTask } from '../taskRunner.js';
-import type { TaskOutcome } from '../executor.js';
+import type { TaskOutcome, TaskRunReport } from '../executor.js';
 import { cancelledResult, type FromWorker, type ToWorker, type WireResult, type WireTask } from './protocol.js';
 
 /** The abort reason of a task cancelled by the executor (its result becomes a `cancelledResult`). */
@@ -72,16 +72,21 @@ export function runWorker(workerId: string): void {
     setTimeout(flush, 2);
   };
 
-  const settle = (task: WireTask, signal: AbortSignal, run: Promise<TaskOutcome>): Promise<void> =>
+  // A no-op task has no report: nothing ran (and the noop benchmark measures the wire).
+  const settle = (task: WireTask, signal: AbortSignal, run: Promise<TaskOutcome>, report?: TaskRunReport): Promise<void> =>
     run.then(
-      (outcome) => push({ id: task.id, ok: true, outcome }),
+      (outcome) => {
+        if (report) report.endedAt = Date.now();
+        push(report ? { id: task.id, ok: true, outcome, run: report } : { id: task.id, ok: true, outcome });
+      },
       (err: unknown) => {
         if (signal.aborted && signal.reason === CANCELLED) {
           push(cancelledResult(task.id));
           return;
         }
         const error = err instanceof ProcessLostError ? new WorkerLostError(workerId, task.taskId, err.message) : err;
-        push({ id: task.id, ok: false, error: errorToJson(error) });
+        if (report) report.endedAt = Date.now();
+        push(report ? { id: task.id, ok: false, error: errorToJson(error), run: report } : { id: task.id, ok: false, error: errorToJson(error) });
       },
     );
 
@@ -91,7 +96,9 @@ export function runWorker(workerId: string): void {
     const c = new AbortController();
     if (stopping.signal.aborted) c.abort(stopping.signal.reason);
     controllers.set(task.id, c);
-    return settle(task, c.signal, runTask(task.spec, c.signal, { queued: task.spec.kind === 'bash' }));
+    // The run record's facts (docs/run-record.md); the executor adds the pool and block from the worker id.
+    const report: TaskRunReport = { worker: workerId, startedAt: Date.now() };
+    return settle(task, c.signal, runTask(task.spec, c.signal, { queued: task.spec.kind === 'bash', report }), report);
   };
 
   // Tasks run one at a time, in order. Consecutive bash tasks are handed over at once, queued:

@@ -10,7 +10,7 @@
  * skip the queue (they occupy nothing), which keeps the kernel benchmark a measure of the kernel.
  */
 import { availableParallelism } from 'node:os';
-import type { Executor, ExecutorStartContext, ExecutorState, TaskEnvelope, TaskOutcome } from '../executor.js';
+import type { Executor, ExecutorStartContext, ExecutorState, TaskEnvelope, TaskOutcome, TaskRunReport } from '../executor.js';
 import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
 import { ProcessSlots } from '../../process/index.js';
 import { runTask } from '../taskRunner.js';
@@ -48,6 +48,7 @@ export class LocalExecutor implements Executor {
   private _state: ExecutorState = 'INITIALIZED';
   private queue: Array<QueuedTask | undefined> = [];
   private taskRunning: ((taskId: number) => void) | undefined;
+  private taskReport: ExecutorStartContext['taskReport'];
   private log: ((line: string) => void) | undefined;
   private queueHead = 0;
   /** Abort controllers of the tasks running now: shutdown kills their process groups. */
@@ -75,6 +76,7 @@ export class LocalExecutor implements Executor {
   async start(ctx: ExecutorStartContext): Promise<void> {
     if (this._state !== 'INITIALIZED') throw new ExecutorStateError(this.label, this._state, 'start');
     this.taskRunning = ctx.taskRunning;
+    this.taskReport = ctx.taskReport;
     this.log = ctx.log;
     this._state = 'RUNNING';
   }
@@ -113,7 +115,18 @@ export class LocalExecutor implements Executor {
     this.running.add(controller);
     if (this.running.size > this.peakRunning) this.peakRunning = this.running.size;
     this.taskRunning?.(entry.task.taskId);
-    const settled = runTask(entry.task.spec, controller.signal, { killGraceMs: this.killGraceMs, log: this.log, processSlots: this.jobCommandSlots }).then(entry.resolve, entry.reject);
+    const taskReport = this.taskReport;
+    const report: TaskRunReport | undefined = taskReport ? { startedAt: Date.now() } : undefined;
+    const run = runTask(entry.task.spec, controller.signal, { killGraceMs: this.killGraceMs, log: this.log, processSlots: this.jobCommandSlots, report });
+    const { taskId, attempt } = entry.task;
+    const settled = (
+      report && taskReport
+        ? run.finally(() => {
+            report.endedAt = Date.now();
+            taskReport(taskId, attempt, report);
+          })
+        : run
+    ).then(entry.resolve, entry.reject);
     this.runningSettled.add(settled);
     void settled.finally(() => {
       signal?.removeEventListener('abort', onAbort);

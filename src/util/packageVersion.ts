@@ -1,12 +1,12 @@
-/** This package's version, read once from package.json: pools and interchange must agree on it. */
+/** This package's version, read once from package.json: pools and interchange must agree on it, and run records name it. */
 import { readFileSync } from 'node:fs';
 
 let cached: string | undefined;
 
 export function packageVersion(): string {
   if (cached === undefined) {
-    // dist/src/executors/htex/ → package root is four levels up (src/... when run from source: three).
-    for (const rel of ['../../../../package.json', '../../../package.json']) {
+    // dist/src/util/ → package root is three levels up (src/util when run from source: two).
+    for (const rel of ['../../../package.json', '../../package.json']) {
       try {
         const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
         if (pkg.name === 'parsl-cwl' && typeof pkg.version === 'string') {
