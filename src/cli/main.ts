@@ -16,6 +16,7 @@ const subcommands: Record<string, () => Promise<SubcommandMain>> = {
   pool: async () => (await import('./pool.js')).main,
   interchange: async () => (await import('./interchange.js')).main,
   typegen: async () => (await import('./typegen.js')).main,
+  report: async () => (await import('./runReport/command.js')).main,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -72,7 +72,6 @@ export const ErrorCode = {
   RunnerNotFound: 'PCWL_RUNNER_NOT_FOUND',
   // Run reports and provenance (src/cli/runReport, src/cli/run/provenance.ts)
   ReportAssetsMissing: 'PCWL_REPORT_ASSETS_MISSING',
-  RunRecordNotFound: 'PCWL_RUN_RECORD_NOT_FOUND',
   ReportWriteFailed: 'PCWL_REPORT_WRITE_FAILED',
   ProvenanceFailed: 'PCWL_PROVENANCE_FAILED',
   // Processes (src/process)

@@ -11,7 +11,7 @@
 import { copyFileSync, cpSync, createReadStream, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHash, ErrorCode, ParslCwlError, stringifyJson } from '../../util/index.js';
+import { createHash, ErrorCode, packageVersion, ParslCwlError, stringifyJson } from '../../util/index.js';
 import type { CwlType, Process, Workflow } from '../../cwl/index.js';
 import type { RunRecord, TaskRow } from '../../dataflow/record/model.js';
 
@@ -60,6 +60,38 @@ export interface ProvenanceRun {
   endedAt: number;
   error?: string;
   engineVersion: string;
+}
+
+/**
+ * The run command's crate: the record of this run (the newest under its folder's runinfo/) read
+ * back, then the crate written. A run whose record cannot be read still gets its crate, without
+ * step actions (the warning says why).
+ */
+export async function writeRunProvenance(run: Omit<ProvenanceRun, 'record' | 'endedAt' | 'engineVersion'> & { runDir: string; warn?: (line: string) => void }): Promise<string> {
+  const { readRunRecord } = await import('../../dataflow/record/index.js');
+  const dir = newestRecord(path.join(run.runDir, 'runinfo'));
+  let record: RunRecord | undefined;
+  if (dir !== undefined) {
+    try {
+      record = await readRunRecord(dir);
+    } catch (err) {
+      run.warn?.(`--provenance: the run record could not be read, the crate has no step actions: ${(err as Error).message}`);
+    }
+  }
+  const { runDir: _runDir, warn: _warn, ...rest } = run;
+  return writeProvenanceCrate({ ...rest, ...(record ? { record } : {}), endedAt: Date.now(), engineVersion: packageVersion() });
+}
+
+/** The record folder (runinfo/NNN with a run.json) made last under `runinfo`. */
+function newestRecord(runinfo: string): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(runinfo);
+  } catch {
+    return undefined;
+  }
+  const found = names.map((n) => path.join(runinfo, n)).filter((d) => existsSync(path.join(d, 'run.json')));
+  return found.sort((a, b) => statSync(path.join(b, 'run.json')).mtimeMs - statSync(path.join(a, 'run.json')).mtimeMs)[0];
 }
 
 type Entity = { '@id': string; '@type': string | string[]; [k: string]: unknown };

@@ -14,6 +14,8 @@ export interface RunOptions {
   tmpdirPrefix?: string;
   /** `--config FILE`: executor/provider configuration (docs/configuration.md); default: local executor. */
   config?: string;
+  /** `--provenance DIR`: write the run as a Workflow Run RO-Crate there (run/provenance.ts, docs/report.md). */
+  provenance?: string;
   /** Keep job folders after the run (also implied by --debug). */
   leaveTmp: boolean;
   computeChecksum: boolean;
@@ -60,7 +62,7 @@ export const IGNORED_FLAGS = [
 /** Ignored cwltool options that take a value. */
 const IGNORED_WITH_VALUE = new Set(['--preserve-environment', '--tmp-outdir-prefix', '--cachedir', '--default-container', '--beta-dependency-resolvers-configuration']);
 
-const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', '--eval-memory', '--config', ...IGNORED_WITH_VALUE]);
+const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', '--eval-memory', '--config', '--provenance', ...IGNORED_WITH_VALUE]);
 
 export function parseRunArgs(argv: string[]): RunOptions {
   const opts: RunOptions = {
@@ -99,6 +101,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
         break;
       case '--config':
         opts.config = value;
+        break;
+      case '--provenance':
+        opts.provenance = value;
         break;
       case '--eval-timeout': {
         const sec = Number(value);
@@ -173,6 +178,9 @@ The output object is printed as JSON on stdout; logs and errors go to stderr.
 options:
   --outdir DIR          where final outputs are moved (default: the current folder)
   --config FILE         executor configuration (YAML), e.g. cwl-examples/configs/htex-local.yml
+  --provenance DIR      also write the run as a Workflow Run RO-Crate (Provenance Run
+                        Crate 0.5) in DIR, a new or empty folder: documents, inputs and
+                        outputs with checksums, one action per step run
   --tmpdir-prefix P     prefix for the temporary folders holding job folders
                         (default: <system temp>/parsl-cwl-)
   --leave-tmp           keep job folders after the run (alias --leave-tmpdir)

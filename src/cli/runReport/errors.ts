@@ -8,13 +8,6 @@ export class ReportAssetsMissingError extends ParslCwlError {
   }
 }
 
-/** No run record where the report was asked for. */
-export class RunRecordNotFoundError extends ParslCwlError {
-  constructor(readonly dir: string, reason: string) {
-    super(ErrorCode.RunRecordNotFound, `${dir}: ${reason}; give a run record folder (parsl-cwl report RUN) or run a workflow first`, { data: { dir } });
-  }
-}
-
 /** The report file could not be written. */
 export class ReportWriteError extends ParslCwlError {
   constructor(readonly file: string, reason: string, options?: { cause?: unknown }) {

@@ -49,10 +49,9 @@ export interface TaskGroup {
 /** Steps of a workflow, or (a kernel program or one tool) the tasks grouped by name. */
 export function taskGroups(record: RunRecord): TaskGroup[] {
   const byName = new Map<string, TaskRow[]>();
-  const useSteps = record.steps.length > 0;
   for (const s of record.steps) byName.set(s.name, []);
   for (const t of record.tasks) {
-    const key = useSteps ? (t.step ?? t.name) : t.name;
+    const key = t.step ?? t.name;
     let list = byName.get(key);
     if (list === undefined) byName.set(key, (list = []));
     list.push(t);
