@@ -1,0 +1,134 @@
+/**
+ * From real runs: `parsl-cwl --provenance` on a workflow (every step run and every output in the
+ * crate, checksums matching the output object), a failed workflow's crate, and `parsl-cwl report`
+ * of a failed CLI workflow run and of a kernel program's record, opened in headless Chromium.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { runCli, tempDir } from '../cli/cliHarness.js';
+import { readRunRecord } from '../../src/dataflow/record/index.js';
+import { DataFlowKernel, bashApp } from '../../src/dataflow/index.js';
+import { ids, readCrate } from './crate.js';
+import { browserSkip, launch, openReport } from './browser.js';
+
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/workflow/fixtures');
+
+/** The one run folder a run with `--tmpdir-prefix <dir>/run-` kept, and its record. */
+function keptRecordDir(dir: string): string {
+  const run = readdirSync(dir).find((n) => n.startsWith('run-'));
+  assert.ok(run, `a run folder in ${dir}`);
+  return path.join(dir, run, 'runinfo', '000');
+}
+
+test('--provenance: every step run and every output of a workflow, with matching checksums', async () => {
+  const dir = await tempDir('pcwl-prov-e2e-');
+  const crateDir = path.join(dir, 'crate');
+  const r = await runCli(['--leave-tmp', '--tmpdir-prefix', `${dir}/run-`, '--outdir', path.join(dir, 'out'), '--provenance', crateDir, path.join(FIXTURES, 'linear.cwl'), '--messages', 'a', '--messages', 'b', '--messages', 'c']);
+  assert.equal(r.code, 0, r.stderr);
+  const outputs = JSON.parse(r.stdout) as { text: { checksum: string; basename: string }; lines: number };
+  const crate = readCrate(crateDir);
+  const record = await readRunRecord(keptRecordDir(dir));
+  // Every task of the record is one CreateAction orchestrated by its step's ControlAction.
+  const controls = crate.ofType('ControlAction');
+  assert.equal(record.tasks.length, 5);
+  assert.deepEqual(controls.map((c) => ids(c.object)[0]).sort(), record.tasks.map((t) => `#task-${t.id}`).sort());
+  for (const t of record.tasks) {
+    const action = crate.graph.get(`#task-${t.id}`)!;
+    assert.equal(action.startTime, new Date(t.startedAt!).toISOString());
+    assert.equal(action.endTime, new Date(t.endedAt!).toISOString());
+    assert.equal(action.description, t.commandLine!.join(' '));
+  }
+  const steps = controls.map((c) => crate.graph.get(ids(c.instrument)[0]!)!.name).sort();
+  assert.deepEqual(steps, ['cat', 'echo', 'echo', 'echo', 'wc']);
+  // Every output: the file with the checksum the run printed, the int as a value.
+  const results = ids(crate.graph.get('#run')!.result).map((id) => crate.graph.get(id)!);
+  const file = results.find((e) => e['@type'] === 'File')!;
+  assert.equal(`sha1$${file.sha1}`, outputs.text.checksum);
+  assert.equal(file.name, outputs.text.basename);
+  assert.equal(results.find((e) => e['@type'] === 'PropertyValue')!.value, String(outputs.lines));
+});
+
+test('--provenance of a failed workflow: the failed step run and the run are FailedActionStatus', async () => {
+  const dir = await tempDir('pcwl-prov-fail-');
+  const crateDir = path.join(dir, 'crate');
+  const r = await runCli(['--tmpdir-prefix', `${dir}/run-`, '--outdir', path.join(dir, 'out'), '--provenance', crateDir, path.join(FIXTURES, 'fail-later.cwl'), '--messages', 'ok', '--messages', 'bad']);
+  assert.equal(r.code, 1);
+  const crate = readCrate(crateDir);
+  const failed = 'http://schema.org/FailedActionStatus';
+  assert.deepEqual(ids(crate.graph.get('#run')!.actionStatus), [failed]);
+  const failedRuns = crate.ofType('CreateAction').filter((a) => a['@id'] !== '#run' && ids(a.actionStatus)[0] === failed);
+  assert.equal(failedRuns.length, 1);
+  assert.match(String(failedRuns[0]!.error), /PCWL_TOOL_FAILED/);
+  // A crate is never written over: the same folder again is refused before the run starts.
+  const again = await runCli(['--provenance', crateDir, path.join(FIXTURES, 'linear.cwl'), '--messages', 'a']);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /\[PCWL_PROVENANCE_FAILED\] --provenance .*is not empty/);
+});
+
+describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, () => {
+  let browser: Browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('a failed CLI workflow run: status, failed step, graph and timeline', async () => {
+    const dir = await tempDir('pcwl-report-e2e-');
+    const r = await runCli(['--tmpdir-prefix', `${dir}/run-`, '--outdir', path.join(dir, 'out'), path.join(FIXTURES, 'fail-later.cwl'), '--messages', 'ok', '--messages', 'bad', '--messages', 'fine']);
+    assert.equal(r.code, 1);
+    const html = path.join(dir, 'report.html');
+    // RUN may be the runinfo folder: its newest record is taken.
+    const rep = await runCli(['report', path.dirname(keptRecordDir(dir)), '-o', html]);
+    assert.equal(rep.code, 0, rep.stderr);
+    assert.match(rep.stderr, /\(failed, 4 tasks, 1 failed\)/);
+    const { page, consoleErrors, requests } = await openReport(browser, html);
+    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(requests, []);
+    assert.equal(await page.textContent('[data-testid=status]'), 'failed');
+    assert.equal(await page.getAttribute('[data-testid=failures]', 'data-failed-steps'), 'second');
+    assert.match((await page.textContent('[data-testid=failures]')) ?? '', /second\[1\]/);
+    const nodes = await page.locator('svg[data-testid=graph] g.node').count();
+    assert.equal(nodes, Number(await page.textContent('[data-testid=step-count]')));
+    assert.equal(nodes, 2);
+    assert.equal(await page.getAttribute('[data-testid=timeline]', 'data-bars'), '4');
+    await page.close();
+  });
+
+  test("a kernel program's record (runinfo/NNN): tasks by app name", async () => {
+    const dir = await tempDir('pcwl-report-kernel-');
+    const dfk = await DataFlowKernel.load({ runDir: path.join(dir, 'runinfo'), maxWorkers: 2 });
+    const ok = bashApp((i: number) => `echo ${i}`, { name: 'hello', dfk });
+    const bad = bashApp((_: number) => 'echo oops >&2; exit 4', { name: 'broken', dfk });
+    const done = [ok(1), ok(2), ok(3)];
+    const failed = bad(0);
+    await Promise.all(done);
+    await assert.rejects(Promise.resolve(failed));
+    await dfk.shutdown();
+    const html = path.join(dir, 'k.html');
+    const rep = await runCli(['report', dfk.runDir, '-o', html]);
+    assert.equal(rep.code, 0, rep.stderr);
+    const { page, consoleErrors } = await openReport(browser, html);
+    assert.deepEqual(consoleErrors, []);
+    assert.equal(await page.textContent('[data-testid=task-count]'), '4');
+    assert.equal(await page.locator('svg[data-testid=graph] g.node').count(), 2);
+    assert.equal(await page.getAttribute('[data-testid=failures]', 'data-failed-steps'), 'broken');
+    await page.close();
+  });
+
+  test('report errors: a folder without a record, an unknown option', async () => {
+    const dir = await tempDir('pcwl-report-none-');
+    await writeFile(path.join(dir, 'x'), '');
+    const none = await runCli(['report', dir, '-o', path.join(dir, 'r.html')]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^parsl-cwl: error: \[PCWL_RUN_RECORD_MISSING\] .* holds no run record/);
+    const usage = await runCli(['report', '--bogus']);
+    assert.equal(usage.code, 2);
+  });
+});
