@@ -60,7 +60,10 @@ export function failedWorkflowRecord(): RunRecord {
   const free = workers.map(() => 0);
   const tasks: TaskRow[] = [];
   const add = (step: string, index: number[] | undefined, start: number, ms: number, state: string): void => {
-    const k = free.findIndex((f) => f <= start);
+    // The first worker free at `start`, else the one free first (the task waits for it).
+    let k = free.findIndex((f) => f <= start);
+    if (k < 0) k = free.indexOf(Math.min(...free));
+    start = Math.max(start, free[k]!);
     free[k] = start + ms;
     tasks.push(task(tasks.length, step, index, start, ms, state, workers[k]!));
   };

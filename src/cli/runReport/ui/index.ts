@@ -11,10 +11,10 @@ import { renderTimeline } from './timeline.js';
 import { renderDistributions } from './distributions.js';
 import { renderTable } from './table.js';
 
-function section(id: string, title: string): HTMLElement {
+function section(id: string, title: string, parent: HTMLElement = document.getElementById('app')!): HTMLElement {
   const s = el('section', { id });
   s.append(el('h2', {}, title));
-  document.getElementById('app')!.append(s);
+  parent.append(s);
   return s;
 }
 
@@ -29,8 +29,11 @@ function start(): void {
   header.append(el('h1', {}, title), el('span', { class: 'sub' }, `run ${record.run.id} · parsl-cwl ${record.run.version}`));
   document.getElementById('app')!.append(header);
 
-  renderSummary(section('summary', 'Summary'), record, groups);
-  const graphSection = section('graph', record.steps.length > 0 ? 'Workflow graph' : 'Tasks by name');
+  // Summary and graph side by side on a wide screen: the first view shows what happened and where.
+  const top = el('div', { class: 'top' });
+  document.getElementById('app')!.append(top);
+  renderSummary(section('summary', 'Summary', top), record, groups);
+  const graphSection = section('graph', record.steps.length > 0 || record.tasks.some((t) => t.step !== undefined) ? 'Workflow graph' : 'Tasks by name', top);
   const timelineSection = section('timeline', 'Timeline (tasks per worker and block)');
   const distSection = section('distributions', 'Durations and resources per step');
   const table = renderTable(section('tasks', 'Tasks'), record);

@@ -127,7 +127,9 @@ export function renderTimeline(root: HTMLElement, record: RunRecord, onSelect: (
       for (const bar of row.bars) {
         const bx = x(bar.start);
         ctx.fillStyle = stateColour(bar.task.state);
-        ctx.fillRect(bx, y + 2, Math.max(1, x(bar.end) - bx), ROW_H - 4);
+        // One pixel less than the span, so back-to-back tasks on a worker stay two bars.
+        const w = x(bar.end) - bx;
+        ctx.fillRect(bx, y + 2, Math.max(1, w > 3 ? w - 1 : w), ROW_H - 4);
       }
       ctx.fillStyle = '#fff';
       ctx.fillRect(0, y, LABEL_W - 4, ROW_H);
