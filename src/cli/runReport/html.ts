@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { RunRecord } from '../../dataflow/record/model.js';
+import type { RunRecord, TaskRow } from '../../dataflow/record/model.js';
 import { DATA_MARKER } from './marker.js';
 import { ReportAssetsMissingError } from './errors.js';
 
@@ -26,9 +26,28 @@ function loadTemplate(): [string, string] {
   return (template = [text.slice(0, at), text.slice(at + DATA_MARKER.length)]);
 }
 
+/**
+ * The page's data: the record, less each task's `attempts` when there is only one (it repeats the
+ * task's own fields, and the page shows attempts only when there are several; the page puts back
+ * an empty list). Measured on a 20,000-task record: 11.9 → 8.8 MB and JSON.parse ~40 % faster; a
+ * columnar form was 4.4 MB but turning it back into objects cost more than it saved (docs/report.md).
+ */
+export interface ReportData {
+  record: RunRecord;
+}
+
+export function reportData(record: RunRecord): ReportData {
+  const tasks = record.tasks.map((t) => {
+    if (t.attempts.length > 1) return t;
+    const { attempts: _single, ...rest } = t;
+    return rest as TaskRow;
+  });
+  return { record: { ...record, tasks } };
+}
+
 /** The page for a record. The JSON's `<` become `\u003c`, so no string in it can close the script element. */
 export function reportHtml(record: RunRecord): string {
   const [head, tail] = loadTemplate();
-  const json = JSON.stringify({ record }).replace(/</g, '\\u003c');
+  const json = JSON.stringify(reportData(record)).replace(/</g, '\\u003c');
   return head + json + tail;
 }

@@ -37,10 +37,16 @@ export function renderTable(root: HTMLElement, record: RunRecord): TaskTable {
   ];
   const template = columns.map((c) => c.width).join(' ');
   // One lower-case string per task to search in: ids, names, states, errors, workers, command lines.
-  const haystack = new Map<TaskRow, string>();
-  for (const t of record.tasks) {
-    haystack.set(t, [...columns.map((c) => c.text(t)), t.name, t.commandLine?.join(' ') ?? '', t.jobDir ?? '', t.image ?? ''].join('\u0001').toLowerCase());
-  }
+  // Made at the first search, not when the page opens (a fifth of the first drawing of 20,000 tasks).
+  let haystack: Map<TaskRow, string> | undefined;
+  const haystackOf = (): Map<TaskRow, string> => {
+    if (haystack) return haystack;
+    haystack = new Map();
+    for (const t of record.tasks) {
+      haystack.set(t, [...columns.map((c) => c.text(t)), t.name, t.commandLine?.join(' ') ?? '', t.jobDir ?? '', t.image ?? ''].join('\u0001').toLowerCase());
+    }
+    return haystack;
+  };
 
   const bar = el('div', { class: 'table-bar' });
   const input = el('input', { type: 'search', placeholder: 'search tasks (name, state, error, worker, command…)', 'data-testid': 'search' });
@@ -102,8 +108,9 @@ export function renderTable(root: HTMLElement, record: RunRecord): TaskTable {
 
   const search = (text: string): void => {
     const words = text.toLowerCase().split(/\s+/).filter(Boolean);
-    rows = words.length === 0 ? record.tasks.slice() : record.tasks.filter((t) => {
-      const h = haystack.get(t)!;
+    const hay = words.length === 0 ? undefined : haystackOf();
+    rows = hay === undefined ? record.tasks.slice() : record.tasks.filter((t) => {
+      const h = hay.get(t)!;
       return words.every((w) => h.includes(w));
     });
     applySort();
