@@ -39,7 +39,8 @@ const html = [
   '<title>parsl-cwl report</title>',
   `<style>${css}</style>`,
   '</head><body><div id="app"></div>',
-  `<script id="pcwl-data" type="application/json">${DATA_MARKER}</script>`,
+  // The record: JSON, gzipped, in base64 (src/cli/runReport/html.ts); a type no browser runs.
+  `<script id="pcwl-data" type="application/x-pcwl-report">${DATA_MARKER}</script>`,
   `<script>${js}</script>`,
   '</body></html>',
   '',

@@ -35,7 +35,10 @@ describe('report page in Chromium', { skip }, () => {
 
   test('a workflow with a failure: summary, graph, timeline, table, no errors or requests', async () => {
     const file = path.join(dir, 'failed.html');
-    writeFileSync(file, reportHtml(failedWorkflowRecord()));
+    const record = failedWorkflowRecord();
+    // Text from the run is shown as text, even what looks like markup ending the page's script.
+    record.tasks[7]!.error += ' </script><b>bold</b>';
+    writeFileSync(file, reportHtml(record));
     const { page, consoleErrors, requests } = await openReport(browser, file, { width: 1000, height: 900 });
     assert.deepEqual(consoleErrors, []);
     assert.deepEqual(requests, []);
@@ -43,6 +46,8 @@ describe('report page in Chromium', { skip }, () => {
     assert.equal(await page.textContent('[data-testid=step-count]'), '5');
     assert.equal(await page.textContent('[data-testid=task-count]'), '13');
     assert.equal(await page.getAttribute('[data-testid=failures]', 'data-failed-steps'), 'blur');
+    assert.equal(await page.locator('[data-testid=failures] b').count(), 0);
+    assert.match((await page.textContent('[data-testid=failures]')) ?? '', /<\/script><b>bold<\/b>/);
     assert.match((await page.textContent('[data-testid=failures]')) ?? '', /blur\[2\][\s\S]*PCWL_TOOL_FAILED[\s\S]*runinfo\/000\/jobs\/7[\s\S]*unable to open image 'img2\.png'/);
     // The graph: one node per step, coloured by state, and one path per edge.
     assert.equal(await page.locator('svg[data-testid=graph] g.node').count(), 5);

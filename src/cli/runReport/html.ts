@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import type { RunRecord, TaskRow } from '../../dataflow/record/model.js';
 import { DATA_MARKER } from './marker.js';
 import { ReportAssetsMissingError } from './errors.js';
@@ -45,9 +46,15 @@ export function reportData(record: RunRecord): ReportData {
   return { record: { ...record, tasks } };
 }
 
-/** The page for a record. The JSON's `<` become `\u003c`, so no string in it can close the script element. */
+/**
+ * The page for a record: its data as JSON, gzipped and in base64 (the page inflates it with the
+ * browser's DecompressionStream). A browser parses the page's HTML much more slowly than it
+ * inflates: for 20,000 tasks the file is 1.4 MB instead of 8.8 MB and opens faster (docs/report.md).
+ * Level 1: level 6 saves another 0.3 MB for 60 % more time. Base64 has no `<`, so nothing in the
+ * record can end the script element.
+ */
 export function reportHtml(record: RunRecord): string {
   const [head, tail] = loadTemplate();
-  const json = JSON.stringify(reportData(record)).replace(/</g, '\\u003c');
-  return head + json + tail;
+  const packed = gzipSync(JSON.stringify(reportData(record)), { level: 1 }).toString('base64');
+  return head + packed + tail;
 }

@@ -1,7 +1,8 @@
 /**
- * The report page's entry point (bundled by scripts/bundleReport.ts; it runs on load). The record is in the page as JSON (a <script type="application/json">
- * written by src/cli/runReport/html.ts); everything is drawn from it with no request of any kind,
- * so the file opens from disk and works offline. When the first drawing is done the body gets
+ * The report page's entry point (bundled by scripts/bundleReport.ts; it runs on load). The record
+ * is in the page (a <script type="application/x-pcwl-report">, gzipped JSON in base64 written by
+ * src/cli/runReport/html.ts); everything is drawn from it with no request of any kind, so the
+ * file opens from disk and works offline. When the first drawing is done the body gets
  * `data-ready="1"` (what the browser tests wait for).
  */
 import { taskGroups, el, type RunRecord, type TaskRow } from './data.js';
@@ -19,13 +20,27 @@ function section(id: string, title: string, parent: HTMLElement = document.getEl
   return s;
 }
 
+/** The page's data as html.ts wrote it: base64 of gzipped JSON, inflated by the browser itself. */
+async function unpack(base64: string): Promise<unknown> {
+  const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+  let bytes: Uint8Array;
+  if (fromBase64) bytes = fromBase64(base64.trim());
+  else {
+    const binary = atob(base64.trim());
+    bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  }
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(stream).json();
+}
+
 /** The page's data (src/cli/runReport/html.ts, reportData) back into a RunRecord: a task without `attempts` had one. */
 function decode(data: ReportData): RunRecord {
   for (const t of data.record.tasks as Array<Partial<TaskRow>>) t.attempts ??= [];
   return data.record;
 }
 
-function start(): void {
+async function start(): Promise<void> {
   const began = performance.now();
   // Where the first drawing's time goes, for the speed figures in docs/report.md.
   const timings: Record<string, number> = {};
@@ -35,7 +50,7 @@ function start(): void {
     timings[name] = Math.round(now - mark);
     mark = now;
   };
-  const data = JSON.parse(document.getElementById('pcwl-data')!.textContent ?? '{}') as ReportData;
+  const data = (await unpack(document.getElementById('pcwl-data')!.textContent ?? '')) as ReportData;
   lap('parse');
   const record = decode(data);
   const groups = taskGroups(record);
@@ -69,4 +84,8 @@ function start(): void {
   document.body.dataset.ready = '1';
 }
 
-start();
+start().catch((err: unknown) => {
+  // A damaged file: say so on the page rather than leave it blank.
+  document.getElementById('app')!.textContent = `This report could not be read: ${String(err)}. Make it again with parsl-cwl report.`;
+  throw err;
+});
