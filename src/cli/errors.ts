@@ -10,3 +10,10 @@ export class TmpdirUnusableError extends ParslCwlError {
     });
   }
 }
+
+/** Thrown when the run's record folder (--run-dir, or the state folder) cannot be made. */
+export class RunDirUnusableError extends ParslCwlError {
+  constructor(readonly dir: string, reason: string, hint = 'give --run-dir a new folder in a writable place') {
+    super(ErrorCode.RunDirUnusable, `cannot keep the run record in ${dir}: ${reason}; ${hint}`, { data: { dir } });
+  }
+}

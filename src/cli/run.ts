@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await run(opts, log, interrupt.signal);
+    return await run(opts, log, interrupt.signal, argv);
   } catch (err) {
     // The process exits as soon as this returns (settle.ts), which would SIGKILL the groups of
     // commands still running: a cancelled tool first gets its SIGTERM grace period.
@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<number> {
+async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: string[]): Promise<number> {
   if (opts.document === undefined) {
     throw new ParslCwlError(ErrorCode.UsageError, 'no CWL document given; usage: parsl-cwl [options] DOC[#id] [JOB] [--input value ...]');
   }
@@ -91,9 +91,13 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
   const prefix = opts.tmpdirPrefix ?? path.join(os.tmpdir(), 'parsl-cwl-');
   // Synchronous file work here and in the run path: a one-tool run that never uses libuv's thread
   // pool does not start its four threads (measured: ~5 % of a small run on this VM).
+  const { makeRecordDir, DEFAULT_KEEP_RUNS } = await import('./run/recordDir.js');
+  const recordDir = makeRecordDir(opts.runDir, opts.keepRuns ?? DEFAULT_KEEP_RUNS);
+  log.debug(`run record: ${recordDir}`);
   const runDir = makeRunDir(prefix);
   const keep = opts.debug || opts.leaveTmp;
-  const progress = new ProgressLine(path.basename(opts.document)).start();
+  const progress = new ProgressLine(path.basename(opts.document));
+  if (!opts.quiet) progress.start();
   let succeeded = false;
   // Set when the run's outputs are still in runDir because they could not be moved to --outdir.
   let outputsLeft = false;
@@ -112,7 +116,13 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
       signal,
       serial: opts.serial,
       configFile: opts.config,
+      record: { dir: recordDir, argv: ['parsl-cwl', ...argv], process: /^[a-z][\w+.-]*:\/\//i.test(opts.document) ? opts.document : path.resolve(opts.document), ...(opts.jobFile !== undefined ? { jobFile: path.resolve(opts.jobFile) } : {}) },
       progressDetail: (describe) => progress.setDetail(describe),
+      onKernel: (dfk) =>
+        progress.setCounts(() => {
+          const c = dfk.taskCounts();
+          return { total: c.submitted, waiting: c.pending, queued: c.launched, running: c.running, done: c.exec_done + c.memo_done, failed: c.failed + c.dep_fail };
+        }),
     });
     const { OutputRelocator } = await import('../cwl/relocate.js');
     let final: Record<string, unknown>;
@@ -127,7 +137,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     }
     progress.stop();
     if (provenance) {
-      const file = await provenance.writeRunProvenance({ dir: opts.provenance as string, process: proc, inputs: job.inputs, outputs: final, runDir, status: 'succeeded', startedAt: started, warn: (l) => log.warn(l) });
+      const file = await provenance.writeRunProvenance({ dir: opts.provenance as string, process: proc, inputs: job.inputs, outputs: final, recordDir, status: 'succeeded', startedAt: started, warn: (l) => log.warn(l) });
       log.info(`provenance: ${file}`);
     }
     // Exact: integers outside Number's safe range print as their digits (src/util/exactJson.ts).
@@ -139,7 +149,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal): Promise<
     // A failed run's crate says so (its steps as far as they went); the run's own error stays the one reported.
     if (provenance && !succeeded) {
       await provenance
-        .writeRunProvenance({ dir: opts.provenance as string, process: proc, inputs: job.inputs, runDir, status: 'failed', startedAt: started, error: err instanceof Error ? err.message : String(err), warn: (l) => log.warn(l) })
+        .writeRunProvenance({ dir: opts.provenance as string, process: proc, inputs: job.inputs, recordDir, status: 'failed', startedAt: started, error: err instanceof Error ? err.message : String(err), warn: (l) => log.warn(l) })
         .then((file) => log.info(`provenance: ${file}`))
         .catch((e: unknown) => log.warn(e instanceof Error ? e.message : String(e)));
     }

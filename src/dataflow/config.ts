@@ -76,6 +76,8 @@ export interface RecordConfig {
   process?: string;
   /** The input object file (CLI runs). */
   jobFile?: string;
+  /** The command line as the user gave it (default: this process's arguments). */
+  argv?: string[];
 }
 
 export interface ResolvedKernelConfig {

@@ -4,7 +4,7 @@ export { AppFuture } from './appFuture.js';
 export { bashApp } from './bashApp.js';
 export type { BashApp, BashAppOptions, BashCallOptions, BashResult } from './bashApp.js';
 export type { Deferred } from './deferred.js';
-export type { DataFlowKernelConfig, RetryHandler, RetryInfo, CheckpointMode, ShutdownMode } from './config.js';
+export type { DataFlowKernelConfig, RecordConfig, RetryHandler, RetryInfo, CheckpointMode, ShutdownMode } from './config.js';
 export type { AppDefinition, PrepareContext } from './taskRecord.js';
 export type { TaskState } from './taskState.js';
 export { FINAL_STATES } from './taskState.js';

@@ -78,7 +78,7 @@ export class DataFlowKernel {
         ? undefined
         : new RunRecorder(
             rc.dir ?? runDir,
-            { executor: executors.map((e) => e.label).join(','), version: packageVersion(), ...(rc.process !== undefined ? { process: rc.process } : {}), ...(rc.jobFile !== undefined ? { jobFile: rc.jobFile } : {}) },
+            { executor: executors.map((e) => e.label).join(','), version: packageVersion(), ...(rc.process !== undefined ? { process: rc.process } : {}), ...(rc.jobFile !== undefined ? { jobFile: rc.jobFile } : {}), ...(rc.argv !== undefined ? { argv: rc.argv } : {}) },
             (line) => {
               this.log(`WARNING: ${line}`);
               config.warn?.(line);

@@ -65,6 +65,7 @@ export const ErrorCode = {
   ConfigInvalid: 'PCWL_CONFIG_INVALID',
   UsageError: 'PCWL_USAGE',
   TmpdirUnusable: 'PCWL_TMPDIR_UNUSABLE',
+  RunDirUnusable: 'PCWL_RUN_DIR_UNUSABLE',
   // Conformance harness
   SuiteNotFound: 'PCWL_SUITE_NOT_FOUND',
   TestListInvalid: 'PCWL_TEST_LIST_INVALID',

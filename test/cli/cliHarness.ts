@@ -22,6 +22,8 @@ export interface CliResult {
 
 /** One document cache per test process, so tests neither use nor fill the user's ~/.cache. */
 const CACHE_HOME = mkdtempSync(path.join(os.tmpdir(), 'pcwl-cli-cache-'));
+/** The same for run records (~/.local/state/parsl-cwl/runs). */
+export const STATE_HOME = mkdtempSync(path.join(os.tmpdir(), 'pcwl-cli-state-'));
 
 /**
  * Run the CLI with `args` in `cwd` as users do, through bin/parsl-cwl (or, with `entry: 'esm'`, the
@@ -29,7 +31,7 @@ const CACHE_HOME = mkdtempSync(path.join(os.tmpdir(), 'pcwl-cli-cache-'));
  */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; entry?: 'bin' | 'esm' } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = options.env ?? { ...process.env, XDG_CACHE_HOME: CACHE_HOME };
+    const env = options.env ?? { ...process.env, XDG_CACHE_HOME: CACHE_HOME, XDG_STATE_HOME: STATE_HOME };
     const [cmd, argv] = options.entry === 'esm' ? [process.execPath, [CLI, ...args]] : [BIN, args];
     const child = spawn(cmd, argv, { cwd: options.cwd ?? EXAMPLES, env });
     let stdout = '';

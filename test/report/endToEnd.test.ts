@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,21 +17,15 @@ import { browserSkip, launch, openReport } from './browser.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/workflow/fixtures');
 
-/** The one run folder a run with `--tmpdir-prefix <dir>/run-` kept, and its record. */
-function keptRecordDir(dir: string): string {
-  const run = readdirSync(dir).find((n) => n.startsWith('run-'));
-  assert.ok(run, `a run folder in ${dir}`);
-  return path.join(dir, run, 'runinfo', '000');
-}
-
 test('--provenance: every step run and every output of a workflow, with matching checksums', async () => {
   const dir = await tempDir('pcwl-prov-e2e-');
   const crateDir = path.join(dir, 'crate');
-  const r = await runCli(['--leave-tmp', '--tmpdir-prefix', `${dir}/run-`, '--outdir', path.join(dir, 'out'), '--provenance', crateDir, path.join(FIXTURES, 'linear.cwl'), '--messages', 'a', '--messages', 'b', '--messages', 'c']);
+  const runDir = path.join(dir, 'record');
+  const r = await runCli(['--run-dir', runDir, '--outdir', path.join(dir, 'out'), '--provenance', crateDir, path.join(FIXTURES, 'linear.cwl'), '--messages', 'a', '--messages', 'b', '--messages', 'c']);
   assert.equal(r.code, 0, r.stderr);
   const outputs = JSON.parse(r.stdout) as { text: { checksum: string; basename: string }; lines: number };
   const crate = readCrate(crateDir);
-  const record = await readRunRecord(keptRecordDir(dir));
+  const record = await readRunRecord(runDir);
   // Every task of the record is one CreateAction orchestrated by its step's ControlAction.
   const controls = crate.ofType('ControlAction');
   assert.equal(record.tasks.length, 5);
@@ -81,11 +74,14 @@ describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, (
 
   test('a failed CLI workflow run: status, failed step, graph and timeline', async () => {
     const dir = await tempDir('pcwl-report-e2e-');
-    const r = await runCli(['--tmpdir-prefix', `${dir}/run-`, '--outdir', path.join(dir, 'out'), path.join(FIXTURES, 'fail-later.cwl'), '--messages', 'ok', '--messages', 'bad', '--messages', 'fine']);
+    // The CLI's own state folder (its runs), empty at first: the report takes the newest run there.
+    const env = { ...process.env, XDG_STATE_HOME: path.join(dir, 'state'), XDG_CACHE_HOME: path.join(dir, 'cache') };
+    const first = await runCli(['--outdir', path.join(dir, 'out1'), path.join(FIXTURES, 'linear.cwl'), '--messages', 'x'], { env });
+    assert.equal(first.code, 0, first.stderr);
+    const r = await runCli(['--outdir', path.join(dir, 'out'), path.join(FIXTURES, 'fail-later.cwl'), '--messages', 'ok', '--messages', 'bad', '--messages', 'fine'], { env });
     assert.equal(r.code, 1);
     const html = path.join(dir, 'report.html');
-    // RUN may be the runinfo folder: its newest record is taken.
-    const rep = await runCli(['report', path.dirname(keptRecordDir(dir)), '-o', html]);
+    const rep = await runCli(['report', '-o', html], { env });
     assert.equal(rep.code, 0, rep.stderr);
     assert.match(rep.stderr, /\(failed, 4 tasks, 1 failed\)/);
     const { page, consoleErrors, requests } = await openReport(browser, html);

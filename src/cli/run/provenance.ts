@@ -63,35 +63,20 @@ export interface ProvenanceRun {
 }
 
 /**
- * The run command's crate: the record of this run (the newest under its folder's runinfo/) read
- * back, then the crate written. A run whose record cannot be read still gets its crate, without
- * step actions (the warning says why).
+ * The run command's crate: the run's record (in `recordDir`, src/cli/run/recordDir.ts) read back,
+ * then the crate written. A run whose record cannot be read still gets its crate, without step
+ * actions (the warning says why).
  */
-export async function writeRunProvenance(run: Omit<ProvenanceRun, 'record' | 'endedAt' | 'engineVersion'> & { runDir: string; warn?: (line: string) => void }): Promise<string> {
+export async function writeRunProvenance(run: Omit<ProvenanceRun, 'record' | 'endedAt' | 'engineVersion'> & { recordDir: string; warn?: (line: string) => void }): Promise<string> {
   const { readRunRecord } = await import('../../dataflow/record/index.js');
-  const dir = newestRecord(path.join(run.runDir, 'runinfo'));
   let record: RunRecord | undefined;
-  if (dir !== undefined) {
-    try {
-      record = await readRunRecord(dir);
-    } catch (err) {
-      run.warn?.(`--provenance: the run record could not be read, the crate has no step actions: ${(err as Error).message}`);
-    }
-  }
-  const { runDir: _runDir, warn: _warn, ...rest } = run;
-  return writeProvenanceCrate({ ...rest, ...(record ? { record } : {}), endedAt: Date.now(), engineVersion: packageVersion() });
-}
-
-/** The record folder (runinfo/NNN with a run.json) made last under `runinfo`. */
-function newestRecord(runinfo: string): string | undefined {
-  let names: string[];
   try {
-    names = readdirSync(runinfo);
-  } catch {
-    return undefined;
+    record = await readRunRecord(run.recordDir);
+  } catch (err) {
+    run.warn?.(`--provenance: the run record could not be read, the crate has no step actions: ${(err as Error).message}`);
   }
-  const found = names.map((n) => path.join(runinfo, n)).filter((d) => existsSync(path.join(d, 'run.json')));
-  return found.sort((a, b) => statSync(path.join(b, 'run.json')).mtimeMs - statSync(path.join(a, 'run.json')).mtimeMs)[0];
+  const { recordDir: _recordDir, warn: _warn, ...rest } = run;
+  return writeProvenanceCrate({ ...rest, ...(record ? { record } : {}), endedAt: Date.now(), engineVersion: packageVersion() });
 }
 
 type Entity = { '@id': string; '@type': string | string[]; [k: string]: unknown };

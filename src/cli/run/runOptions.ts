@@ -25,6 +25,10 @@ export interface RunOptions {
   evalTimeoutSec?: number;
   /** Heap limit of the JavaScript expression evaluator thread, in MB (`--eval-memory`). */
   evalMemoryMb?: number;
+  /** `--run-dir DIR`: this run's record goes there instead of the state folder (docs/run-record.md). */
+  runDir?: string;
+  /** `--keep-runs N`: run records kept in the state folder (default 100). */
+  keepRuns?: number;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
   docCache: boolean;
   version: boolean;
@@ -62,7 +66,7 @@ export const IGNORED_FLAGS = [
 /** Ignored cwltool options that take a value. */
 const IGNORED_WITH_VALUE = new Set(['--preserve-environment', '--tmp-outdir-prefix', '--cachedir', '--default-container', '--beta-dependency-resolvers-configuration']);
 
-const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', '--eval-memory', '--config', '--provenance', ...IGNORED_WITH_VALUE]);
+const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--eval-timeout', '--eval-memory', '--config', '--run-dir', '--keep-runs', '--provenance', ...IGNORED_WITH_VALUE]);
 
 export function parseRunArgs(argv: string[]): RunOptions {
   const opts: RunOptions = {
@@ -105,6 +109,15 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--provenance':
         opts.provenance = value;
         break;
+      case '--run-dir':
+        opts.runDir = value;
+        break;
+      case '--keep-runs': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1) throw usage(`--keep-runs needs a whole number of runs, at least 1, not '${value}'`);
+        opts.keepRuns = n;
+        break;
+      }
       case '--eval-timeout': {
         const sec = Number(value);
         if (!Number.isFinite(sec) || sec <= 0) throw usage(`--eval-timeout needs a positive number of seconds, not '${value}'`);
@@ -184,6 +197,10 @@ options:
   --tmpdir-prefix P     prefix for the temporary folders holding job folders
                         (default: <system temp>/parsl-cwl-)
   --leave-tmp           keep job folders after the run (alias --leave-tmpdir)
+  --run-dir DIR         keep this run's record (tasks, resource use; docs/run-record.md)
+                        in DIR (default: a new folder in $XDG_STATE_HOME/parsl-cwl/runs,
+                        default ~/.local/state/parsl-cwl/runs)
+  --keep-runs N         run records kept in that state folder (default 100)
   --no-compute-checksum do not compute sha1 checksums of output files
   --parallel            workflows: run every step instance as soon as its inputs are
                         ready, as many at once as the executor takes (the default)
@@ -194,7 +211,7 @@ options:
   --eval-memory MB      heap limit of the thread that runs JavaScript expressions,
                         in megabytes (default 512)
   --validate            load and validate DOC only; exit 0 if it is valid CWL, 1 if not
-  --quiet               only warnings and errors on stderr
+  --quiet               only warnings and errors on stderr (no progress)
   --debug               debug log lines, stack traces, and job folders are kept
   --version             print the version and exit
   -h, --help            this help

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { UnsupportedRequirementError } from '../../cwl/index.js';
 import type { JobOptions, JobResult, Process, Requirement } from '../../cwl/index.js';
 import type { RunLog } from './runLog.js';
+import type { DataFlowKernel, RecordConfig } from '../../dataflow/index.js';
 
 export interface RunContext {
   /** This run's temporary folder; job folders are made inside it. */
@@ -17,10 +18,14 @@ export interface RunContext {
   signal: AbortSignal;
   /** Workflows: one tool job at a time (`--serial`); the default runs every ready step at once. */
   serial?: boolean;
-  /** Workflows: give the progress line a description of the steps done/running/waiting. */
+  /** Workflows: give the progress line a description of the steps still waiting for their inputs. */
   progressDetail?: (describe: () => string) => void;
   /** `--config FILE`: the kernel's executor (HTEX, local...) and retries come from it. */
   configFile?: string;
+  /** The run record: its folder and what ran (docs/run-record.md). */
+  record: RecordConfig;
+  /** Told the run's kernel once it is loaded (the progress display reads its task counts). */
+  onKernel?: (dfk: DataFlowKernel) => void;
 }
 
 /**
@@ -29,12 +34,22 @@ export interface RunContext {
  * --debug/--leave-tmp, whose run folder is removed at its end whatever the outcome (a failed
  * workflow keeps its folder, so workflows always write it).
  */
-async function loadKernel(ctx: RunContext, maxWorkers: number | undefined, logFile = true) {
+async function loadKernel(ctx: RunContext, maxWorkers: number | undefined, logFile = true): Promise<DataFlowKernel> {
   const { DataFlowKernel } = await import('../../dataflow/kernel.js');
-  const base = { runDir: path.join(ctx.runDir, 'runinfo'), log: (line: string) => ctx.log.debug(line), warn: (line: string) => ctx.log.warn(line), logFile };
-  if (ctx.configFile === undefined) return DataFlowKernel.load({ ...base, maxWorkers });
-  const { loadConfig } = await import('../../config/index.js');
-  return DataFlowKernel.load({ ...base, ...(await loadConfig(ctx.configFile)) });
+  const base = { runDir: path.join(ctx.runDir, 'runinfo'), log: (line: string) => ctx.log.debug(line), warn: (line: string) => ctx.log.warn(line), logFile, record: ctx.record };
+  let dfk: DataFlowKernel;
+  if (ctx.configFile === undefined) dfk = await DataFlowKernel.load({ ...base, maxWorkers });
+  else {
+    const { loadConfig } = await import('../../config/index.js');
+    dfk = await DataFlowKernel.load({ ...base, ...(await loadConfig(ctx.configFile)) });
+  }
+  ctx.onKernel?.(dfk);
+  return dfk;
+}
+
+/** The run's own outcome in its record, before the kernel closes it (a failure outside any task included). */
+function recordFailure(dfk: DataFlowKernel, ctx: RunContext): void {
+  dfk.recorder?.setInfo({ status: ctx.signal.aborted ? 'cancelled' : 'failed' });
 }
 
 /** Run `process` on bound `inputs`; returns its output object, Files still in the job folders. */
@@ -53,13 +68,14 @@ export async function runProcess(process: Process, inputs: Record<string, unknow
 
 /** Workflows run on the submitting side (src/cwl/workflow); each tool step instance is one kernel task. */
 async function runWorkflow(wf: Extract<Process, { class: 'Workflow' }>, inputs: Record<string, unknown>, ctx: RunContext): Promise<Record<string, unknown>> {
-  const { runWorkflowOnKernel, WorkflowProgress, formatProgress } = await import('../../cwl/workflow/index.js');
+  const { runWorkflowOnKernel, WorkflowProgress } = await import('../../cwl/workflow/index.js');
   const progress = new WorkflowProgress();
-  ctx.progressDetail?.(() => formatProgress(progress.counts));
-  // With --config the kernel is made here (its executor from the file) and shut down here.
-  const dfk = ctx.configFile !== undefined ? await loadKernel(ctx, undefined) : undefined;
-  const cancel = (): void => void dfk?.shutdown({ mode: 'cancel' });
-  if (dfk) ctx.signal.addEventListener('abort', cancel, { once: true });
+  // The tasks by state come from the kernel; what only the engine knows is the steps not started.
+  ctx.progressDetail?.(() => (progress.counts.waiting > 0 ? `${progress.counts.waiting} steps not started` : ''));
+  // The kernel is made here (its executor from --config, else the local one) and shut down here.
+  const dfk = await loadKernel(ctx, undefined);
+  const cancel = (): void => void dfk.shutdown({ mode: 'cancel' });
+  ctx.signal.addEventListener('abort', cancel, { once: true });
   try {
     const { outputs } = await runWorkflowOnKernel(wf, inputs, {
       dfk,
@@ -73,9 +89,12 @@ async function runWorkflow(wf: Extract<Process, { class: 'Workflow' }>, inputs: 
       log: (line) => ctx.log.warn(line),
     });
     return outputs;
+  } catch (err) {
+    recordFailure(dfk, ctx);
+    throw err;
   } finally {
     ctx.signal.removeEventListener('abort', cancel);
-    await dfk?.shutdown();
+    await dfk.shutdown();
   }
 }
 
@@ -95,6 +114,9 @@ async function runTool(tool: Extract<Process, { class: 'CommandLineTool' | 'Expr
       options: ctx.jobOptions,
     };
     return await submitJob(dfk, job, { signal: ctx.signal });
+  } catch (err) {
+    recordFailure(dfk, ctx);
+    throw err;
   } finally {
     await dfk.shutdown({ mode: 'cancel' });
   }

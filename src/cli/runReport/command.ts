@@ -4,13 +4,13 @@
  * self-contained HTML file (docs/report.md).
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode, ParslCwlError } from '../../util/index.js';
 import { errorReport } from '../report.js';
 import { exitCodeFor, ExitCode } from '../exitCodes.js';
 import { reportHtml } from './html.js';
 import { ReportWriteError } from './errors.js';
+import { stateRunsDir } from '../run/recordDir.js';
 
 export const REPORT_HELP = `usage: parsl-cwl report [RUN] [-o FILE]
 
@@ -24,12 +24,6 @@ of tasks per worker and block, per-step durations and resources, and a searchabl
   -o FILE      where to write the report (default: report.html in the current folder)
   -h, --help   this help
 `;
-
-/** Where the CLI keeps its runs' records (docs/report.md). */
-export function cliRunsDir(): string {
-  const state = process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
-  return path.join(state, 'parsl-cwl', 'runs');
-}
 
 /** RUN itself when it holds a record, else its newest sub-folder that does (by run.json's time). */
 export function resolveRunDir(run: string): string {
@@ -63,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
       else if (run === undefined) run = a;
       else throw new ParslCwlError(ErrorCode.UsageError, `one RUN only (got ${run} and ${a}); see parsl-cwl report --help`);
     }
-    const dir = resolveRunDir(run ?? cliRunsDir());
+    const dir = resolveRunDir(run ?? stateRunsDir());
     const { readRunRecord } = await import('../../dataflow/record/index.js');
     const record = await readRunRecord(dir);
     const html = reportHtml(record);

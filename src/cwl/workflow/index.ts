@@ -3,7 +3,7 @@ export { runWorkflow } from './workflowRun.js';
 export type { WorkflowRunOptions } from './workflowRun.js';
 export { runWorkflowOnKernel } from './runOnKernel.js';
 export type { WorkflowRunRequest, WorkflowRunResult } from './runOnKernel.js';
-export { WorkflowProgress, formatProgress } from './progress.js';
+export { WorkflowProgress } from './progress.js';
 export type { ProgressCounts } from './progress.js';
 export { defaultWorkflowServices } from './defaultServices.js';
 export type { WorkflowServices, StepEvaluate } from './services.js';

@@ -1,6 +1,7 @@
 /**
- * Live progress of a workflow run: step instances done / running / waiting. The run command shows
- * formatProgress() in its refreshed stderr line (a terminal only, so logs and tests stay clean).
+ * Live progress of a workflow run: step instances done / running / waiting. The run command's
+ * progress display (src/cli/run/progressLine.ts) takes the tasks by state from the kernel and, from
+ * here, the steps still waiting for their inputs, which no task stands for yet.
  */
 
 /**
@@ -57,11 +58,4 @@ export class WorkflowProgress {
   private emit(): void {
     for (const l of this.listeners) l(this.counts);
   }
-}
-
-export function formatProgress(c: ProgressCounts): string {
-  const parts = [`${c.done} done`, `${c.running} running`, `${c.waiting} steps waiting`];
-  if (c.skipped) parts.push(`${c.skipped} skipped`);
-  if (c.failed) parts.push(`${c.failed} failed`);
-  return `workflow: ${parts.join(', ')}`;
 }

@@ -8,6 +8,7 @@ import { DataFlowKernel } from '../../dataflow/index.js';
 import type { JobOptions } from '../jobSpec.js';
 import type { Requirement, Workflow } from '../model.js';
 import { defaultWorkflowServices } from './defaultServices.js';
+import { buildGraph } from './graph.js';
 import { WorkflowProgress } from './progress.js';
 import { runWorkflow } from './workflowRun.js';
 
@@ -54,6 +55,7 @@ export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, u
     dfk.shutdown({ mode: 'cancel' }).catch((err: unknown) => req.log?.(`cancelling the running jobs failed: ${String(err)}`));
   };
   if (!req.dfk) req.signal?.addEventListener('abort', cancel, { once: true });
+  recordSteps(dfk, wf);
   const extra = req.requirements ?? [];
   const top: Workflow = extra.length > 0 ? { ...wf, requirements: [...(wf.requirements ?? []).filter((r) => !extra.some((e) => e.class === r.class)), ...extra] } : wf;
   try {
@@ -80,6 +82,23 @@ export async function runWorkflowOnKernel(wf: Workflow, inputs: Record<string, u
 }
 
 
+
+/** The run record's steps and step → step edges (steps.json), from the workflow's own graph. */
+function recordSteps(dfk: DataFlowKernel, wf: Workflow): void {
+  if (!dfk.recorder) return;
+  let upstream: Map<string, Set<string>>;
+  try {
+    upstream = buildGraph(wf, { allowOperations: true }).upstream;
+  } catch {
+    return; // runWorkflow reports what is wrong with it
+  }
+  const edges: Array<{ from: string; to: string }> = [];
+  for (const [to, froms] of upstream) for (const from of froms) edges.push({ from, to });
+  dfk.recorder.steps(
+    wf.steps.map((s) => ({ name: s.id, tool: s.run.id })),
+    edges,
+  );
+}
 
 function jobFoldersMade(jobsDir: string): boolean {
   try {
