@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { runCli, tempDir } from '../cli/cliHarness.js';
+import { EXAMPLES, runCli, tempDir } from '../cli/cliHarness.js';
 import { readRunRecord } from '../../src/dataflow/record/index.js';
 import { DataFlowKernel, bashApp } from '../../src/dataflow/index.js';
 import { ids, readCrate } from './crate.js';
@@ -94,6 +94,24 @@ describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, (
     assert.equal(nodes, Number(await page.textContent('[data-testid=step-count]')));
     assert.equal(nodes, 2);
     assert.equal(await page.getAttribute('[data-testid=timeline]', 'data-bars'), '4');
+    await page.close();
+  });
+
+  test('an HTEX run: the timeline has the block and a row per worker that ran tasks', async () => {
+    const dir = await tempDir('pcwl-report-htex-');
+    const record = path.join(dir, 'record');
+    const r = await runCli(['--quiet', '--run-dir', record, '--config', path.join(EXAMPLES, 'configs/htex-local.yml'), '--outdir', path.join(dir, 'out'), path.join(FIXTURES, 'linear.cwl'), '--messages', 'a', '--messages', 'b', '--messages', 'c', '--messages', 'd']);
+    assert.equal(r.code, 0, r.stderr);
+    const rec = await readRunRecord(record);
+    const workers = new Set(rec.tasks.map((t) => t.worker));
+    assert.ok(rec.blocks.length === 1 && !workers.has(undefined), 'the record names the block and each task\'s worker');
+    const html = path.join(dir, 'report.html');
+    assert.equal((await runCli(['report', record, '-o', html])).code, 0);
+    const { page, consoleErrors } = await openReport(browser, html);
+    assert.deepEqual(consoleErrors, []);
+    assert.equal(await page.getAttribute('[data-testid=timeline]', 'data-rows'), String(1 + workers.size));
+    assert.equal(await page.getAttribute('[data-testid=timeline]', 'data-bars'), String(rec.tasks.length));
+    assert.match((await page.textContent('g.node[data-step=echo]')) ?? '', /echo ×4/);
     await page.close();
   });
 

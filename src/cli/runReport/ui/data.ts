@@ -109,3 +109,11 @@ export function taskLabel(t: TaskRow): string {
   const base = t.step ?? t.name;
   return t.scatterIndex !== undefined && t.scatterIndex.length > 0 ? `${base}[${t.scatterIndex.join(',')}]` : base;
 }
+
+/** A worker's short name: HTEX names workers `<manager>/<wN>`; shown as `wN · <manager>`. */
+export function workerLabel(t: TaskRow): string {
+  if (t.worker === undefined) return t.manager ?? '';
+  const w = t.manager !== undefined && t.worker.startsWith(`${t.manager}/`) ? t.worker.slice(t.manager.length + 1) : t.worker;
+  const short = /^\d+$/.test(w) ? `w${w}` : w;
+  return t.manager !== undefined ? `${short} · ${t.manager}` : short;
+}

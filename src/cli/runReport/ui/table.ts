@@ -3,7 +3,7 @@
  * 20,000 tasks scroll and filter as fast as 20). Fixed row height makes the window a division.
  * Clicking a row shows the task's details (command line, job folder, attempts, stderr tail).
  */
-import { el, formatKb, formatMs, stateColour, taskDuration, taskLabel, type RunRecord, type TaskRow } from './data.js';
+import { el, formatKb, formatMs, stateColour, taskDuration, taskLabel, workerLabel, type RunRecord, type TaskRow } from './data.js';
 
 const ROW_H = 22;
 const VIEW_ROWS = 18;
@@ -23,7 +23,7 @@ export interface TaskTable {
 
 export function renderTable(root: HTMLElement, record: RunRecord): TaskTable {
   const t0 = record.run.startedAt;
-  const worker = (t: TaskRow): string => [t.block !== undefined ? `b${t.block}` : '', t.manager ?? '', t.worker !== undefined ? `w${t.worker}` : ''].filter(Boolean).join(' ');
+  const worker = (t: TaskRow): string => [t.block !== undefined ? `b${t.block}` : '', workerLabel(t)].filter(Boolean).join(' ');
   const columns: Column[] = [
     { title: 'id', width: '60px', text: (t) => String(t.id), sortKey: (t) => t.id },
     { title: 'task', width: '2fr', text: taskLabel, sortKey: taskLabel },
@@ -55,7 +55,6 @@ export function renderTable(root: HTMLElement, record: RunRecord): TaskTable {
   const header = el('div', { class: 'trow thead' });
   header.style.gridTemplateColumns = template;
   const scroller = el('div', { class: 'table-scroll', 'data-testid': 'task-table' });
-  scroller.style.height = `${VIEW_ROWS * ROW_H}px`;
   const body = el('div', { class: 'tbody' });
   scroller.append(body);
   const detail = el('div', { class: 'detail', 'data-testid': 'task-detail' });
@@ -89,6 +88,8 @@ export function renderTable(root: HTMLElement, record: RunRecord): TaskTable {
   const draw = (reset = false): void => {
     if (reset) scroller.scrollTop = 0;
     body.style.height = `${rows.length * ROW_H}px`;
+    // As tall as its rows, up to VIEW_ROWS: a small run has no empty box under its table.
+    scroller.style.height = `${Math.max(3, Math.min(VIEW_ROWS, rows.length)) * ROW_H + 2}px`;
     const first = Math.max(0, Math.floor(scroller.scrollTop / ROW_H) - OVERSCAN);
     const last = Math.min(rows.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW_H) + OVERSCAN);
     const frag = document.createDocumentFragment();

@@ -5,7 +5,7 @@
  * Tasks whose record names no worker (the local executor) are packed into rows greedily, so the
  * rows show how many ran at once.
  */
-import { el, formatMs, stateColour, taskLabel, taskSpan, type RunRecord, type TaskRow } from './data.js';
+import { el, formatMs, stateColour, taskLabel, taskSpan, workerLabel, type RunRecord, type TaskRow } from './data.js';
 
 const ROW_H = 14;
 const AXIS_H = 22;
@@ -59,7 +59,7 @@ export function timelineRows(record: RunRecord): { rows: Row[]; t0: number; t1: 
       if (w !== undefined) {
         const wk = `${bar.task.manager ?? ''}/${w}`;
         let row = byWorker.get(wk);
-        if (row === undefined) byWorker.set(wk, (row = { label: bar.task.manager ? `${bar.task.manager} w${w}` : `worker ${w}`, bars: [] }));
+        if (row === undefined) byWorker.set(wk, (row = { label: workerLabel(bar.task), bars: [] }));
         row.bars.push(bar);
         continue;
       }
@@ -134,7 +134,7 @@ export function renderTimeline(root: HTMLElement, record: RunRecord, onSelect: (
       ctx.fillStyle = '#fff';
       ctx.fillRect(0, y, LABEL_W - 4, ROW_H);
       ctx.fillStyle = row.block ? '#222' : '#555';
-      ctx.fillText(row.label.slice(0, 24), row.block ? 4 : 14, y + ROW_H - 3);
+      ctx.fillText(row.label.length > 22 ? `${row.label.slice(0, 21)}…` : row.label, row.block ? 4 : 14, y + ROW_H - 3);
     }
     // The time axis stays on top.
     ctx.fillStyle = '#fff';
