@@ -20,7 +20,8 @@ export interface Crate {
 const types = (e: Entity): string[] => (Array.isArray(e['@type']) ? e['@type'] : [e['@type']]);
 const ids = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => (x as { '@id': string })['@id']));
 
-export function readCrate(dir: string): Crate {
+/** `kind`: a workflow run's crate (Provenance Run Crate) or a single tool run's (Process Run Crate). */
+export function readCrate(dir: string, kind: 'workflow' | 'tool' = 'workflow'): Crate {
   const doc = JSON.parse(readFileSync(path.join(dir, 'ro-crate-metadata.json'), 'utf8')) as { '@context': unknown; '@graph': Entity[] };
   assert.deepEqual(doc['@context'], ['https://w3id.org/ro/crate/1.1/context', 'https://w3id.org/ro/terms/workflow-run/context']);
   const graph = new Map<string, Entity>();
@@ -33,7 +34,9 @@ export function readCrate(dir: string): Crate {
   assert.ok(ids(descriptor.conformsTo).includes('https://w3id.org/ro/crate/1.1'));
   const root = graph.get('./')!;
   assert.ok(types(root).includes('Dataset'));
-  for (const profile of ['https://w3id.org/ro/wfrun/process/0.5', 'https://w3id.org/ro/wfrun/workflow/0.5', 'https://w3id.org/ro/wfrun/provenance/0.5', 'https://w3id.org/workflowhub/workflow-ro-crate/1.0']) {
+  const profiles = ['https://w3id.org/ro/wfrun/process/0.5', 'https://w3id.org/ro/wfrun/workflow/0.5', 'https://w3id.org/ro/wfrun/provenance/0.5', 'https://w3id.org/workflowhub/workflow-ro-crate/1.0'];
+  assert.deepEqual(ids(root.conformsTo).sort(), (kind === 'workflow' ? profiles : profiles.slice(0, 1)).sort());
+  for (const profile of ids(root.conformsTo)) {
     assert.ok(ids(root.conformsTo).includes(profile), `root conformsTo ${profile}`);
     assert.equal(graph.get(profile)?.['@type'], 'CreativeWork');
   }
@@ -60,7 +63,7 @@ export function readCrate(dir: string): Crate {
     }
   }
   const main = graph.get(ids(root.mainEntity)[0]!)!;
-  assert.ok(types(main).includes('ComputationalWorkflow'));
+  assert.ok(types(main).includes(kind === 'workflow' ? 'ComputationalWorkflow' : 'SoftwareApplication'));
   assert.ok(ids(root.hasPart).includes(main['@id']), 'the workflow is a data entity');
   // The engine: an OrganizeAction of parsl-cwl whose result is the workflow run.
   const engineRun = [...graph.values()].find((e) => types(e).includes('OrganizeAction'))!;

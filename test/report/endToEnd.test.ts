@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -44,6 +46,21 @@ test('--provenance: every step run and every output of a workflow, with matching
   assert.equal(`sha1$${file.sha1}`, outputs.text.checksum);
   assert.equal(file.name, outputs.text.basename);
   assert.equal(results.find((e) => e['@type'] === 'PropertyValue')!.value, String(outputs.lines));
+});
+
+test('--provenance of a single tool: a Process Run Crate with its input and output files checksummed', async () => {
+  const dir = await tempDir('pcwl-prov-tool-');
+  const crateDir = path.join(dir, 'crate');
+  const r = await runCli(['--run-dir', path.join(dir, 'record'), '--outdir', path.join(dir, 'out'), '--provenance', crateDir, 'wc.cwl', 'wc-job.yml']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { report: { checksum: string } };
+  const crate = readCrate(crateDir, 'tool');
+  const run = crate.graph.get('#run')!;
+  const input = crate.graph.get(ids(run.object)[0]!)!;
+  assert.equal(input.sha1, createHash('sha1').update(readFileSync(path.join(EXAMPLES, 'data/poem.txt'))).digest('hex'));
+  const report = ids(run.result).map((id) => crate.graph.get(id)!).find((e) => e['@type'] === 'File')!;
+  assert.equal(`sha1$${report.sha1}`, out.report.checksum);
+  assert.equal(run.description, 'wc -l');
 });
 
 test('--provenance of a failed workflow: the failed step run and the run are FailedActionStatus', async () => {

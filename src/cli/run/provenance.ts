@@ -169,18 +169,23 @@ class CrateWriter {
       url: ref('https://www.commonwl.org/'),
       version: 'v1.2',
     });
-    const profiles: Array<[string, string, string]> = [
-      [PROFILES.process, 'Process Run Crate', '0.5'],
-      [PROFILES.workflow, 'Workflow Run Crate', '0.5'],
-      [PROFILES.provenance, 'Provenance Run Crate', '0.5'],
-      [PROFILES.workflowRoCrate, 'Workflow RO-Crate', '1.0'],
-    ];
+    // A workflow run is a Provenance Run Crate (and what it extends); a single tool's run has no
+    // workflow to describe, and is a Process Run Crate: its tool and the one CreateAction.
+    const isWorkflow = run.process.class === 'Workflow';
+    const profiles: Array<[string, string, string]> = isWorkflow
+      ? [
+          [PROFILES.process, 'Process Run Crate', '0.5'],
+          [PROFILES.workflow, 'Workflow Run Crate', '0.5'],
+          [PROFILES.provenance, 'Provenance Run Crate', '0.5'],
+          [PROFILES.workflowRoCrate, 'Workflow RO-Crate', '1.0'],
+        ]
+      : [[PROFILES.process, 'Process Run Crate', '0.5']];
     for (const [id, name, version] of profiles) this.add({ '@id': id, '@type': 'CreativeWork', name, version });
     const metadata: Entity = {
       '@id': 'ro-crate-metadata.json',
       '@type': 'CreativeWork',
       about: ref('./'),
-      conformsTo: [ref(RO_CRATE), ref(PROFILES.workflowRoCrate)],
+      conformsTo: isWorkflow ? [ref(RO_CRATE), ref(PROFILES.workflowRoCrate)] : ref(RO_CRATE),
     };
     const root: Entity = {
       '@id': './',
