@@ -17,6 +17,7 @@ const subcommands: Record<string, () => Promise<SubcommandMain>> = {
   interchange: async () => (await import('./interchange.js')).main,
   typegen: async () => (await import('./typegen.js')).main,
   cache: async () => (await import('./cache.js')).main,
+  report: async () => (await import('./runReport/command.js')).main,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -88,6 +88,9 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
   // A run whose outputs could not be placed does not start (run/outdir.ts).
   const { checkOutdir } = await import('./run/outdir.js');
   checkOutdir(opts.outdir);
+  // --provenance: its folder is checked before the run, the crate written after it, failed or not.
+  const provenance = opts.provenance !== undefined ? await import('./run/provenance.js') : undefined;
+  provenance?.checkProvenanceDir(opts.provenance as string);
   const prefix = opts.tmpdirPrefix ?? path.join(os.tmpdir(), 'parsl-cwl-');
   // Synchronous file work here and in the run path: a one-tool run that never uses libuv's thread
   // pool does not start its four threads (measured: ~5 % of a small run on this VM).
@@ -139,11 +142,24 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
       throw err;
     }
     progress.stop();
+    if (provenance) {
+      const file = await provenance.writeRunProvenance({ dir: opts.provenance as string, process: proc, inputs: job.inputs, outputs: final, recordDir, status: 'succeeded', startedAt: started, warn: (l) => log.warn(l) });
+      log.info(`provenance: ${file}`);
+    }
     // Exact: integers outside Number's safe range print as their digits (src/util/exactJson.ts).
     process.stdout.write(`${stringifyJson(final, 4)}\n`);
     succeeded = true;
     log.info(`${path.basename(opts.document)}: success in ${((Date.now() - started) / 1000).toFixed(2)} s`);
     return ExitCode.Success;
+  } catch (err) {
+    // A failed run's crate says so (its steps as far as they went); the run's own error stays the one reported.
+    if (provenance && !succeeded) {
+      await provenance
+        .writeRunProvenance({ dir: opts.provenance as string, process: proc, inputs: job.inputs, recordDir, status: 'failed', startedAt: started, error: err instanceof Error ? err.message : String(err), warn: (l) => log.warn(l) })
+        .then((file) => log.info(`provenance: ${file}`))
+        .catch((e: unknown) => log.warn(e instanceof Error ? e.message : String(e)));
+    }
+    throw err;
   } finally {
     progress.stop();
     // Issue 5: when a workflow fails, the outputs of its finished steps stay (runProcess says

@@ -74,6 +74,10 @@ export const ErrorCode = {
   TestListInvalid: 'PCWL_TEST_LIST_INVALID',
   BaselineInvalid: 'PCWL_BASELINE_INVALID',
   RunnerNotFound: 'PCWL_RUNNER_NOT_FOUND',
+  // Run reports and provenance (src/cli/runReport, src/cli/run/provenance.ts)
+  ReportAssetsMissing: 'PCWL_REPORT_ASSETS_MISSING',
+  ReportWriteFailed: 'PCWL_REPORT_WRITE_FAILED',
+  ProvenanceFailed: 'PCWL_PROVENANCE_FAILED',
   // Processes (src/process)
   ProcessStartFailed: 'PCWL_PROCESS_START_FAILED',
   ProcessLost: 'PCWL_PROCESS_LOST',

@@ -15,6 +15,8 @@ export interface RunOptions {
   tmpdirPrefix?: string;
   /** `--config FILE`: executor/provider configuration (docs/configuration.md); default: local executor. */
   config?: string;
+  /** `--provenance DIR`: write the run as a Workflow Run RO-Crate there (run/provenance.ts, docs/report.md). */
+  provenance?: string;
   /** Keep job folders after the run (also implied by --debug). */
   leaveTmp: boolean;
   computeChecksum: boolean;
@@ -93,7 +95,7 @@ const REFUSED: Record<string, string> = {
     'SoftwareRequirement is not resolved by parsl-cwl (no conda or modules); put the tools on PATH (or use a container) and drop the option',
 };
 
-const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--tmp-outdir-prefix', '--eval-timeout', '--eval-memory', '--config', '--cachedir', '--preserve-environment', '--default-container', '--run-dir', '--keep-runs', ...IGNORED_WITH_VALUE, ...Object.keys(REFUSED)]);
+const WITH_VALUE = new Set(['--outdir', '--tmpdir-prefix', '--tmp-outdir-prefix', '--eval-timeout', '--eval-memory', '--config', '--cachedir', '--preserve-environment', '--default-container', '--run-dir', '--keep-runs', '--provenance', ...IGNORED_WITH_VALUE, ...Object.keys(REFUSED)]);
 
 /** The container engine flags (cwltool's names) and the mode each one chooses. */
 const ENGINE_FLAGS: Record<string, ContainerMode> = {
@@ -168,6 +170,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
         break;
       case '--timestamps':
         opts.timestamps = true;
+        break;
+      case '--provenance':
+        opts.provenance = value;
         break;
       case '--run-dir':
         opts.runDir = value;
@@ -273,6 +278,9 @@ The output object is printed as JSON on stdout; logs and errors go to stderr.
 options:
   --outdir DIR          where final outputs are moved (default: the current folder)
   --config FILE         executor configuration (YAML), e.g. cwl-examples/configs/htex-local.yml
+  --provenance DIR      also write the run as a Workflow Run RO-Crate (Provenance Run
+                        Crate 0.5) in DIR, a new or empty folder: documents, inputs and
+                        outputs with checksums, one action per step run
   --tmpdir-prefix P     prefix for the temporary folders holding job folders
                         (default: <system temp>/parsl-cwl-)
   --leave-tmp           keep job folders after the run (alias --leave-tmpdir)
