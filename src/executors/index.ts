@@ -16,9 +16,11 @@ export type {
   TaskEnvelope,
   BlockView,
   ScalingHooks,
+  TaskResources,
+  OutstandingResources,
 } from './executor.js';
 export { LocalExecutor } from './local/index.js';
 export type { LocalExecutorOptions } from './local/index.js';
-export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './errors.js';
+export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError, BlockWalltimeError } from './errors.js';
 export { registerJobRunner } from './jobRunners.js';
 export type { JobRunner, JobRunOptions } from './jobRunners.js';

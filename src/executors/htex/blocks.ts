@@ -24,6 +24,8 @@ export interface PoolSettings {
   logDir: string;
   certDir: string | null;
   drainPeriodSec: number | null | undefined;
+  /** drain_before_walltime, with the provider's walltime (both or neither). */
+  drainBeforeWalltime?: { drainBeforeSec: number; walltimeSec: number };
 }
 
 /** The executor as its blocks see it. */
@@ -89,7 +91,11 @@ export class HtexBlocks {
       const activeTasks = managers.reduce((sum, m) => sum + m.tasks, 0);
       const idle = managers.length > 0 && activeTasks === 0;
       const idleMs = idle ? Math.min(...managers.map((m) => m.idleMs)) + (now - atMs) : 0;
-      return { blockId: b.blockId, jobId: b.jobId, managers: managers.length, activeTasks, idleSinceMs: idle ? now - idleMs : undefined, draining: b.draining };
+      // A block whose every pool drains (drain_before_walltime, drain_period) is on its way out too: the strategy replaces it.
+      // Remembered: once its pools drained and left, the block is still no capacity.
+      if (managers.length > 0 && managers.every((m) => m.draining)) b.draining = true;
+      const draining = b.draining;
+      return { blockId: b.blockId, jobId: b.jobId, managers: managers.length, activeTasks, idleSinceMs: idle ? now - idleMs : undefined, draining };
     });
   }
 
@@ -173,6 +179,7 @@ function poolCommand(s: PoolSettings, blockId: string): string {
     s.logDir,
     ...(s.certDir ? ['--cert-dir', s.certDir] : ['--no-encryption']),
     ...(s.drainPeriodSec ? ['--drain-period', String(s.drainPeriodSec)] : []),
+    ...(s.drainBeforeWalltime ? ['--block-walltime', String(s.drainBeforeWalltime.walltimeSec), '--drain-before-end', String(s.drainBeforeWalltime.drainBeforeSec)] : []),
   ];
   return args.map(shellQuote).join(' ');
 }

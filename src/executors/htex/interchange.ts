@@ -22,6 +22,7 @@ import {
   type CommandRequest,
   type FromInterchange,
   type ManagerInfo,
+  type PoolUsage,
   type Registration,
   type ToPool,
   type WireResult,
@@ -56,6 +57,8 @@ interface Manager {
   idleSinceMs: number;
   held: boolean;
   draining: boolean;
+  /** The pool's worker-seconds as it last reported them (heartbeat, drained). */
+  usage?: PoolUsage;
 }
 
 export class Interchange {
@@ -238,10 +241,12 @@ export class Interchange {
             manager.draining = true;
             break;
           case 'drained':
+            if (m.usage) manager.usage = m.usage;
             this.options.log(`pool ${poolId} drained and left`);
             this.forget(manager, 'it drained');
             break;
           case 'heartbeat':
+            if (m.usage) manager.usage = m.usage;
             break;
         }
       }
@@ -350,6 +355,8 @@ export class Interchange {
   /** Drop a manager; its tasks fail with ManagerLost unless it left cleanly. */
   private forget(m: Manager, reason: string, lost = false): void {
     this.managers.delete(m.registration.poolId);
+    // Its totals leave `status` with it: the executor keeps them (usage accounting, bench:elastic).
+    if (m.usage) this.toClient({ type: 'poolUsage', poolId: m.registration.poolId, blockId: m.registration.blockId, usage: m.usage });
     if (lost && m.tasks.size > 0) {
       const error = errorToJson(new ManagerLostError(m.registration.poolId, m.registration.hostname, reason));
       this.queueResults([...m.tasks].map((id) => ({ id, ok: false as const, error })));
@@ -393,6 +400,7 @@ export class Interchange {
       held: m.held,
       draining: m.draining,
       lastHeartbeatAgoMs: now - m.lastHeardMs,
+      ...(m.usage ? { busyWorkerSec: m.usage.busyWorkerSec, idleWorkerSec: m.usage.idleWorkerSec } : {}),
     }));
   }
 
