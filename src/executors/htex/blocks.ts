@@ -61,26 +61,35 @@ export class HtexBlocks {
   async scaleOut(blocks: number): Promise<string[]> {
     const host = this.host;
     if (host.state() !== 'RUNNING') throw new ExecutorStateError(host.label, host.state(), 'scale out');
-    const started: string[] = [];
-    for (let i = 0; i < blocks; i++) {
-      const blockId = String(this.nextBlockId++);
-      const command = host.provider.launcher.wrap(poolCommand(host.poolSettings(), blockId), 1, host.provider.nodesPerBlock);
-      const jobId = await host.provider.submit({
-        command,
-        jobName: `parsl.${host.label}.block-${blockId}`,
-        tasksPerNode: 1,
-        scriptDir: host.scriptDir(),
-      });
-      if (host.state() !== 'RUNNING') {
-        // Shutdown began while sbatch ran: teardown has already cancelled the known blocks.
-        await host.provider.cancel([jobId]).catch((err) => host.log(`htex: cancelling block ${blockId} failed: ${String(err)}`));
-        break;
-      }
-      this.records.set(blockId, { blockId, jobId, draining: false });
-      host.log(`htex: block ${blockId} submitted to the ${host.provider.label} provider as job ${jobId}`);
-      started.push(blockId);
-    }
+    // The blocks are submitted at once, not one sbatch after another: a burst of work gets its
+    // blocks one sbatch round trip after the decision, not n of them.
+    const blockIds = Array.from({ length: blocks }, () => String(this.nextBlockId++));
+    const submitted = await Promise.allSettled(blockIds.map((blockId) => this.submitOne(blockId)));
+    const started = blockIds.filter((_, i) => submitted[i]?.status === 'fulfilled' && (submitted[i] as PromiseFulfilledResult<boolean>).value);
+    const failed = submitted.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed && started.length === 0) throw failed.reason;
+    if (failed) host.log(`htex: ${blocks - started.length} of ${blocks} block submissions failed: ${String(failed.reason)}`);
     return started;
+  }
+
+  /** Submits one block; false when shutdown began meanwhile (the block is cancelled again). */
+  private async submitOne(blockId: string): Promise<boolean> {
+    const host = this.host;
+    const command = host.provider.launcher.wrap(poolCommand(host.poolSettings(), blockId), 1, host.provider.nodesPerBlock);
+    const jobId = await host.provider.submit({
+      command,
+      jobName: `parsl.${host.label}.block-${blockId}`,
+      tasksPerNode: 1,
+      scriptDir: host.scriptDir(),
+    });
+    if (host.state() !== 'RUNNING') {
+      // Shutdown began while sbatch ran: teardown has already cancelled the known blocks.
+      await host.provider.cancel([jobId]).catch((err) => host.log(`htex: cancelling block ${blockId} failed: ${String(err)}`));
+      return false;
+    }
+    this.records.set(blockId, { blockId, jobId, draining: false });
+    host.log(`htex: block ${blockId} submitted to the ${host.provider.label} provider as job ${jobId}`);
+    return true;
   }
 
   views(): BlockView[] {
