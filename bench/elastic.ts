@@ -8,7 +8,11 @@
  * the rest went: pools idle (pool-reported idle worker-seconds) and blocks before their pool
  * registered or after it left (start-up and teardown).
  *
- *   npm run bench:elastic [-- --blocks 8 --workers 4 --width 64 --short 2 --long 20 --mode fixed,elastic --keep]
+ *   npm run bench:elastic [-- --blocks 8 --workers 4 --width 64 --short 2 --long 20 --mode fixed,elastic
+ *                            --period 0.5 --idle 1 --elastic-init 8 --keep]
+ *
+ * Both runs start the same blocks (init_blocks = max_blocks, unless --elastic-init says otherwise):
+ * they differ only in what the scaler does afterwards.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,6 +57,8 @@ interface Options {
   longSec: number;
   periodSec: number;
   maxIdleSec: number;
+  /** init_blocks of the elastic run (the fixed run starts max_blocks). */
+  elasticInit: number;
 }
 
 interface Figures {
@@ -84,7 +90,7 @@ async function runOnce(mode: 'fixed' | 'elastic', o: Options, wf: Workflow, dir:
     walltime: '00:30:00',
     coresPerNode: o.workers,
     exclusive: true,
-    initBlocks: fixed ? o.blocks : 0,
+    initBlocks: fixed ? o.blocks : o.elasticInit,
     minBlocks: fixed ? o.blocks : 0,
     maxBlocks: o.blocks,
     cmdTimeout: 30,
@@ -155,17 +161,18 @@ async function main(): Promise<void> {
       mode: { type: 'string', default: 'fixed,elastic' },
       period: { type: 'string', default: '0.5' },
       idle: { type: 'string', default: '1' },
+      'elastic-init': { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
   });
-  const o: Options = { blocks: Number(values.blocks), workers: Number(values.workers), width: Number(values.width), shortSec: Number(values.short), longSec: Number(values.long), periodSec: Number(values.period), maxIdleSec: Number(values.idle) };
+  const o: Options = { blocks: Number(values.blocks), workers: Number(values.workers), width: Number(values.width), shortSec: Number(values.short), longSec: Number(values.long), periodSec: Number(values.period), maxIdleSec: Number(values.idle), elasticInit: Number(values['elastic-init'] ?? values.blocks) };
   const dir = mkdtempSync(join(tmpdir(), 'pcwl-bench-elastic-'));
   try {
     writeFileSync(join(dir, 'sleep.cwl'), SLEEP_TOOL);
     writeFileSync(join(dir, 'bursty.cwl'), BURSTY_WORKFLOW);
     const wf = (await loadProcess(join(dir, 'bursty.cwl'))) as Workflow;
     console.log(
-      `# bursty workflow: ${o.width} x ${o.shortSec} s, 1 x ${o.longSec} s, ${o.width} x ${o.shortSec} s; blocks of 1 node x ${o.workers} workers, max_blocks ${o.blocks}; elastic: period ${o.periodSec} s, max_idle_time ${o.maxIdleSec} s; load ${loadavg()[0]?.toFixed(1)}`,
+      `# bursty workflow: ${o.width} x ${o.shortSec} s, 1 x ${o.longSec} s, ${o.width} x ${o.shortSec} s; blocks of 1 node x ${o.workers} workers, max_blocks ${o.blocks}; elastic: init_blocks ${o.elasticInit}, min_blocks 0, period ${o.periodSec} s, max_idle_time ${o.maxIdleSec} s; load ${loadavg()[0]?.toFixed(1)}`,
     );
     const results: [string, Figures][] = [];
     for (const mode of values.mode.split(',') as ('fixed' | 'elastic')[]) {
