@@ -80,7 +80,8 @@ describe('Cluster scale on the simulated Slurm', slurmTestOptions, () => {
     assert.ok(liveJobsNamed(label).every((job) => job.state === 'PENDING'));
     // max_idle_time is 10 minutes: only the rule for queued blocks can remove them this soon.
     await pollUntil('the queued blocks to leave squeue', () => (liveJobsNamed(label).length === 0 ? true : undefined), 30_000);
-    assert.match(readFileSync(run.dfk.logPath, 'utf8'), /scaled in queued or idle block\(s\) (0, 1|1, 0) toward 0/);
+    // The strategy logs its round once both cancels returned (squeue may show them gone a moment before).
+    await pollUntil('the scale-in logged', () => (/scaled in queued or idle block\(s\) (0, 1|1, 0) toward 0/.test(readFileSync(run!.dfk.logPath, 'utf8')) ? true : undefined), 10_000);
   });
 
   test('the srun launcher starts one pool per node of a two-node block', async () => {

@@ -121,13 +121,24 @@ export class HtexBlocks {
     for (const view of chosen) {
       const record = this.records.get(view.blockId);
       if (!record) continue;
-      record.draining = true;
-      // Hold first so the interchange sends the block nothing more while it is being cancelled.
-      for (const m of host.managerSnapshot().managers.filter((x) => x.blockId === view.blockId)) {
-        await host.command({ command: 'hold', poolId: m.poolId }).catch(() => undefined);
+      // Hold first so the interchange sends the block nothing more while it is being cancelled; the
+      // interchange holds it only if it is still idle. The status the choice was made on may be a
+      // heartbeat old: a task (the next step of a workflow) may have reached the block since. Such
+      // a block is left alone this round instead of waiting here, which would stall the strategy
+      // (no other block scaled in or out) for as long as that task runs.
+      const hold = await host.command({ command: 'holdBlockIfIdle', blockId: view.blockId }).catch(() => undefined);
+      if (hold?.command === 'holdBlockIfIdle' && !hold.held) {
+        host.log(`htex: block ${view.blockId} got a task since it was chosen for scale-in; kept`);
+        continue;
       }
-      // Drain: tasks that reached the block before the hold finish there (bounded), then it is cancelled.
-      await this.waitBlockIdle(view.blockId, SCALE_IN_DRAIN_MS);
+      record.draining = true;
+      // An interchange that did not answer: hold pool by pool, and let tasks that reached the block finish (bounded).
+      if (hold === undefined) {
+        for (const m of host.managerSnapshot().managers.filter((x) => x.blockId === view.blockId)) {
+          await host.command({ command: 'hold', poolId: m.poolId }).catch(() => undefined);
+        }
+        await this.waitBlockIdle(view.blockId, SCALE_IN_DRAIN_MS);
+      }
       await host.provider.cancel([record.jobId]);
       this.records.delete(view.blockId);
       // Anything that still reached it fails now (ManagerLost → the kernel's retries), not after heartbeats.

@@ -425,6 +425,12 @@ export class Interchange {
         }
         return { command: 'drain', ok: m !== undefined };
       }
+      case 'holdBlockIfIdle': {
+        const pools = [...this.managers.values()].filter((m) => m.registration.blockId === request.blockId);
+        if (pools.some((m) => m.tasks.size > 0)) return { command: 'holdBlockIfIdle', held: false, pools: pools.length };
+        for (const m of pools) m.held = true;
+        return { command: 'holdBlockIfIdle', held: true, pools: pools.length };
+      }
       case 'dropBlock': {
         const gone = [...this.managers.values()].filter((m) => m.registration.blockId === request.blockId);
         for (const m of gone) this.forget(m, request.reason, true);

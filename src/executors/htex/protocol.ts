@@ -83,13 +83,19 @@ export type CommandRequest =
   | { command: 'hold'; poolId: string }
   | { command: 'drain'; poolId: string }
   /** Forget a block whose job ended; its pools' tasks fail with ManagerLost. */
-  | { command: 'dropBlock'; blockId: string; reason: string };
+  | { command: 'dropBlock'; blockId: string; reason: string }
+  /**
+   * Scale-in: hold every pool of the block, but only if none of them holds a task (checked and
+   * done in one step, so no task is dispatched between the check and the hold).
+   */
+  | { command: 'holdBlockIfIdle'; blockId: string };
 
 export type CommandReply =
   | { command: 'managers'; managers: ManagerInfo[] }
   | { command: 'hold'; ok: boolean }
   | { command: 'drain'; ok: boolean }
-  | { command: 'dropBlock'; dropped: number };
+  | { command: 'dropBlock'; dropped: number }
+  | { command: 'holdBlockIfIdle'; held: boolean; pools: number };
 
 /** executor → interchange */
 export type ToInterchange =

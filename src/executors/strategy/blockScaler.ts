@@ -132,7 +132,7 @@ export class BlockScaler {
         this.log(`strategy: scaled out by ${ids.length} block(s) to reach ${decision.targetBlocks} (outstanding ${this.executor.outstanding()})`);
       } else {
         const ids = await this.hooks.scaleIn(decision.blockIds.length, decision.blockIds);
-        this.log(`strategy: scaled in queued or idle block(s) ${ids.join(', ')} toward ${decision.targetBlocks}`);
+        if (ids.length > 0) this.log(`strategy: scaled in queued or idle block(s) ${ids.join(', ')} toward ${decision.targetBlocks}`);
       }
     } catch (err) {
       this.log(`strategy: ${decision.action} failed: ${err instanceof Error ? err.message : String(err)}`);
