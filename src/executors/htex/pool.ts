@@ -89,8 +89,13 @@ export class WorkerPool {
   private resolveExited!: () => void;
   /** Workers restarted after dying (tests read it). */
   restarts = 0;
-  /** Usage accounting: when the pool started running, busy ms of idle-again workers, and since when each worker is busy (0: idle). */
+  /**
+   * Usage accounting: when the pool started running; since when each worker slot is ready (its
+   * first worker's `ready`: a worker still starting is start-up, neither busy nor idle); busy ms of
+   * idle-again workers, and since when each worker is busy (0: idle).
+   */
   private runningSinceMs = 0;
+  private readonly readySince: number[] = [];
   private busyMs = 0;
   private readonly busySince: number[] = [];
 
@@ -298,13 +303,14 @@ export class WorkerPool {
     void this.stop('the block reached its walltime');
   }
 
-  /** Worker-seconds since the pool started running: busy while a worker holds a task. */
+  /** Worker-seconds since the pool started running: busy while a worker holds a task, idle while a ready one does not. */
   usage(): PoolUsage {
     const now = Date.now();
     if (this.runningSinceMs === 0) return { busyWorkerSec: 0, idleWorkerSec: 0 };
     let busy = this.busyMs;
     for (const since of this.busySince) if (since > 0) busy += now - since;
-    const total = (now - this.runningSinceMs) * this.options.workers;
+    let total = 0;
+    for (const since of this.readySince) if (since > 0) total += now - Math.max(since, this.runningSinceMs);
     return { busyWorkerSec: busy / 1000, idleWorkerSec: Math.max(0, total - busy) / 1000 };
   }
 
@@ -411,6 +417,7 @@ export class WorkerPool {
     child.on('message', (m: FromWorker) => {
       if (m.type === 'ready') {
         slot.ready = true;
+        this.readySince[index] ||= Date.now();
         this.dispatch();
       } else if (m.type === 'results') {
         this.onWorkerResults(slot, m.results);
