@@ -23,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
       'heartbeat-period': { type: 'string', default: '5' },
       'heartbeat-threshold': { type: 'string', default: '30' },
       'drain-period': { type: 'string' },
+      'block-walltime': { type: 'string' },
+      'drain-before-end': { type: 'string' },
       'log-dir': { type: 'string', default: '.' },
     },
     strict: true,
@@ -56,6 +58,10 @@ export async function main(argv: string[]): Promise<number> {
     heartbeatPeriodMs: positive('heartbeat-period', values['heartbeat-period']) * 1000,
     heartbeatThresholdMs: positive('heartbeat-threshold', values['heartbeat-threshold']) * 1000,
     drainPeriodMs: values['drain-period'] === undefined ? undefined : positive('drain-period', values['drain-period']) * 1000,
+    blockWalltimeMs: values['block-walltime'] === undefined ? undefined : positive('block-walltime', values['block-walltime']) * 1000,
+    drainBeforeEndMs: values['drain-before-end'] === undefined ? undefined : positive('drain-before-end', values['drain-before-end']) * 1000,
+    // The batch script stamps the block's start (src/providers/slurm/batchScript.ts): the walltime counts from there.
+    blockStartMs: blockStartMs(),
     logDir: values['log-dir'] as string,
     // The workers run CWL job tasks: each imports the module that registers the CWL layer's runner.
     workerModules: [CWL_JOB_TASK_MODULE],
@@ -74,4 +80,10 @@ export async function main(argv: string[]): Promise<number> {
   await pool.done();
   // zeromq's context and the workers' IPC channels may keep the loop alive: leave now.
   process.exit(0);
+}
+
+/** PARSL_CWL_BLOCK_START (epoch seconds, set by the block's batch script), in ms; undefined when absent. */
+function blockStartMs(): number | undefined {
+  const sec = Number(process.env.PARSL_CWL_BLOCK_START);
+  return Number.isFinite(sec) && sec > 0 ? sec * 1000 : undefined;
 }

@@ -142,6 +142,7 @@ async function buildHtex(section: HtexSection, source: string): Promise<Executor
     heartbeatPeriodSec: section.heartbeat_period,
     heartbeatThresholdSec: section.heartbeat_threshold,
     drainPeriodSec: section.drain_period,
+    drainBeforeWalltimeSec: section.drain_before_walltime,
     addresses: section.address === undefined ? undefined : Array.isArray(section.address) ? section.address : [section.address],
     workerBindInterface: section.worker_bind_interface,
     workerPort: section.worker_port,

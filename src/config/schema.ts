@@ -55,6 +55,7 @@ const HTEX_SCHEMA = {
     heartbeat_period: { type: 'number', exclusiveMinimum: 0 },
     heartbeat_threshold: { type: 'number', exclusiveMinimum: 0 },
     drain_period: { oneOf: [{ type: 'null' }, { type: 'number', exclusiveMinimum: 0 }] },
+    drain_before_walltime: { oneOf: [{ type: 'null' }, { type: 'number', exclusiveMinimum: 0 }] },
     address: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }] },
     worker_bind_interface: { type: 'string', minLength: 1 },
     worker_port: { type: 'integer', minimum: 0, maximum: 65535 },

@@ -36,6 +36,7 @@ export interface HtexSection {
   heartbeat_period?: number;
   heartbeat_threshold?: number;
   drain_period?: number | null;
+  drain_before_walltime?: number | null;
   address?: string | string[];
   worker_bind_interface?: string;
   worker_port?: number;

@@ -8,7 +8,7 @@
  * (`parsl-cwl pool` hands its URL to the pool, src/cli/pool.ts). src/cwl/execution itself is
  * imported on the first job only: bash-only programs never load it.
  */
-import { registerJobRunner, type JobTaskSpec, type TaskOutcome } from '../executors/index.js';
+import { registerJobRunner, type JobTaskSpec, type TaskOutcome, type TaskResources } from '../executors/index.js';
 import { ErrorCode, ParslCwlError } from '../util/index.js';
 import type { JobResult, JobSpec } from './jobSpec.js';
 
@@ -27,7 +27,26 @@ registerJobRunner(CWL_JOB_RUNNER, () =>
 
 /** The task that runs `job` with executeJob on whichever executor gets it. */
 export function cwlJobTask(job: JobSpec): JobTaskSpec {
-  return { kind: 'job', runner: CWL_JOB_RUNNER, job };
+  const resources = jobResources(job);
+  return resources ? { kind: 'job', runner: CWL_JOB_RUNNER, job, resources } : { kind: 'job', runner: CWL_JOB_RUNNER, job };
+}
+
+/**
+ * The cores and RAM (MB) a job's ResourceRequirement asks for, for block scaling: coresMin/ramMin
+ * (else the Max), when they are plain numbers; an expression is only known on the worker, so it
+ * counts as the default (undefined). The requirement wins over a hint, as in execution.
+ */
+export function jobResources(job: Pick<JobSpec, 'requirements' | 'hints'>): TaskResources | undefined {
+  const req = [...job.requirements, ...job.hints].find((r) => r.class === 'ResourceRequirement');
+  if (!req) return undefined;
+  const amount = (resource: 'cores' | 'ram'): number | undefined => {
+    const v = req[`${resource}Min`] ?? req[`${resource}Max`];
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.ceil(v) : undefined;
+  };
+  const cores = amount('cores');
+  const ramMB = amount('ram');
+  if (cores === undefined && ramMB === undefined) return undefined;
+  return { ...(cores !== undefined ? { cores } : {}), ...(ramMB !== undefined ? { ramMB } : {}) };
 }
 
 /** The JobResult of a CWL job task's outcome (`what` names the job in the error for any other outcome). */

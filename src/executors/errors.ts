@@ -43,6 +43,21 @@ export class ManagerLostError extends ParslCwlError {
 }
 
 /**
+ * Thrown for a task still running on a pool when its block reached its walltime: the pool had
+ * stopped taking tasks `drainBeforeSec` earlier (drain_before_walltime) but this one outlived the
+ * drain. The pool stops it and leaves; the kernel's retries run it on another block.
+ */
+export class BlockWalltimeError extends ParslCwlError {
+  constructor(readonly taskId: number, readonly blockId: string, readonly walltimeSec: number, readonly drainBeforeSec: number) {
+    super(
+      ErrorCode.BlockWalltime,
+      `task ${taskId} was still running when its block ${blockId} reached its walltime of ${walltimeSec} s (the block stopped taking tasks ${drainBeforeSec} s before); stopped so that a retry runs it on another block`,
+      { data: { taskId, blockId, walltimeSec, drainBeforeSec } },
+    );
+  }
+}
+
+/**
  * Thrown for a `job` task whose runner no module of this process registered (src/executors/jobRunners.ts):
  * on an HTEX worker, the pool was not given the module that registers it.
  */
@@ -63,6 +78,7 @@ function shorten(s: string): string {
 // Failures on an HTEX worker come back to the submitting side as the same classes.
 registerRemoteError(ErrorCode.TaskWalltimeExceeded, (j) => new TaskWalltimeExceededError(String(j.data?.command), Number(j.data?.walltimeSec)));
 registerRemoteError(ErrorCode.JobRunnerMissing, (j) => new JobRunnerMissingError(String(j.data?.runner), Array.isArray(j.data?.registered) ? j.data.registered.map(String) : []));
+registerRemoteError(ErrorCode.BlockWalltime, (j) => new BlockWalltimeError(Number(j.data?.taskId), String(j.data?.blockId), Number(j.data?.walltimeSec), Number(j.data?.drainBeforeSec)));
 registerRemoteError(ErrorCode.WorkerLost, (j) => {
   const e = new WorkerLostError(String(j.data?.workerId), Number(j.data?.taskId), '');
   Object.defineProperty(e, 'message', { value: `[${j.code}] ${j.message}` });

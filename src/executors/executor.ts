@@ -20,6 +20,23 @@ export interface BashTaskSpec {
   stderr?: string;
   /** Kill the task's whole process group after this many seconds. */
   walltimeSec?: number;
+  resources?: TaskResources;
+}
+
+/**
+ * What one task asks of the node it runs on (a CWL ResourceRequirement's coresMin/ramMin): read by
+ * block scaling, which provisions for the outstanding work's cores and memory, not only its count.
+ */
+export interface TaskResources {
+  cores?: number;
+  ramMB?: number;
+}
+
+/** The outstanding (ready or running) tasks of an executor and what they ask for together. */
+export interface OutstandingResources {
+  tasks: number;
+  cores: number;
+  ramMB: number;
 }
 
 /**
@@ -32,6 +49,7 @@ export interface JobTaskSpec {
   /** The name the runner was registered under (registerJobRunner). */
   runner: string;
   job: unknown;
+  resources?: TaskResources;
 }
 
 /** A task that does nothing (kernel and executor overhead benchmarks). */
@@ -123,8 +141,10 @@ export interface BlockView {
   activeTasks: number;
   /** Date.now() since which the block has had no task; undefined while it runs tasks. */
   idleSinceMs?: number;
-  /** True once scale-in has started draining the block. */
+  /** True once scale-in has started draining the block, or every pool of it drains. */
   draining: boolean;
+  /** The provider's last word on the block: PENDING blocks (still queued) may be cancelled when no longer needed. */
+  providerState?: BlockStatus['state'];
 }
 
 /**
@@ -138,6 +158,11 @@ export interface ScalingHooks {
   readonly provider: ExecutionProvider;
   /** Worker slots one block brings (workers per pool × nodes per block). */
   readonly workersPerBlock: number;
+  /** Cores and memory (MB) one block brings: the provider's per-node figures × nodes, else one core per worker (no memory figure). */
+  readonly coresPerBlock?: number;
+  readonly memPerBlockMB?: number;
+  /** The outstanding tasks' count, cores and memory (resource-aware scaling). */
+  outstandingResources?(): OutstandingResources;
   /** Blocks this executor has asked a provider for and not yet cancelled. */
   connectedBlocks(): string[];
   /** Every block asked for and not yet cancelled or reported terminated. */

@@ -18,10 +18,12 @@ export type {
   ScalingHooks,
   TaskRunReport,
   BlockEvent,
+  TaskResources,
+  OutstandingResources,
 } from './executor.js';
 export { LocalExecutor } from './local/index.js';
 export type { LocalExecutorOptions } from './local/index.js';
-export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError } from './errors.js';
+export { TaskWalltimeExceededError, ExecutorStateError, ExecutorFailedError, WorkerLostError, ManagerLostError, BlockWalltimeError } from './errors.js';
 export { registerJobRunner } from './jobRunners.js';
 export { reportProcess } from './taskRunner.js';
 export type { JobRunner, JobRunOptions } from './jobRunners.js';

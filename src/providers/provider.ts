@@ -53,6 +53,11 @@ export interface ExecutionProvider {
   readonly maxBlocks: number;
   /** 0..1: how eagerly to provision for outstanding tasks (Parsl's `parallelism`). */
   readonly parallelism: number;
+  /** Each block's time limit in seconds, when the provider imposes one (Slurm's --time). */
+  readonly walltimeSec?: number;
+  /** Cores and memory (MB) of one node of a block, when the provider knows them: resource-aware scaling. */
+  readonly coresPerNode?: number;
+  readonly memPerNodeMB?: number;
   /** Submit one block; resolves with the provider's job id. */
   submit(request: SubmitRequest, signal?: AbortSignal): Promise<string>;
   /** Current status of each job id (order preserved). */

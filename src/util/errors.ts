@@ -55,6 +55,7 @@ export const ErrorCode = {
   ExecutorFailed: 'PCWL_EXECUTOR_FAILED',
   ManagerLost: 'PCWL_MANAGER_LOST',
   WorkerLost: 'PCWL_WORKER_LOST',
+  BlockWalltime: 'PCWL_BLOCK_WALLTIME',
   InterchangeFailed: 'PCWL_INTERCHANGE_FAILED',
   VersionMismatch: 'PCWL_VERSION_MISMATCH',
   ProtocolError: 'PCWL_PROTOCOL_ERROR',

@@ -62,3 +62,29 @@ test('draining blocks are already on their way out and do not count', () => {
 test('after repeated block failures the block count is held, not raised', () => {
   assert.deepEqual(decideScaling(input({ outstanding: 4, allowScaleOut: false })), { action: 'none', targetBlocks: 2 });
 });
+
+test('resource-aware: the cores or memory the outstanding tasks ask for can call for more blocks than their count', () => {
+  // Four tasks fit one 4-worker block by count, but ask for 2 cores each: 8 cores are two 4-core blocks.
+  assert.equal(targetBlocks(input({ outstanding: 4, workersPerBlock: 4, outstandingCores: 8, coresPerBlock: 4 })), 2);
+  // 3 GB each on 4 GB blocks: one task per block by memory.
+  assert.equal(targetBlocks(input({ outstanding: 3, workersPerBlock: 4, outstandingCores: 3, coresPerBlock: 4, outstandingRamMB: 9000, memPerBlockMB: 4096 })), 3);
+  // Unknown block memory is not scaled on; max_blocks still caps.
+  assert.equal(targetBlocks(input({ outstanding: 2, workersPerBlock: 4, outstandingRamMB: 1e6 })), 1);
+  assert.equal(targetBlocks(input({ outstanding: 4, workersPerBlock: 4, outstandingCores: 64, coresPerBlock: 4 })), 4);
+  assert.deepEqual(decideScaling(input({ outstanding: 4, workersPerBlock: 4, outstandingCores: 8, coresPerBlock: 4, blocks: [block('0', { activeTasks: 4 })] })), {
+    action: 'scaleOut',
+    blocks: 1,
+    targetBlocks: 2,
+  });
+});
+
+test('blocks still queued at the provider go first, without waiting for max_idletime', () => {
+  const queued = block('2', { managers: 0, providerState: 'PENDING' });
+  const starting = block('3', { managers: 0, providerState: 'RUNNING' });
+  // No work: the queued block goes at once; the one starting up (no pool yet) and the busy one stay.
+  assert.deepEqual(decideScaling(input({ blocks: [block('0', { activeTasks: 1 }), queued, starting] })), { action: 'scaleIn', blockIds: ['2'], targetBlocks: 0 });
+  // Newest queued first, then idle-long-enough ones, never more than the surplus.
+  const idle = block('1', { idleSinceMs: NOW - 20_000 });
+  const queued2 = block('4', { managers: 0, providerState: 'PENDING' });
+  assert.deepEqual(decideScaling(input({ outstanding: 2, blocks: [idle, queued, queued2] })), { action: 'scaleIn', blockIds: ['4', '2'], targetBlocks: 1 });
+});

@@ -24,6 +24,8 @@ export interface PoolSettings {
   logDir: string;
   certDir: string | null;
   drainPeriodSec: number | null | undefined;
+  /** drain_before_walltime, with the provider's walltime (both or neither). */
+  drainBeforeWalltime?: { drainBeforeSec: number; walltimeSec: number };
 }
 
 /** The executor as its blocks see it. */
@@ -63,27 +65,36 @@ export class HtexBlocks {
   async scaleOut(blocks: number): Promise<string[]> {
     const host = this.host;
     if (host.state() !== 'RUNNING') throw new ExecutorStateError(host.label, host.state(), 'scale out');
-    const started: string[] = [];
-    for (let i = 0; i < blocks; i++) {
-      const blockId = String(this.nextBlockId++);
-      const command = host.provider.launcher.wrap(poolCommand(host.poolSettings(), blockId), 1, host.provider.nodesPerBlock);
-      const jobId = await host.provider.submit({
-        command,
-        jobName: `parsl.${host.label}.block-${blockId}`,
-        tasksPerNode: 1,
-        scriptDir: host.scriptDir(),
-      });
-      if (host.state() !== 'RUNNING') {
-        // Shutdown began while sbatch ran: teardown has already cancelled the known blocks.
-        await host.provider.cancel([jobId]).catch((err) => host.log(`htex: cancelling block ${blockId} failed: ${String(err)}`));
-        break;
-      }
-      this.records.set(blockId, { blockId, jobId, draining: false });
-      this.event(blockId, 'submitted', jobId);
-      host.log(`htex: block ${blockId} submitted to the ${host.provider.label} provider as job ${jobId}`);
-      started.push(blockId);
-    }
+    // The blocks are submitted at once, not one sbatch after another: a burst of work gets its
+    // blocks one sbatch round trip after the decision, not n of them.
+    const blockIds = Array.from({ length: blocks }, () => String(this.nextBlockId++));
+    const submitted = await Promise.allSettled(blockIds.map((blockId) => this.submitOne(blockId)));
+    const started = blockIds.filter((_, i) => submitted[i]?.status === 'fulfilled' && (submitted[i] as PromiseFulfilledResult<boolean>).value);
+    const failed = submitted.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed && started.length === 0) throw failed.reason;
+    if (failed) host.log(`htex: ${blocks - started.length} of ${blocks} block submissions failed: ${String(failed.reason)}`);
     return started;
+  }
+
+  /** Submits one block; false when shutdown began meanwhile (the block is cancelled again). */
+  private async submitOne(blockId: string): Promise<boolean> {
+    const host = this.host;
+    const command = host.provider.launcher.wrap(poolCommand(host.poolSettings(), blockId), 1, host.provider.nodesPerBlock);
+    const jobId = await host.provider.submit({
+      command,
+      jobName: `parsl.${host.label}.block-${blockId}`,
+      tasksPerNode: 1,
+      scriptDir: host.scriptDir(),
+    });
+    if (host.state() !== 'RUNNING') {
+      // Shutdown began while sbatch ran: teardown has already cancelled the known blocks.
+      await host.provider.cancel([jobId]).catch((err) => host.log(`htex: cancelling block ${blockId} failed: ${String(err)}`));
+      return false;
+    }
+    this.records.set(blockId, { blockId, jobId, draining: false });
+    this.event(blockId, 'submitted', jobId);
+    host.log(`htex: block ${blockId} submitted to the ${host.provider.label} provider as job ${jobId}`);
+    return true;
   }
 
   views(): BlockView[] {
@@ -94,7 +105,11 @@ export class HtexBlocks {
       const activeTasks = managers.reduce((sum, m) => sum + m.tasks, 0);
       const idle = managers.length > 0 && activeTasks === 0;
       const idleMs = idle ? Math.min(...managers.map((m) => m.idleMs)) + (now - atMs) : 0;
-      return { blockId: b.blockId, jobId: b.jobId, managers: managers.length, activeTasks, idleSinceMs: idle ? now - idleMs : undefined, draining: b.draining };
+      // A block whose every pool drains (drain_before_walltime, drain_period) is on its way out too: the strategy replaces it.
+      // Remembered: once its pools drained and left, the block is still no capacity.
+      if (managers.length > 0 && managers.every((m) => m.draining)) b.draining = true;
+      const draining = b.draining;
+      return { blockId: b.blockId, jobId: b.jobId, managers: managers.length, activeTasks, idleSinceMs: idle ? now - idleMs : undefined, draining };
     });
   }
 
@@ -111,13 +126,24 @@ export class HtexBlocks {
     for (const view of chosen) {
       const record = this.records.get(view.blockId);
       if (!record) continue;
-      record.draining = true;
-      // Hold first so the interchange sends the block nothing more while it is being cancelled.
-      for (const m of host.managerSnapshot().managers.filter((x) => x.blockId === view.blockId)) {
-        await host.command({ command: 'hold', poolId: m.poolId }).catch(() => undefined);
+      // Hold first so the interchange sends the block nothing more while it is being cancelled; the
+      // interchange holds it only if it is still idle. The status the choice was made on may be a
+      // heartbeat old: a task (the next step of a workflow) may have reached the block since. Such
+      // a block is left alone this round instead of waiting here, which would stall the strategy
+      // (no other block scaled in or out) for as long as that task runs.
+      const hold = await host.command({ command: 'holdBlockIfIdle', blockId: view.blockId }).catch(() => undefined);
+      if (hold?.command === 'holdBlockIfIdle' && !hold.held) {
+        host.log(`htex: block ${view.blockId} got a task since it was chosen for scale-in; kept`);
+        continue;
       }
-      // Drain: tasks that reached the block before the hold finish there (bounded), then it is cancelled.
-      await this.waitBlockIdle(view.blockId, SCALE_IN_DRAIN_MS);
+      record.draining = true;
+      // An interchange that did not answer: hold pool by pool, and let tasks that reached the block finish (bounded).
+      if (hold === undefined) {
+        for (const m of host.managerSnapshot().managers.filter((x) => x.blockId === view.blockId)) {
+          await host.command({ command: 'hold', poolId: m.poolId }).catch(() => undefined);
+        }
+        await this.waitBlockIdle(view.blockId, SCALE_IN_DRAIN_MS);
+      }
       await host.provider.cancel([record.jobId]);
       this.records.delete(view.blockId);
       this.event(view.blockId, 'ended', record.jobId, 'scaled in');
@@ -195,6 +221,7 @@ function poolCommand(s: PoolSettings, blockId: string): string {
     s.logDir,
     ...(s.certDir ? ['--cert-dir', s.certDir] : ['--no-encryption']),
     ...(s.drainPeriodSec ? ['--drain-period', String(s.drainPeriodSec)] : []),
+    ...(s.drainBeforeWalltime ? ['--block-walltime', String(s.drainBeforeWalltime.walltimeSec), '--drain-before-end', String(s.drainBeforeWalltime.drainBeforeSec)] : []),
   ];
   return args.map(shellQuote).join(' ');
 }

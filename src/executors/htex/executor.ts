@@ -14,14 +14,14 @@ import { errorFromJson, type ParslCwlError } from '../../util/index.js';
 import type { ExecutionProvider } from '../../providers/index.js';
 import { ExecutorFailedError, ExecutorStateError } from '../errors.js';
 import { BlockScaler } from '../strategy/blockScaler.js';
-import type { Executor, ExecutorStartContext, ExecutorState, ScalingHooks, TaskEnvelope, TaskOutcome, TaskRunReport } from '../executor.js';
+import type { Executor, ExecutorStartContext, ExecutorState, OutstandingResources, ScalingHooks, TaskEnvelope, TaskOutcome, TaskRunReport } from '../executor.js';
 import { HtexBlocks, type PoolSettings } from './blocks.js';
 import { createCertificates, loadServerKeys, type ServerKeys } from './certificates.js';
 import { InterchangeFailedError } from './errors.js';
 import { InterchangeLink } from './interchangeLink.js';
 import { InterchangeProcess, freePort, workerBindAddresses } from './interchangeProcess.js';
 import { HTEX_DEFAULTS, type HtexOptions } from './options.js';
-import type { CommandReply, CommandRequest, FromInterchange, ManagerInfo, ToInterchange, WireResult, WireTask } from './protocol.js';
+import type { CommandReply, CommandRequest, FromInterchange, ManagerInfo, PoolUsage, ToInterchange, WireResult, WireTask } from './protocol.js';
 import { LocalProvider } from '../../providers/index.js';
 
 /** Tasks per wire message at most; larger submissions go out as several batches. */
@@ -67,6 +67,8 @@ export class HighThroughputExecutor implements Executor {
   private managerSnapshot: ManagerInfo[] = [];
   /** Each registered pool's block, for the run record (pools never change block). */
   private readonly poolBlocks = new Map<string, string>();
+  /** The last usage each pool reported (status while it is connected, poolUsage when it leaves). */
+  private readonly poolUsage = new Map<string, PoolUsage>();
   private snapshotAtMs = 0;
   private shutdownPromise: Promise<void> | undefined;
   /** Block scaling (src/executors/strategy); stopped before shutdown cancels the blocks. */
@@ -97,6 +99,10 @@ export class HighThroughputExecutor implements Executor {
     this.scaling = {
       provider: this.provider,
       workersPerBlock: this.workersPerPool * this.provider.nodesPerBlock,
+      // A worker runs one task at a time: without a per-node core figure a block brings one core per worker.
+      coresPerBlock: (this.provider.coresPerNode ?? this.workersPerPool) * this.provider.nodesPerBlock,
+      ...(this.provider.memPerNodeMB !== undefined ? { memPerBlockMB: this.provider.memPerNodeMB * this.provider.nodesPerBlock } : {}),
+      outstandingResources: () => this.outstandingResources(),
       connectedBlocks: () => this.blocks.connected(),
       blocks: () => this.blocks.views(),
       scaleOut: (n) => this.blocks.scaleOut(n),
@@ -235,6 +241,9 @@ export class HighThroughputExecutor implements Executor {
       logDir: join(this.ctx.runDir, 'pools'),
       certDir: this.certDir,
       drainPeriodSec: this.options.drainPeriodSec,
+      ...(this.options.drainBeforeWalltimeSec && this.provider.walltimeSec
+        ? { drainBeforeWalltime: { drainBeforeSec: this.options.drainBeforeWalltimeSec, walltimeSec: this.provider.walltimeSec } }
+        : {}),
     };
   }
 
@@ -266,6 +275,32 @@ export class HighThroughputExecutor implements Executor {
 
   outstanding(): number {
     return this.pending.size;
+  }
+
+  /**
+   * What the outstanding tasks ask for (the kernel submits only ready tasks): their count, and
+   * the cores and memory their specs request (`resources`; 1 core and no memory figure when absent).
+   */
+  outstandingResources(): OutstandingResources {
+    let cores = 0;
+    let ramMB = 0;
+    for (const p of this.pending.values()) {
+      const r = p.envelope.spec.kind === 'noop' ? undefined : p.envelope.spec.resources;
+      cores += Math.max(1, r?.cores ?? 1);
+      ramMB += r?.ramMB ?? 0;
+    }
+    return { tasks: this.pending.size, cores, ramMB };
+  }
+
+  /** Worker-seconds of every pool this executor has had, busy and idle, as the pools reported them (experimental). */
+  usage(): PoolUsage {
+    let busyWorkerSec = 0;
+    let idleWorkerSec = 0;
+    for (const u of this.poolUsage.values()) {
+      busyWorkerSec += u.busyWorkerSec;
+      idleWorkerSec += u.idleWorkerSec;
+    }
+    return { busyWorkerSec, idleWorkerSec };
   }
 
   /** Where the executor's link listens and which port pools connect to (tests, diagnostics; experimental). */
@@ -436,6 +471,12 @@ export class HighThroughputExecutor implements Executor {
       case 'status':
         this.managerSnapshot = m.managers;
         this.snapshotAtMs = Date.now();
+        for (const info of m.managers) {
+          if (info.busyWorkerSec !== undefined && info.idleWorkerSec !== undefined) this.poolUsage.set(info.poolId, { busyWorkerSec: info.busyWorkerSec, idleWorkerSec: info.idleWorkerSec });
+        }
+        break;
+      case 'poolUsage':
+        this.poolUsage.set(m.poolId, m.usage);
         break;
       case 'managerRegistered':
         this.ctx.log(`htex: pool ${m.manager.poolId} registered (block ${m.manager.blockId}, ${m.manager.hostname}, ${m.manager.workers} workers)`);

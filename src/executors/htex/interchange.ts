@@ -21,6 +21,7 @@ import {
   type CommandRequest,
   type FromInterchange,
   type ManagerInfo,
+  type PoolUsage,
   type Registration,
   type ToPool,
   type WireResult,
@@ -63,6 +64,8 @@ interface Manager {
   idleSinceMs: number;
   held: boolean;
   draining: boolean;
+  /** The pool's worker-seconds as it last reported them (heartbeat, drained). */
+  usage?: PoolUsage;
 }
 
 export class Interchange {
@@ -256,10 +259,12 @@ export class Interchange {
             this.updateReady(manager);
             break;
           case 'drained':
+            if (m.usage) manager.usage = m.usage;
             this.options.log(`pool ${poolId} drained and left`);
             this.forget(manager, 'it drained');
             break;
           case 'heartbeat':
+            if (m.usage) manager.usage = m.usage;
             break;
         }
       }
@@ -385,6 +390,8 @@ export class Interchange {
   private forget(m: Manager, reason: string, lost = false): void {
     this.managers.delete(m.registration.poolId);
     this.ready.delete(m);
+    // Its totals leave `status` with it: the executor keeps them (usage accounting, bench:elastic).
+    if (m.usage) this.toClient({ type: 'poolUsage', poolId: m.registration.poolId, blockId: m.registration.blockId, usage: m.usage });
     if (lost && m.tasks.size > 0) {
       const error = errorToJson(new ManagerLostError(m.registration.poolId, m.registration.hostname, reason));
       const run = { manager: m.registration.poolId, endedAt: Date.now() };
@@ -429,6 +436,7 @@ export class Interchange {
       held: m.held,
       draining: m.draining,
       lastHeartbeatAgoMs: now - m.lastHeardMs,
+      ...(m.usage ? { busyWorkerSec: m.usage.busyWorkerSec, idleWorkerSec: m.usage.idleWorkerSec } : {}),
     }));
   }
 
@@ -472,6 +480,12 @@ export class Interchange {
           this.toPool(m.identity, { type: 'drain' });
         }
         return { command: 'drain', ok: m !== undefined };
+      }
+      case 'holdBlockIfIdle': {
+        const pools = [...this.managers.values()].filter((m) => m.registration.blockId === request.blockId);
+        if (pools.some((m) => m.tasks.size > 0)) return { command: 'holdBlockIfIdle', held: false, pools: pools.length };
+        for (const m of pools) m.held = true;
+        return { command: 'holdBlockIfIdle', held: true, pools: pools.length };
       }
       case 'dropBlock': {
         const gone = [...this.managers.values()].filter((m) => m.registration.blockId === request.blockId);

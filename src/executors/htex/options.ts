@@ -24,6 +24,12 @@ export interface HtexOptions {
   heartbeatThresholdSec?: number;
   /** Pools stop taking tasks this long after they start, and exit once idle (null: never). */
   drainPeriodSec?: number | null;
+  /**
+   * With a provider that has a walltime (Slurm): pools stop taking tasks this long before their
+   * block's walltime, finish what they have and leave; a task still running just before the end
+   * fails with BlockWalltimeError (retried elsewhere with `retries`). null: never.
+   */
+  drainBeforeWalltimeSec?: number | null;
   /** Host names/addresses pools try to reach the interchange at, in order (default: this host's name, then 127.0.0.1). */
   addresses?: string[];
   /**
@@ -49,6 +55,7 @@ export const HTEX_DEFAULTS = {
   heartbeatPeriodSec: 5,
   heartbeatThresholdSec: 30,
   drainPeriodSec: null,
+  drainBeforeWalltimeSec: null,
   workerPort: 0,
   interchangeStartTimeoutSec: 30,
 } as const;

@@ -12,9 +12,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type * as Zmq from 'zeromq';
 import { errorFromJson, errorToJson, packageVersion } from '../../util/index.js';
-import { WorkerLostError } from '../errors.js';
+import { BlockWalltimeError, WorkerLostError } from '../errors.js';
 import { loadClientKeys } from './certificates.js';
-import { PROTOCOL_VERSION, cancelledResult, decodeToPool, encode, receiveMessages, type FromPool, type FromWorker, type Registration, type WireResult, type WireTask } from './protocol.js';
+import { PROTOCOL_VERSION, cancelledResult, decodeToPool, encode, receiveMessages, type FromPool, type FromWorker, type PoolUsage, type Registration, type WireResult, type WireTask } from './protocol.js';
 import { SocketWriter } from './socketWriter.js';
 import { InterchangeFailedError } from './errors.js';
 
@@ -31,6 +31,15 @@ export interface PoolOptions {
   heartbeatThresholdMs: number;
   /** Stop taking tasks this long after start and exit once idle (Parsl's drain_period). */
   drainPeriodMs?: number;
+  /**
+   * The block's walltime and when the block started (Date.now() scale; default: the pool's start).
+   * With `drainBeforeEndMs`, the pool stops taking tasks that long before the block's end, and
+   * fails the tasks still running just before the end with BlockWalltimeError (then leaves), so
+   * that they are retried elsewhere with that error named instead of dying with the block.
+   */
+  blockWalltimeMs?: number;
+  blockStartMs?: number;
+  drainBeforeEndMs?: number;
   /** Folder for the pool's and its workers' logs. */
   logDir: string;
   /** How long to try the addresses before giving up (default: the heartbeat threshold, at least 60 s). */
@@ -79,6 +88,15 @@ export class WorkerPool {
   private resolveExited!: () => void;
   /** Workers restarted after dying (tests read it). */
   restarts = 0;
+  /**
+   * Usage accounting: when the pool started running; since when each worker slot is ready (its
+   * first worker's `ready`: a worker still starting is start-up, neither busy nor idle); busy ms of
+   * idle-again workers, and since when each worker is busy (0: idle).
+   */
+  private runningSinceMs = 0;
+  private readonly readySince: number[] = [];
+  private busyMs = 0;
+  private readonly busySince: number[] = [];
 
   /** Pools may start before the interchange listens (the executor starts both at once). */
   private get connectTimeoutMs(): number {
@@ -129,9 +147,11 @@ export class WorkerPool {
     this.options.log(`registered with ${endpoint} as ${this.poolId} (${this.options.workers} workers)`);
     this._state = 'RUNNING';
     this.lastHeardMs = Date.now();
+    this.runningSinceMs = this.lastHeardMs;
     this.dispatch();
     this.timers.push(setInterval(() => this.heartbeat(), this.options.heartbeatPeriodMs));
     if (this.options.drainPeriodMs !== undefined) this.timers.push(setTimeout(() => this.drain('drain period reached'), this.options.drainPeriodMs));
+    this.scheduleWalltimeDrain();
     void this.receiveLoop();
   }
 
@@ -251,12 +271,69 @@ export class WorkerPool {
     this.writer.write([encode(m)]);
   }
 
+  /**
+   * drain_before_walltime: drain that long before the block's end; just before the end (half the
+   * drain window, at most 5 s: the results must leave before Slurm signals the block), fail what
+   * still runs with BlockWalltimeError and leave.
+   */
+  private scheduleWalltimeDrain(): void {
+    const { blockWalltimeMs, drainBeforeEndMs } = this.options;
+    if (blockWalltimeMs === undefined || drainBeforeEndMs === undefined) return;
+    const endMs = (this.options.blockStartMs ?? this.runningSinceMs) + blockWalltimeMs;
+    const now = Date.now();
+    const drainIn = Math.max(0, endMs - drainBeforeEndMs - now);
+    const expireIn = Math.max(drainIn, endMs - Math.min(5000, drainBeforeEndMs / 2) - now);
+    this.options.log(`drains in ${Math.round(drainIn / 1000)} s, ${Math.round(drainBeforeEndMs / 1000)} s before the block's walltime`);
+    this.timers.push(setTimeout(() => this.drain(`${Math.round(drainBeforeEndMs / 1000)} s before the block's walltime`), drainIn));
+    this.timers.push(setTimeout(() => this.expire(), expireIn));
+  }
+
+  private expire(): void {
+    if (this._state !== 'RUNNING' && this._state !== 'DRAINING') return;
+    const held = [...this.pending, ...this.slots.flatMap((slot) => slot?.tasks ?? [])];
+    const walltimeSec = (this.options.blockWalltimeMs ?? 0) / 1000;
+    const drainSec = (this.options.drainBeforeEndMs ?? 0) / 1000;
+    this.options.log(`the block's walltime is reached: ${held.length} task(s) still here fail with BlockWalltimeError`);
+    for (const t of held) this.results.push({ id: t.id, ok: false, error: errorToJson(new BlockWalltimeError(t.taskId, this.options.blockId, walltimeSec, drainSec)) });
+    this.pending = [];
+    for (const slot of this.slots) if (slot) this.setTasks(slot, []);
+    this.flush();
+    this.send({ type: 'drained', usage: this.usage() });
+    void this.stop('the block reached its walltime');
+  }
+
+  /** Worker-seconds since the pool started running: busy while a worker holds a task, idle while a ready one does not. */
+  usage(): PoolUsage {
+    const now = Date.now();
+    if (this.runningSinceMs === 0) return { busyWorkerSec: 0, idleWorkerSec: 0 };
+    let busy = this.busyMs;
+    for (const since of this.busySince) if (since > 0) busy += now - since;
+    let total = 0;
+    for (const since of this.readySince) if (since > 0) total += now - Math.max(since, this.runningSinceMs);
+    return { busyWorkerSec: busy / 1000, idleWorkerSec: Math.max(0, total - busy) / 1000 };
+  }
+
+  /** Every change of a worker's task list goes through here, for the busy/idle accounting. */
+  private setTasks(slot: WorkerSlot, tasks: WireTask[]): void {
+    slot.tasks = tasks;
+    this.noteBusy(slot);
+  }
+
+  private noteBusy(slot: WorkerSlot): void {
+    const since = this.busySince[slot.index] ?? 0;
+    if (slot.tasks.length > 0 && since === 0) this.busySince[slot.index] = Date.now();
+    else if (slot.tasks.length === 0 && since > 0) {
+      this.busyMs += Date.now() - since;
+      this.busySince[slot.index] = 0;
+    }
+  }
+
   private heartbeat(): void {
     if (Date.now() - this.lastHeardMs > this.options.heartbeatThresholdMs) {
       void this.stop(`no message from the interchange for ${this.options.heartbeatThresholdMs} ms: it is gone`);
       return;
     }
-    this.send({ type: 'heartbeat' });
+    this.send({ type: 'heartbeat', usage: this.usage() });
   }
 
   private drain(reason: string): void {
@@ -271,7 +348,7 @@ export class WorkerPool {
     if (this._state !== 'DRAINING' || this.pending.length > 0) return;
     if (this.slots.some((s) => s && s.tasks.length > 0)) return;
     this.flush();
-    this.send({ type: 'drained' });
+    this.send({ type: 'drained', usage: this.usage() });
     void this.stop('drained');
   }
 
@@ -339,6 +416,7 @@ export class WorkerPool {
     child.on('message', (m: FromWorker) => {
       if (m.type === 'ready') {
         slot.ready = true;
+        this.readySince[index] ||= Date.now();
         this.dispatch();
       } else if (m.type === 'results') {
         this.onWorkerResults(slot, m.results);
@@ -359,6 +437,7 @@ export class WorkerPool {
       if (this.cancelled.size > 0) this.cancelled.delete(r.id);
       this.results.push(r);
     }
+    this.noteBusy(slot);
     this.scheduleFlush();
     this.dispatch();
     if (this._state === 'DRAINING') this.maybeDrained();
@@ -391,6 +470,7 @@ export class WorkerPool {
       else requeued.push(t);
     }
     if (requeued.length < queued.length) this.scheduleFlush();
+    this.setTasks(slot, []);
     this.pending = [...requeued, ...this.pending];
     this.restarts++;
     this.startWorker(slot.index);
@@ -404,6 +484,7 @@ export class WorkerPool {
       if (room <= 0) continue;
       const batch = this.pending.splice(0, room);
       for (const t of batch) slot.tasks.push(t);
+      this.noteBusy(slot);
       slot.child.send({ type: 'tasks', tasks: batch });
     }
   }

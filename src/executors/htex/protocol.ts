@@ -68,6 +68,15 @@ export interface ManagerInfo {
   held: boolean;
   draining: boolean;
   lastHeartbeatAgoMs: number;
+  /** Worker-seconds the pool's workers spent on tasks / waiting for one, as the pool last reported (absent until it did). */
+  busyWorkerSec?: number;
+  idleWorkerSec?: number;
+}
+
+/** A pool's worker-seconds since it started: busy (a worker held a task) and idle. */
+export interface PoolUsage {
+  busyWorkerSec: number;
+  idleWorkerSec: number;
 }
 
 export type CommandRequest =
@@ -75,13 +84,19 @@ export type CommandRequest =
   | { command: 'hold'; poolId: string }
   | { command: 'drain'; poolId: string }
   /** Forget a block whose job ended; its pools' tasks fail with ManagerLost. */
-  | { command: 'dropBlock'; blockId: string; reason: string };
+  | { command: 'dropBlock'; blockId: string; reason: string }
+  /**
+   * Scale-in: hold every pool of the block, but only if none of them holds a task (checked and
+   * done in one step, so no task is dispatched between the check and the hold).
+   */
+  | { command: 'holdBlockIfIdle'; blockId: string };
 
 export type CommandReply =
   | { command: 'managers'; managers: ManagerInfo[] }
   | { command: 'hold'; ok: boolean }
   | { command: 'drain'; ok: boolean }
-  | { command: 'dropBlock'; dropped: number };
+  | { command: 'dropBlock'; dropped: number }
+  | { command: 'holdBlockIfIdle'; held: boolean; pools: number };
 
 /** executor → interchange */
 export type ToInterchange =
@@ -105,18 +120,21 @@ export type FromInterchange =
   | { type: 'commandReply'; requestId: number; reply: CommandReply }
   | { type: 'managerRegistered'; manager: Registration }
   | { type: 'managerRejected'; registration: Registration; error: ErrorJson }
-  | { type: 'managerLost'; poolId: string; blockId: string; reason: string };
+  | { type: 'managerLost'; poolId: string; blockId: string; reason: string }
+  /** A pool's last usage when it leaves (drained, lost, dropped): its totals are no longer in `status`. */
+  | { type: 'poolUsage'; poolId: string; blockId: string; usage: PoolUsage };
 
 /** pool → interchange */
 export type FromPool =
   | { type: 'probe' }
   | { type: 'register'; registration: Registration }
   | { type: 'results'; results: WireResult[] }
-  | { type: 'heartbeat' }
+  /** `usage`: the pool's worker-seconds so far (optional: pools before it did not send it). */
+  | { type: 'heartbeat'; usage?: PoolUsage }
   /** The pool stops taking tasks (drain period reached, or told to drain); it exits once idle. */
   | { type: 'draining' }
   /** The pool finished its last task and exits: not a lost manager. */
-  | { type: 'drained' };
+  | { type: 'drained'; usage?: PoolUsage };
 
 /** interchange → pool */
 export type ToPool =
@@ -159,6 +177,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 const isString = (v: unknown): boolean => typeof v === 'string';
 
+function isUsage(v: unknown): boolean {
+  return isObject(v) && isNumber(v.busyWorkerSec) && isNumber(v.idleWorkerSec);
+}
+
 function isRegistration(v: unknown): boolean {
   return (
     isObject(v) &&
@@ -193,14 +215,15 @@ const fromInterchange: Record<FromInterchange['type'], Checker> = {
   managerRegistered: (m) => isRegistration(m.manager),
   managerRejected: (m) => isRegistration(m.registration) && isObject(m.error),
   managerLost: (m) => isString(m.poolId) && isString(m.blockId) && isString(m.reason),
+  poolUsage: (m) => isString(m.poolId) && isString(m.blockId) && isUsage(m.usage),
 };
 const fromPool: Record<FromPool['type'], Checker> = {
   probe: () => true,
   register: (m) => isRegistration(m.registration),
   results: (m) => isArray(m.results),
-  heartbeat: () => true,
+  heartbeat: (m) => m.usage === undefined || isUsage(m.usage),
   draining: () => true,
-  drained: () => true,
+  drained: (m) => m.usage === undefined || isUsage(m.usage),
 };
 const toPool: Record<ToPool['type'], Checker> = {
   probeAck: () => true,

@@ -103,19 +103,23 @@ export class BlockScaler {
     if (this.state === 'STOPPED') return;
     const views = this.hooks.blocks();
     for (const view of views) if (view.managers > 0) this.everConnected.add(view.blockId);
-    const ended = await this.pollEnded(views);
+    const { ended, states } = await this.poll(views);
     if (this.stopped) return;
     for (const { view, status } of ended) this.reportEnded(view, status);
     if (ended.length > 0) await this.cancelEnded(ended.map((e) => e.view.jobId));
 
     const endedIds = new Set(ended.map((e) => e.view.blockId));
+    const work = this.hooks.outstandingResources?.();
     const decision = decideScaling({
-      outstanding: this.executor.outstanding(),
+      outstanding: work?.tasks ?? this.executor.outstanding(),
+      ...(work ? { outstandingCores: work.cores, outstandingRamMB: work.ramMB } : {}),
       workersPerBlock: this.hooks.workersPerBlock,
+      ...(this.hooks.coresPerBlock !== undefined ? { coresPerBlock: this.hooks.coresPerBlock } : {}),
+      ...(this.hooks.memPerBlockMB !== undefined ? { memPerBlockMB: this.hooks.memPerBlockMB } : {}),
       minBlocks: this.hooks.provider.minBlocks,
       maxBlocks: this.hooks.provider.maxBlocks,
       parallelism: this.hooks.provider.parallelism,
-      blocks: views.filter((view) => !endedIds.has(view.blockId)),
+      blocks: views.filter((view) => !endedIds.has(view.blockId)).map((view) => ({ ...view, providerState: states.get(view.blockId) })),
       nowMs: Date.now(),
       maxIdleTimeMs: this.maxIdleTimeMs,
       allowScaleOut: !this.gaveUp,
@@ -128,7 +132,7 @@ export class BlockScaler {
         this.log(`strategy: scaled out by ${ids.length} block(s) to reach ${decision.targetBlocks} (outstanding ${this.executor.outstanding()})`);
       } else {
         const ids = await this.hooks.scaleIn(decision.blockIds.length, decision.blockIds);
-        this.log(`strategy: scaled in idle block(s) ${ids.join(', ')} toward ${decision.targetBlocks}`);
+        if (ids.length > 0) this.log(`strategy: scaled in queued or idle block(s) ${ids.join(', ')} toward ${decision.targetBlocks}`);
       }
     } catch (err) {
       this.log(`strategy: ${decision.action} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -149,9 +153,10 @@ export class BlockScaler {
     }
   }
 
-  /** Asks the provider about every block; returns the ones in a terminal state. */
-  private async pollEnded(views: BlockView[]): Promise<{ view: BlockView; status: BlockStatus }[]> {
-    if (views.length === 0) return [];
+  /** Asks the provider about every block; returns the ones in a terminal state, and each block's state. */
+  private async poll(views: BlockView[]): Promise<{ ended: { view: BlockView; status: BlockStatus }[]; states: Map<string, BlockStatus['state']> }> {
+    const states = new Map<string, BlockStatus['state']>();
+    if (views.length === 0) return { ended: [], states };
     let statuses: BlockStatus[];
     try {
       statuses = await this.hooks.provider.status(
@@ -161,14 +166,15 @@ export class BlockScaler {
     } catch (err) {
       // A failed poll decides nothing: the blocks are judged again next round.
       if (!this.stopped) this.log(`strategy: polling block status failed: ${err instanceof Error ? err.message : String(err)}`);
-      return [];
+      return { ended: [], states };
     }
     const ended: { view: BlockView; status: BlockStatus }[] = [];
     views.forEach((view, i) => {
       const status = statuses[i];
+      if (status) states.set(view.blockId, status.state);
       if (status && TERMINAL_BLOCK_STATES.has(status.state)) ended.push({ view, status });
     });
-    return ended;
+    return { ended, states };
   }
 
   private reportEnded(view: BlockView, status: BlockStatus): void {

@@ -1,14 +1,23 @@
 /**
  * The block-scaling rule, as a pure function of what the executor and provider report (Parsl's
- * `htex_auto_scale`, re-derived): enough blocks for the outstanding work scaled by `parallelism`,
- * never fewer than minBlocks nor more than maxBlocks, and only blocks idle for max_idletime go.
+ * `htex_auto_scale`, re-derived, then made resource-aware): enough blocks for the outstanding
+ * work scaled by `parallelism` — its task count, and also the cores and memory those tasks ask
+ * for when blocks' cores/memory are known — never fewer than minBlocks nor more than maxBlocks.
+ * Surplus blocks go in this order: ones still queued at the provider (PENDING, no pool yet: they
+ * cost nothing to drop and would only start to idle), then ones idle for max_idletime.
  */
 import type { BlockView } from '../executor.js';
 
 export interface ScalingInput {
   /** Tasks submitted to the executor and not finished. */
   outstanding: number;
+  /** What those tasks ask for (absent: count only). */
+  outstandingCores?: number;
+  outstandingRamMB?: number;
   workersPerBlock: number;
+  /** Cores and memory one block brings (absent: not known, not scaled on). */
+  coresPerBlock?: number;
+  memPerBlockMB?: number;
   minBlocks: number;
   maxBlocks: number;
   /** 0..1: share of the outstanding tasks to provision a worker for. */
@@ -28,10 +37,19 @@ export type ScalingDecision =
   | { action: 'scaleIn'; blockIds: string[]; targetBlocks: number };
 
 /** How many blocks the work calls for, within the provider's limits. */
-export function targetBlocks(input: Pick<ScalingInput, 'outstanding' | 'workersPerBlock' | 'minBlocks' | 'maxBlocks' | 'parallelism'>): number {
+export function targetBlocks(
+  input: Pick<ScalingInput, 'outstanding' | 'outstandingCores' | 'outstandingRamMB' | 'workersPerBlock' | 'coresPerBlock' | 'memPerBlockMB' | 'minBlocks' | 'maxBlocks' | 'parallelism'>,
+): number {
   let wanted = input.minBlocks;
   if (input.outstanding > 0) {
-    const forWork = Math.ceil((input.outstanding * input.parallelism) / Math.max(1, input.workersPerBlock));
+    const blocksFor = (amount: number | undefined, perBlock: number | undefined): number =>
+      amount !== undefined && perBlock !== undefined && perBlock > 0 ? Math.ceil((amount * input.parallelism) / perBlock) : 0;
+    // Whichever runs out first decides: slots for the tasks, or the cores, or the memory they ask for.
+    const forWork = Math.max(
+      blocksFor(input.outstanding, Math.max(1, input.workersPerBlock)),
+      blocksFor(input.outstandingCores, input.coresPerBlock),
+      blocksFor(input.outstandingRamMB, input.memPerBlockMB),
+    );
     // Waiting work always gets at least one block, whatever parallelism says.
     wanted = Math.max(wanted, forWork, 1);
   }
@@ -45,11 +63,13 @@ export function decideScaling(input: ScalingInput): ScalingDecision {
     return input.allowScaleOut ? { action: 'scaleOut', blocks: target - live.length, targetBlocks: target } : { action: 'none', targetBlocks: target };
   }
   if (target < live.length) {
-    // Only blocks with no task for max_idletime go; busy ones keep their tasks. Longest idle first.
+    // Blocks still queued go first (newest first: the oldest is likeliest to start soon); then
+    // only blocks with no task for max_idletime go, longest idle first; busy ones keep their tasks.
+    const queued = live.filter((block) => block.providerState === 'PENDING' && block.managers === 0).reverse();
     const idleEnough = live
       .filter((block) => block.activeTasks === 0 && block.idleSinceMs !== undefined && input.nowMs - block.idleSinceMs >= input.maxIdleTimeMs)
       .sort((a, b) => (a.idleSinceMs ?? 0) - (b.idleSinceMs ?? 0));
-    const blockIds = idleEnough.slice(0, live.length - target).map((block) => block.blockId);
+    const blockIds = [...queued, ...idleEnough].slice(0, live.length - target).map((block) => block.blockId);
     if (blockIds.length > 0) return { action: 'scaleIn', blockIds, targetBlocks: target };
   }
   return { action: 'none', targetBlocks: target };

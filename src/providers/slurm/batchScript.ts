@@ -42,7 +42,8 @@ export function renderBatchScript(options: ResolvedSlurmOptions, input: BatchScr
   const parts = ['#!/bin/bash', ...headerLines(options, input)];
   const extra = options.schedulerOptions.trim();
   if (extra) parts.push(extra);
-  parts.push('', `# parsl-cwl block ${input.jobName}`);
+  // The block's start, which its pools count the walltime from (drain_before_walltime).
+  parts.push('', `# parsl-cwl block ${input.jobName}`, 'export PARSL_CWL_BLOCK_START=$(date +%s)');
   const init = options.workerInit.trim();
   if (init) parts.push(init);
   parts.push(input.command, '');

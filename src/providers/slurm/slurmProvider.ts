@@ -70,6 +70,15 @@ export class SlurmProvider implements ExecutionProvider {
   get parallelism(): number {
     return this.options.parallelism;
   }
+  get walltimeSec(): number {
+    return this.options.walltimeSec;
+  }
+  get coresPerNode(): number | undefined {
+    return this.options.coresPerNode;
+  }
+  get memPerNodeMB(): number | undefined {
+    return this.options.memPerNode === undefined ? undefined : Math.floor(this.options.memPerNode * 1024);
+  }
   /** Which command status() uses: 'sacct', 'squeue', or undefined before the first poll. */
   get statusSource(): 'sacct' | 'squeue' | undefined {
     return this.useSacct === undefined ? undefined : this.useSacct ? 'sacct' : 'squeue';
