@@ -74,10 +74,15 @@ describe('Cluster scale on the simulated Slurm', slurmTestOptions, () => {
 
   test('blocks still queued in Slurm are cancelled once no work needs them', async () => {
     label = uniqueLabel('queued');
-    // --begin keeps both blocks PENDING in Slurm; with no work and min_blocks 0 neither is needed.
-    run = await startOnSlurm(label, { initBlocks: 2, minBlocks: 0, maxBlocks: 2, schedulerOptions: '#SBATCH --begin=now+1hour' }, { strategy: { periodSec: 0.5, maxIdleTimeSec: 600 } });
+    // --begin keeps the blocks PENDING in Slurm. Two one-worker tasks call for two blocks; once the
+    // tasks are cancelled, with min_blocks 0, neither is needed.
+    run = await startOnSlurm(label, { initBlocks: 0, minBlocks: 0, maxBlocks: 2, schedulerOptions: '#SBATCH --begin=now+1hour' }, { strategy: { periodSec: 0.5, maxIdleTimeSec: 600 } });
+    const abort = new AbortController();
+    const tasks = [1, 2].map((taskId) => run!.executor.submit({ taskId, attempt: 0, spec: { kind: 'bash', command: 'true' } }, abort.signal).catch(() => undefined));
     await pollUntil('both blocks listed', () => (liveJobsNamed(label).length === 2 ? true : undefined), 30_000);
     assert.ok(liveJobsNamed(label).every((job) => job.state === 'PENDING'));
+    abort.abort(new Error('no longer needed'));
+    await Promise.all(tasks);
     // max_idle_time is 10 minutes: only the rule for queued blocks can remove them this soon.
     await pollUntil('the queued blocks to leave squeue', () => (liveJobsNamed(label).length === 0 ? true : undefined), 30_000);
     // The strategy logs its round once both cancels returned (squeue may show them gone a moment before).
