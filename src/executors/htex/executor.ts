@@ -132,6 +132,9 @@ export class HighThroughputExecutor implements Executor {
       const [readied, submitted] = await Promise.allSettled([ready, init > 0 ? this.blocks.scaleOut(init) : Promise.resolve([])]);
       if (readied.status === 'rejected') throw readied.reason;
       if (submitted.status === 'rejected') throw submitted.reason;
+      if (this.options.drainBeforeWalltimeSec && !this.provider.walltimeSec) {
+        ctx.log(`htex: drain_before_walltime is ignored: the ${this.provider.label} provider's blocks have no walltime`);
+      }
       if (this.options.strategy !== false) {
         this.scaler = new BlockScaler(this, { ...this.options.strategy, log: ctx.log, onFailure: (err) => this.fail(err) });
         this.scaler.start();
