@@ -51,3 +51,18 @@ test('CWL jobs carry their ResourceRequirement cores and RAM (plain numbers; exp
   assert.equal(jobResources({ requirements: [], hints: [] }), undefined);
   assert.deepEqual(jobResources({ requirements: [], hints: [{ class: 'ResourceRequirement', ramMin: 100 }] }), { ramMB: 100 });
 });
+
+test('outstanding resources: each task counts at most one block of cores', async () => {
+  const htex = await startHtex({ workersPerPool: 2, strategy: false }, { initBlocks: 0 });
+  try {
+    const abort = new AbortController();
+    const spec = (cores: number) => ({ kind: 'bash' as const, command: 'true', resources: { cores, ramMB: 100 } });
+    const tasks = [htex.executor.submit({ taskId: 1, attempt: 0, spec: spec(8) }, abort.signal), htex.executor.submit({ taskId: 2, attempt: 0, spec: spec(1) }, abort.signal)];
+    // Local blocks have no core figure: one core per worker, 2 per block; the 8-core task counts 2.
+    assert.deepEqual(htex.executor.outstandingResources(), { tasks: 2, cores: 3, ramMB: 200 });
+    abort.abort(new Error('test over'));
+    await Promise.allSettled(tasks);
+  } finally {
+    await htex.executor.shutdown();
+  }
+});

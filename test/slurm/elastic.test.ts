@@ -1,7 +1,7 @@
 /**
  * Cluster scale on the simulated multi-node Slurm (issue 16): scale-out by the cores CWL tasks ask
- * for, blocks still queued in Slurm cancelled once not needed, the srun launcher starting one pool
- * per node of a two-node block, and drain before walltime (no task lost; a task that outlives its
+ * for, blocks still queued in Slurm cancelled once not needed, 8 exclusive blocks at once on 8
+ * nodes, the srun launcher starting one pool per node of a two-node block, and drain before walltime (no task lost; a task that outlives its
  * block fails with PCWL_BLOCK_WALLTIME and is retried on another block).
  */
 import { afterEach, before, describe, test } from 'node:test';
@@ -74,14 +74,35 @@ describe('Cluster scale on the simulated Slurm', slurmTestOptions, () => {
 
   test('blocks still queued in Slurm are cancelled once no work needs them', async () => {
     label = uniqueLabel('queued');
-    // --begin keeps both blocks PENDING in Slurm; with no work and min_blocks 0 neither is needed.
-    run = await startOnSlurm(label, { initBlocks: 2, minBlocks: 0, maxBlocks: 2, schedulerOptions: '#SBATCH --begin=now+1hour' }, { strategy: { periodSec: 0.5, maxIdleTimeSec: 600 } });
+    // --begin keeps the blocks PENDING in Slurm. Two one-worker tasks call for two blocks; once the
+    // tasks are cancelled, with min_blocks 0, neither is needed.
+    run = await startOnSlurm(label, { initBlocks: 0, minBlocks: 0, maxBlocks: 2, schedulerOptions: '#SBATCH --begin=now+1hour' }, { strategy: { periodSec: 0.5, maxIdleTimeSec: 600 } });
+    const abort = new AbortController();
+    const tasks = [1, 2].map((taskId) => run!.executor.submit({ taskId, attempt: 0, spec: { kind: 'bash', command: 'true' } }, abort.signal).catch(() => undefined));
     await pollUntil('both blocks listed', () => (liveJobsNamed(label).length === 2 ? true : undefined), 30_000);
     assert.ok(liveJobsNamed(label).every((job) => job.state === 'PENDING'));
+    abort.abort(new Error('no longer needed'));
+    await Promise.all(tasks);
     // max_idle_time is 10 minutes: only the rule for queued blocks can remove them this soon.
     await pollUntil('the queued blocks to leave squeue', () => (liveJobsNamed(label).length === 0 ? true : undefined), 30_000);
     // The strategy logs its round once both cancels returned (squeue may show them gone a moment before).
     await pollUntil('the scale-in logged', () => (/scaled in queued or idle block\(s\) (0, 1|1, 0) toward 0/.test(readFileSync(run!.dfk.logPath, 'utf8')) ? true : undefined), 10_000);
+  });
+
+  test('the simulated cluster runs 8 exclusive blocks at once, one per node', async () => {
+    label = uniqueLabel('eight');
+    run = await startOnSlurm(label, { initBlocks: 0, minBlocks: 0, maxBlocks: 8, exclusive: true });
+    const gate = join(scratchDir('eight-gate'), 'open');
+    const hold = bashApp(() => `while [ ! -e ${gate} ]; do sleep 0.1; done`, { name: 'hold', dfk: run.dfk });
+    const futures = Array.from({ length: 8 }, () => hold({}));
+    const nodes = await pollUntil('8 blocks of ours RUNNING', () => {
+      const out = execFileSync('squeue', ['--noheader', '--states=RUNNING', '--format=%j|%N'], { encoding: 'utf8' });
+      const mine = out.split('\n').filter((line) => line.includes(label)).map((line) => line.split('|')[1] ?? '');
+      return mine.length === 8 ? mine : undefined;
+    }, 90_000);
+    assert.equal(new Set(nodes).size, 8, `one node each: ${nodes.join(', ')}`);
+    execFileSync('touch', [gate]);
+    await Promise.all(futures);
   });
 
   test('the srun launcher starts one pool per node of a two-node block', async () => {

@@ -87,4 +87,6 @@ test('blocks still queued at the provider go first, without waiting for max_idle
   const idle = block('1', { idleSinceMs: NOW - 20_000 });
   const queued2 = block('4', { managers: 0, providerState: 'PENDING' });
   assert.deepEqual(decideScaling(input({ outstanding: 2, blocks: [idle, queued, queued2] })), { action: 'scaleIn', blockIds: ['4', '2'], targetBlocks: 1 });
+  // Before any work arrived (init_blocks), queued blocks keep their place in the queue.
+  assert.deepEqual(decideScaling(input({ blocks: [queued], cancelQueued: false })), { action: 'none', targetBlocks: 0 });
 });

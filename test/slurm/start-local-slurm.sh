@@ -162,10 +162,13 @@ start_daemons() {
 
 # 5. Wait for every node to be schedulable; resume nodes an earlier run left down or drained.
 wait_idle() {
-  local deadline=$((SECONDS + $1)) states ready
+  local deadline=$((SECONDS + $1)) started=$SECONDS states ready
   while :; do
     pid_alive "$RUN_DIR/slurmctld.pid" || { tail -n 20 "$LOG_DIR/slurmctld.log" >&2; return 1; }
-    for node in "${node_names[@]}"; do pid_alive "$RUN_DIR/slurmd-$node.pid" || { tail -n 5 "$LOG_DIR/slurmd-$node.log" >&2 || true; return 1; }; done
+    # A daemon writes its pid file a moment after it forks: a missing one fails only after 10 s.
+    if [ $((SECONDS - started)) -ge 10 ]; then
+      for node in "${node_names[@]}"; do pid_alive "$RUN_DIR/slurmd-$node.pid" || { tail -n 5 "$LOG_DIR/slurmd-$node.log" >&2 || true; return 1; }; done
+    fi
     states=$(sinfo --noheader --Node --format='%N %T' 2>/dev/null || true)
     ready=$(awk '$2 ~ /^(idle|mixed|allocated)$/' <<<"$states" | wc -l)
     [ "$ready" -ge "${#node_names[@]}" ] && return 0
@@ -190,4 +193,5 @@ if ! bring_up "$WAIT_SEC"; then
   stop_daemons
   bring_up "$WAIT_SEC" || die "node $host_name is not idle after ${WAIT_SEC} s; logs above"
 fi
-log "nodes ${node_names[*]} ($MODE mode, $CPUS CPUs each in multi mode) are up; Slurm is ready"
+if [ "$MODE" = multi ]; then shape="$CPUS CPUs each"; else shape="$((NODES * CPUS)) CPUs"; fi
+log "nodes ${node_names[*]} ($MODE mode, $shape) are up; Slurm is ready"

@@ -135,6 +135,9 @@ export class HighThroughputExecutor implements Executor {
       const [readied, submitted] = await Promise.allSettled([ready, init > 0 ? this.blocks.scaleOut(init) : Promise.resolve([])]);
       if (readied.status === 'rejected') throw readied.reason;
       if (submitted.status === 'rejected') throw submitted.reason;
+      if (this.options.drainBeforeWalltimeSec && !this.provider.walltimeSec) {
+        ctx.log(`htex: drain_before_walltime is ignored: the ${this.provider.label} provider's blocks have no walltime`);
+      }
       if (this.options.strategy !== false) {
         this.scaler = new BlockScaler(this, { ...this.options.strategy, log: ctx.log, onFailure: (err) => this.fail(err) });
         this.scaler.start();
@@ -279,15 +282,19 @@ export class HighThroughputExecutor implements Executor {
 
   /**
    * What the outstanding tasks ask for (the kernel submits only ready tasks): their count, and
-   * the cores and memory their specs request (`resources`; 1 core and no memory figure when absent).
+   * the cores and memory their specs request (`resources`; 1 core and no memory figure when absent),
+   * each task's capped at what one block has.
    */
   outstandingResources(): OutstandingResources {
+    // A task asking more than one block has counts as one block's worth: more blocks would not run it.
+    const maxCores = this.scaling.coresPerBlock ?? Infinity;
+    const maxRam = this.scaling.memPerBlockMB ?? Infinity;
     let cores = 0;
     let ramMB = 0;
     for (const p of this.pending.values()) {
       const r = p.envelope.spec.kind === 'noop' ? undefined : p.envelope.spec.resources;
-      cores += Math.max(1, r?.cores ?? 1);
-      ramMB += r?.ramMB ?? 0;
+      cores += Math.min(maxCores, Math.max(1, r?.cores ?? 1));
+      ramMB += Math.min(maxRam, r?.ramMB ?? 0);
     }
     return { tasks: this.pending.size, cores, ramMB };
   }

@@ -284,8 +284,14 @@ export class WorkerPool {
     const drainIn = Math.max(0, endMs - drainBeforeEndMs - now);
     const expireIn = Math.max(drainIn, endMs - Math.min(5000, drainBeforeEndMs / 2) - now);
     this.options.log(`drains in ${Math.round(drainIn / 1000)} s, ${Math.round(drainBeforeEndMs / 1000)} s before the block's walltime`);
-    this.timers.push(setTimeout(() => this.drain(`${Math.round(drainBeforeEndMs / 1000)} s before the block's walltime`), drainIn));
-    this.timers.push(setTimeout(() => this.expire(), expireIn));
+    this.longTimeout(() => this.drain(`${Math.round(drainBeforeEndMs / 1000)} s before the block's walltime`), drainIn);
+    this.longTimeout(() => this.expire(), expireIn);
+  }
+
+  /** setTimeout for delays beyond its 24.8-day limit (walltimes may be longer): re-armed in steps. */
+  private longTimeout(fn: () => void, delayMs: number): void {
+    const step = Math.min(delayMs, 2 ** 31 - 1);
+    this.timers.push(setTimeout(() => (delayMs > step ? this.longTimeout(fn, delayMs - step) : fn()), step));
   }
 
   private expire(): void {

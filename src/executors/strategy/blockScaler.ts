@@ -46,6 +46,8 @@ export class BlockScaler {
   /** Blocks that had a pool connected at some point: their end is not a start-up failure. */
   private readonly everConnected = new Set<string>();
   private failuresInARow = 0;
+  /** Set once the executor had outstanding work: queued blocks are only cancelled after that. */
+  private sawWork = false;
   private gaveUp = false;
 
   constructor(
@@ -110,6 +112,7 @@ export class BlockScaler {
 
     const endedIds = new Set(ended.map((e) => e.view.blockId));
     const work = this.hooks.outstandingResources?.();
+    if ((work?.tasks ?? this.executor.outstanding()) > 0) this.sawWork = true;
     const decision = decideScaling({
       outstanding: work?.tasks ?? this.executor.outstanding(),
       ...(work ? { outstandingCores: work.cores, outstandingRamMB: work.ramMB } : {}),
@@ -123,6 +126,7 @@ export class BlockScaler {
       nowMs: Date.now(),
       maxIdleTimeMs: this.maxIdleTimeMs,
       allowScaleOut: !this.gaveUp,
+      cancelQueued: this.sawWork,
     });
     // No scaling once shutdown began: blocks submitted now could escape the executor's final cancel.
     if (this.stopped || decision.action === 'none') return;

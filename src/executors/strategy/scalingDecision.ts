@@ -29,6 +29,12 @@ export interface ScalingInput {
   maxIdleTimeMs: number;
   /** False after repeated block failures: hold the block count, do not submit more. */
   allowScaleOut: boolean;
+  /**
+   * Whether surplus blocks still queued at the provider may be cancelled (default true). The
+   * strategy says false until the executor has had work: init_blocks queued before the first task
+   * arrives keep their place in the queue.
+   */
+  cancelQueued?: boolean;
 }
 
 export type ScalingDecision =
@@ -65,7 +71,7 @@ export function decideScaling(input: ScalingInput): ScalingDecision {
   if (target < live.length) {
     // Blocks still queued go first (newest first: the oldest is likeliest to start soon); then
     // only blocks with no task for max_idletime go, longest idle first; busy ones keep their tasks.
-    const queued = live.filter((block) => block.providerState === 'PENDING' && block.managers === 0).reverse();
+    const queued = input.cancelQueued === false ? [] : live.filter((block) => block.providerState === 'PENDING' && block.managers === 0).reverse();
     const idleEnough = live
       .filter((block) => block.activeTasks === 0 && block.idleSinceMs !== undefined && input.nowMs - block.idleSinceMs >= input.maxIdleTimeMs)
       .sort((a, b) => (a.idleSinceMs ?? 0) - (b.idleSinceMs ?? 0));
