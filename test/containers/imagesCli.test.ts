@@ -72,7 +72,7 @@ describe('images through parsl-cwl', gate.options, () => {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(builds.length, 1, engine.calls().join('\n'));
     assert.equal(engine.calls().filter((c) => c.startsWith('image inspect')).length, 1, engine.calls().join('\n'));
-    assert.equal(engine.calls().filter((c) => c.startsWith("run ")).length, 6);
+    assert.equal(engine.calls().filter((c) => c.startsWith('run ')).length, 6);
     const outs = (JSON.parse(run.stdout) as { outs: Array<{ path: string }> }).outs;
     assert.deepEqual(await Promise.all(outs.map(async (o) => (await readFile(o.path, 'utf8')).trim())), words.map((w) => `built-${NONCE}\n${w}`));
   });
