@@ -43,6 +43,8 @@ line('scale_interchange_register_main_cpu_s', r.interchangeRegisterThreads.main,
 line('scale_interchange_register_zmq_cpu_s', r.interchangeRegisterThreads.zmq, 'of which libzmq I/O (CurveZMQ handshakes, TCP)');
 line('scale_kernel_register_cpu_s', r.kernelRegisterCpuS, 'kernel + executor client, same phase');
 line('scale_simulator_register_cpu_s', r.simulatorRegisterCpuS, 'all simulated pools, same phase');
+const registerCpu = r.interchangeRegisterCpuS + r.kernelRegisterCpuS + r.simulatorRegisterCpuS;
+line('scale_register_cores_used', registerCpu / r.registerS, 'CPU of the three parts / wall time: the cores this bench got (the machine has 2)');
 line('scale_tasks', r.tasks);
 line('scale_tasks_done', r.tasksDone);
 line('scale_tasks_per_s', r.tasksPerS, 'target >= 20,000');
@@ -52,6 +54,10 @@ line('scale_interchange_zmq_cpu_s', r.interchangeThreads.zmq, 'of which libzmq I
 line('scale_interchange_cpu_pct', r.interchangeCpuPct, '% of one core over the task phase');
 line('scale_kernel_cpu_s', r.kernelCpuS, 'kernel + executor client, same phase');
 line('scale_simulator_cpu_s', r.simulatorCpuS, 'all simulated pools, same phase');
+const taskCpu = r.interchangeCpuS + r.kernelCpuS + r.simulatorCpuS;
+line('scale_cores_used', taskCpu / r.tasksS, 'CPU of the three parts / wall time over the task phase');
+line('scale_task_cpu_us', (1e6 * taskCpu) / r.tasks, 'CPU per task, interchange + kernel + simulators');
+line('scale_interchange_task_cpu_us', (1e6 * r.interchangeCpuS) / r.tasks, 'CPU per task in the interchange');
 line('scale_interchange_rss_mb', r.interchangeRssMb, 'peak; target <= 1,024');
 line('scale_kernel_rss_mb', r.peakKernelRssMb, 'peak');
 line('scale_late_heartbeats', r.lateHeartbeats, 'interchange heartbeats a pool got later than 2 periods');
