@@ -4,7 +4,7 @@
  * loopback from a few processes, driven by a DataFlowKernel submitting no-op tasks.
  *
  *   npm run bench:scale [-- --pools 2048 --processes 4 --workers 32 --tasks 300000 --delay 0
- *                           --prefetch 0 --heartbeat-period 5 --heartbeat-threshold 30]
+ *                           --prefetch 0 --heartbeat-period 5 --heartbeat-threshold 30 --no-encryption]
  *
  * Prints one `key value` line per figure. The machine's 2 cores are shared by the simulators, the
  * kernel and the interchange: `scale_interchange_cpu_pct` (of one core) shows whether the
@@ -27,6 +27,7 @@ const r = await runScaleSimulation({
   delayMs: arg('delay', 0),
   heartbeatPeriodSec: arg('heartbeat-period', 5),
   heartbeatThresholdSec: arg('heartbeat-threshold', 30),
+  encrypted: !process.argv.includes('--no-encryption'),
   log: (line) => console.log(line),
 });
 
@@ -34,7 +35,7 @@ const line = (k: string, v: number, note = ''): void => {
   const text = Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 0);
   console.log(`${k} ${text}${note ? `${' '.repeat(Math.max(1, 12 - text.length))}# ${note}` : ''}`);
 };
-console.log(`# ${r.pools} simulated pools x ${r.workerSlots / r.pools} workers, ${arg('processes', 4)} simulator processes, CurveZMQ on, through a DataFlowKernel (node ${process.version})`);
+console.log(`# ${r.pools} simulated pools x ${r.workerSlots / r.pools} workers, ${arg('processes', 4)} simulator processes, ${process.argv.includes('--no-encryption') ? 'UNENCRYPTED' : 'CurveZMQ on'}, through a DataFlowKernel (node ${process.version})`);
 line('scale_pools', r.pools);
 line('scale_worker_slots', r.workerSlots);
 line('scale_register_s', r.registerS, 'target <= 30');

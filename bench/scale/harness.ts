@@ -26,6 +26,8 @@ export interface ScaleOptions {
   delayMs: number;
   heartbeatPeriodSec: number;
   heartbeatThresholdSec: number;
+  /** CurveZMQ on every link (default true; false to price the encryption). */
+  encrypted?: boolean;
   /** Collect every kernel task id the pools ran (the exactly-once check); costs memory at scale. */
   recordTaskIds?: boolean;
   /** Give up (fail, never hang) after this long in all. */
@@ -174,6 +176,7 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
     provider: new LocalProvider({ initBlocks: 0, minBlocks: 0, maxBlocks: 0 }),
     strategy: false,
     workersPerPool: o.workersPerPool,
+    encrypted: o.encrypted ?? true,
     prefetchCapacity: o.prefetch,
     addresses: ['127.0.0.1'],
     workerBindInterface: '127.0.0.1',
