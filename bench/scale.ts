@@ -4,12 +4,17 @@
  * loopback from a few processes, driven by a DataFlowKernel submitting no-op tasks.
  *
  *   npm run bench:scale [-- --pools 2048 --processes 4 --workers 32 --tasks 300000 --delay 0
- *                           --prefetch 0 --heartbeat-period 5 --heartbeat-threshold 30 --no-encryption]
+ *                           --prefetch 0 --heartbeat-period 5 --heartbeat-threshold 30 --no-encryption
+ *                           --profile DIR]
+ *
+ * `--profile DIR` writes a CPU profile of the interchange, DIR/interchange-<pid>.cpuprofile.
  *
  * Prints one `key value` line per figure. The machine's 2 cores are shared by the simulators, the
  * kernel and the interchange: `scale_interchange_cpu_pct` (of one core) shows whether the
  * interchange or its neighbours set the rate.
  */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { runScaleSimulation } from './scale/harness.js';
 
 function arg(name: string, fallback: number): number {
@@ -18,6 +23,12 @@ function arg(name: string, fallback: number): number {
 }
 
 const pools = arg('pools', 2048);
+function profileDir(): string | undefined {
+  const i = process.argv.indexOf('--profile');
+  const dir = i > 0 ? process.argv[i + 1] : undefined;
+  if (dir) mkdirSync(dir, { recursive: true });
+  return dir ? resolve(dir) : undefined;
+}
 const r = await runScaleSimulation({
   pools,
   processes: arg('processes', 4),
@@ -28,6 +39,7 @@ const r = await runScaleSimulation({
   heartbeatPeriodSec: arg('heartbeat-period', 5),
   heartbeatThresholdSec: arg('heartbeat-threshold', 30),
   encrypted: !process.argv.includes('--no-encryption'),
+  profileDir: profileDir(),
   log: (line) => console.log(line),
 });
 
@@ -65,6 +77,7 @@ line('scale_late_heartbeats', r.lateHeartbeats, 'interchange heartbeats a pool g
 line('scale_max_silence_ms', r.maxSilenceMs, 'longest a pool heard nothing from the interchange');
 line('scale_max_heartbeat_ago_ms', r.maxHeartbeatAgoMs, 'stalest pool in the interchange status reports');
 line('scale_pools_lost', r.poolsLost, 'target 0');
+if (profileDir()) console.log(`# interchange CPU profile written to ${profileDir()} (open it in Chrome DevTools, Performance)`);
 for (const l of r.simulatorLogs.slice(0, 10)) console.log(`# simulator: ${l}`);
 const ok = r.tasksDone === r.tasks && r.tasksPerS >= 20_000 && r.registerS <= 30 && r.interchangeRssMb <= 1024 && r.poolsLost === 0;
 console.log(ok ? 'targets met' : 'TARGETS MISSED');

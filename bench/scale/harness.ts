@@ -28,6 +28,8 @@ export interface ScaleOptions {
   heartbeatThresholdSec: number;
   /** CurveZMQ on every link (default true; false to price the encryption). */
   encrypted?: boolean;
+  /** Write a CPU profile of the interchange to this folder (interchangeProfiler.ts). */
+  profileDir?: string;
   /** Collect every kernel task id the pools ran (the exactly-once check); costs memory at scale. */
   recordTaskIds?: boolean;
   /** Give up (fail, never hang) after this long in all. */
@@ -72,6 +74,7 @@ export interface ScaleResult {
 
 const noop: AppDefinition<unknown, number> = { name: 'noop', identity: 'noop', cache: false, prepare: () => ({ kind: 'noop' }), complete: () => 0 };
 const POOL_PROCESS = new URL('./poolProcess.js', import.meta.url);
+const PROFILER = new URL('./interchangeProfiler.js', import.meta.url);
 const CLOCK_TICKS_PER_S = 100;
 
 /** utime + stime of a process, seconds. */
@@ -183,6 +186,11 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
     heartbeatPeriodSec: o.heartbeatPeriodSec,
     heartbeatThresholdSec: o.heartbeatThresholdSec,
   });
+  if (o.profileDir) {
+    // Children inherit these: the interchange the executor spawns next profiles itself.
+    process.env.PCWL_SCALE_PROFILE_DIR = o.profileDir;
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${PROFILER.href}`.trim();
+  }
   const dfk = await DataFlowKernel.load({
     executors: [executor],
     runDir: join(base, 'runinfo'),
