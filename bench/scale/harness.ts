@@ -174,6 +174,7 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
   const left = (): number => Math.max(1, deadline - Date.now());
   const base = mkdtempSync(join(tmpdir(), 'pcwl-scale-'));
   const lost: string[] = [];
+  const executorLines: string[] = [];
   const executor = new HighThroughputExecutor({
     // No real pools: the simulated ones stand for them. No scaling either.
     provider: new LocalProvider({ initBlocks: 0, minBlocks: 0, maxBlocks: 0 }),
@@ -196,6 +197,7 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
     runDir: join(base, 'runinfo'),
     log: (line) => {
       if (/ lost: /.test(line)) lost.push(line);
+      if (/htex: (?!pool )/.test(line) && executorLines.length < 20) executorLines.push(line);
     },
   });
   const sims: PoolProcess[] = [];
@@ -251,6 +253,18 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
     for (let i = 0; i < o.tasks; i++) futures[i] = dfk.submit(noop, undefined);
     await within(dfk.waitForCurrentTasks(), left(), `running ${o.tasks} tasks`);
     const tasksS = (performance.now() - t0) / 1000;
+    const failedTask = futures.find((f) => f.state !== 'exec_done');
+    if (failedTask) {
+      const err = failedTask.record.error;
+      const tail = (() => {
+        try {
+          return readFileSync(join(dfk.runDir, 'interchange.log'), 'utf8').trim().split('\n').slice(-5).join(' | ');
+        } catch {
+          return '';
+        }
+      })();
+      throw new Error(`scale simulation: task ${failedTask.taskId} ended ${failedTask.state}: ${err instanceof Error ? err.message : String(err)}; executor log: ${executorLines.join(' | ')}; interchange log: ${tail}`);
+    }
     const kernelCpu = process.cpuUsage(kernelCpu0);
     const interchangeCpuS = cpuSecondsOf(interchangePid) - cpu0;
     const interchangeThreads = minus(threadCpuOf(interchangePid), threads0);

@@ -336,7 +336,9 @@ export class Interchange {
     if (this.queueHead >= this.queue.length) {
       this.queue = [];
       this.queueHead = 0;
-    } else if (this.queueHead > 4096) {
+    } else if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      // Only once the consumed head is the larger part: a queue of a million tasks was copied
+      // whole every 4,096 tasks dispatched, quadratic in the queue's length.
       this.queue = this.queue.slice(this.queueHead);
       this.queueHead = 0;
     }
