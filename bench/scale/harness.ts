@@ -26,6 +26,10 @@ export interface ScaleOptions {
   delayMs: number;
   heartbeatPeriodSec: number;
   heartbeatThresholdSec: number;
+  /** CurveZMQ on every link (default true; false to price the encryption). */
+  encrypted?: boolean;
+  /** Write a CPU profile of the interchange to this folder (interchangeProfiler.ts). */
+  profileDir?: string;
   /** Collect every kernel task id the pools ran (the exactly-once check); costs memory at scale. */
   recordTaskIds?: boolean;
   /** Give up (fail, never hang) after this long in all. */
@@ -70,6 +74,7 @@ export interface ScaleResult {
 
 const noop: AppDefinition<unknown, number> = { name: 'noop', identity: 'noop', cache: false, prepare: () => ({ kind: 'noop' }), complete: () => 0 };
 const POOL_PROCESS = new URL('./poolProcess.js', import.meta.url);
+const PROFILER = new URL('./interchangeProfiler.js', import.meta.url);
 const CLOCK_TICKS_PER_S = 100;
 
 /** utime + stime of a process, seconds. */
@@ -169,22 +174,30 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
   const left = (): number => Math.max(1, deadline - Date.now());
   const base = mkdtempSync(join(tmpdir(), 'pcwl-scale-'));
   const lost: string[] = [];
+  const executorLines: string[] = [];
   const executor = new HighThroughputExecutor({
     // No real pools: the simulated ones stand for them. No scaling either.
     provider: new LocalProvider({ initBlocks: 0, minBlocks: 0, maxBlocks: 0 }),
     strategy: false,
     workersPerPool: o.workersPerPool,
+    encrypted: o.encrypted ?? true,
     prefetchCapacity: o.prefetch,
     addresses: ['127.0.0.1'],
     workerBindInterface: '127.0.0.1',
     heartbeatPeriodSec: o.heartbeatPeriodSec,
     heartbeatThresholdSec: o.heartbeatThresholdSec,
   });
+  if (o.profileDir) {
+    // Children inherit these: the interchange the executor spawns next profiles itself.
+    process.env.PCWL_SCALE_PROFILE_DIR = o.profileDir;
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${PROFILER.href}`.trim();
+  }
   const dfk = await DataFlowKernel.load({
     executors: [executor],
     runDir: join(base, 'runinfo'),
     log: (line) => {
       if (/ lost: /.test(line)) lost.push(line);
+      if (/htex: (?!pool )/.test(line) && executorLines.length < 20) executorLines.push(line);
     },
   });
   const sims: PoolProcess[] = [];
@@ -240,6 +253,18 @@ export async function runScaleSimulation(o: ScaleOptions): Promise<ScaleResult> 
     for (let i = 0; i < o.tasks; i++) futures[i] = dfk.submit(noop, undefined);
     await within(dfk.waitForCurrentTasks(), left(), `running ${o.tasks} tasks`);
     const tasksS = (performance.now() - t0) / 1000;
+    const failedTask = futures.find((f) => f.state !== 'exec_done');
+    if (failedTask) {
+      const err = failedTask.record.error;
+      const tail = (() => {
+        try {
+          return readFileSync(join(dfk.runDir, 'interchange.log'), 'utf8').trim().split('\n').slice(-5).join(' | ');
+        } catch {
+          return '';
+        }
+      })();
+      throw new Error(`scale simulation: task ${failedTask.taskId} ended ${failedTask.state}: ${err instanceof Error ? err.message : String(err)}; executor log: ${executorLines.join(' | ')}; interchange log: ${tail}`);
+    }
     const kernelCpu = process.cpuUsage(kernelCpu0);
     const interchangeCpuS = cpuSecondsOf(interchangePid) - cpu0;
     const interchangeThreads = minus(threadCpuOf(interchangePid), threads0);

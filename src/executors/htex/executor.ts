@@ -63,6 +63,13 @@ export class HighThroughputExecutor implements Executor {
   private cancelling: number[] = [];
   private flushScheduled = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private lastBeatMs = 0;
+  /**
+   * Times this process's heartbeat timer ran late (its event loop was blocked: a long synchronous
+   * submit loop, a starved CPU) and by how much. Messages that arrived meanwhile wait unread in the
+   * socket, so that time is not the interchange's silence (see `interchangeSilenceMs`).
+   */
+  private stalls: Array<{ atMs: number; ms: number }> = [];
   private readonly blocks: HtexBlocks;
   private managerSnapshot: ManagerInfo[] = [];
   /** Each registered pool's block, for the run record (pools never change block). */
@@ -218,7 +225,7 @@ export class HighThroughputExecutor implements Executor {
       } finally {
         if (timer) clearTimeout(timer);
       }
-      link.lastHeardMs = Date.now();
+      link.lastHeardMs = this.lastBeatMs = Date.now();
       this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatPeriodMs);
       this.heartbeatTimer.unref();
       log(`htex: interchange pid ${interchange.pid} ready; pools connect on port ${this.workerPort}${this.certDir ? ` with certificates in ${this.certDir}` : ''}`);
@@ -456,12 +463,29 @@ export class HighThroughputExecutor implements Executor {
 
   private heartbeat(): void {
     if (this._state !== 'RUNNING' && this._state !== 'DRAINING') return;
-    if (this.link && Date.now() - this.link.lastHeardMs > this.heartbeatThresholdMs) {
+    const now = Date.now();
+    const late = now - this.lastBeatMs - this.heartbeatPeriodMs;
+    this.lastBeatMs = now;
+    if (late > 0) this.stalls.push({ atMs: now, ms: late });
+    if (this.link && this.interchangeSilenceMs(now, this.link.lastHeardMs) > this.heartbeatThresholdMs) {
       this.fail(new InterchangeFailedError(this.label, `sent nothing for ${this.heartbeatThresholdMs / 1000} s (hung?)`, { logFile: this.interchangeLog }));
       this.interchange?.kill();
       return;
     }
     this.send({ type: 'heartbeat' });
+  }
+
+  /**
+   * How long the interchange has been silent as of `now`, leaving out the time this process itself
+   * was stalled since it last heard from it. Without this, a synchronous loop submitting a million
+   * tasks for longer than the threshold (on a loaded machine) got a healthy interchange killed as
+   * hung on the first heartbeat after the loop, before its messages were even read (docs/scale.md).
+   */
+  private interchangeSilenceMs(now: number, heardMs: number): number {
+    this.stalls = this.stalls.filter((s) => s.atMs > heardMs);
+    let stalled = 0;
+    for (const s of this.stalls) stalled += Math.min(s.ms, s.atMs - heardMs);
+    return now - heardMs - stalled;
   }
 
   /** What the interchange sends, command replies aside (the link settles those). */

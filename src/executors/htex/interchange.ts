@@ -88,6 +88,7 @@ export class Interchange {
   /** Which manager runs each task id. */
   private readonly placement = new Map<number, Manager>();
   private lastClientMs = Date.now();
+  private clientSilenceLogged = false;
   private timer: NodeJS.Timeout | undefined;
   private stopPromise: Promise<void> | undefined;
   private readonly stopped: Promise<void>;
@@ -340,7 +341,9 @@ export class Interchange {
     if (this.queueHead >= this.queue.length) {
       this.queue = [];
       this.queueHead = 0;
-    } else if (this.queueHead > 4096) {
+    } else if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      // Only once the consumed head is the larger part: a queue of a million tasks was copied
+      // whole every 4,096 tasks dispatched, quadratic in the queue's length.
       this.queue = this.queue.slice(this.queueHead);
       this.queueHead = 0;
     }
@@ -408,10 +411,13 @@ export class Interchange {
 
   private tick(): void {
     const now = Date.now();
+    // A silent executor whose process is alive is busy (a long synchronous loop) or hung: stopping
+    // would fail its tasks once it resumes, and helps nothing if it hangs. Its death closes our
+    // stdin, which stops this interchange (src/cli/interchange.ts); here it is only logged.
     if (now - this.lastClientMs > this.options.heartbeatThresholdMs) {
-      void this.stop(`no message from the executor for ${this.options.heartbeatThresholdMs} ms`);
-      return;
-    }
+      if (!this.clientSilenceLogged) this.options.log(`no message from the executor for ${now - this.lastClientMs} ms: it is busy or hung; waiting for it`);
+      this.clientSilenceLogged = true;
+    } else this.clientSilenceLogged = false;
     for (const m of [...this.managers.values()]) {
       if (now - m.lastHeardMs > this.options.heartbeatThresholdMs) {
         this.options.log(`pool ${m.registration.poolId} missed heartbeats for ${now - m.lastHeardMs} ms: dropping it`);
