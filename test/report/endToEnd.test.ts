@@ -132,6 +132,35 @@ describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, (
     await page.close();
   });
 
+  test('a scattered subworkflow: one node for it, its steps in the figures, each nested run in the crate', async () => {
+    const dir = await tempDir('pcwl-report-sub-');
+    const job = path.join(dir, 'job.json');
+    await writeFile(job, JSON.stringify({ groups: [['a', 'b'], ['c']] }));
+    const record = path.join(dir, 'record');
+    const crateDir = path.join(dir, 'crate');
+    const r = await runCli(['--quiet', '--run-dir', record, '--provenance', crateDir, '--outdir', path.join(dir, 'out'), path.join(FIXTURES, 'subworkflow.cwl'), job]);
+    assert.equal(r.code, 0, r.stderr);
+    const rec = await readRunRecord(record);
+    // Steps are paths with the subworkflow instance's scatter index: count[0]/echo, count[1]/wc...
+    assert.deepEqual([...new Set(rec.tasks.map((t) => t.step!.replace(/\[\d+\]/g, '')))].sort(), ['count/cat', 'count/echo', 'count/wc']);
+    const html = path.join(dir, 'report.html');
+    assert.equal((await runCli(['report', record, '-o', html])).code, 0);
+    const { page, consoleErrors } = await openReport(browser, html);
+    assert.deepEqual(consoleErrors, []);
+    assert.equal(await page.locator('svg[data-testid=graph] g.node').count(), 1);
+    assert.match((await page.textContent('g.node[data-step=count]')) ?? '', /count ▸ 3 steps/);
+    assert.equal(await page.locator('[data-testid=distributions] tr[data-step]').count(), 3);
+    await page.close();
+    // The crate: every nested tool run is an action of its own tool, under its step.
+    const crate = readCrate(crateDir);
+    for (const t of rec.tasks) {
+      const action = crate.graph.get(`#task-${t.id}`)!;
+      const tool = t.step!.split('/').pop()!;
+      assert.deepEqual(ids(action.instrument), [`workflow/${tool}.cwl`], `${t.step} ran ${tool}.cwl`);
+    }
+    assert.equal(crate.ofType('ControlAction').length, rec.tasks.length);
+  });
+
   test("a kernel program's record (runinfo/NNN): tasks by app name", async () => {
     const dir = await tempDir('pcwl-report-kernel-');
     const dfk = await DataFlowKernel.load({ runDir: path.join(dir, 'runinfo'), maxWorkers: 2 });

@@ -101,7 +101,7 @@ class CrateWriter {
   private readonly used = new Set<string>();
   /** Document URI (no fragment) → its copy in the crate. */
   private readonly documents = new Map<string, string>();
-  /** Step entities by short step name, for the record's tasks. */
+  /** Step entities by step path (`count/echo` for a subworkflow's step), for the record's tasks. */
   private readonly stepsByName = new Map<string, { howTo: string; tool: string }>();
   /** Files already in the crate, by original path, so a file both input and output is one entity. */
   private readonly filesByPath = new Map<string, string>();
@@ -204,7 +204,7 @@ class CrateWriter {
   }
 
   /** The document of a process copied into workflow/, and its entity (recursively for workflows). */
-  private addProcess(proc: Process): string {
+  private addProcess(proc: Process, stepPrefix = ''): string {
     const [uri, fragment] = splitId(proc.id);
     let rel = this.documents.get(uri);
     if (rel === undefined) {
@@ -235,12 +235,13 @@ class CrateWriter {
       const steps: string[] = [];
       const tools: string[] = [];
       wf.steps.forEach((s, i) => {
-        const tool = this.addProcess(s.run);
+        const stepPath = stepPrefix ? `${stepPrefix}/${s.id}` : s.id;
+        const tool = this.addProcess(s.run, stepPath);
         const howTo = param(s.id);
         this.add({ '@id': howTo, '@type': 'HowToStep', name: s.id, position: String(i), workExample: ref(tool) });
         steps.push(howTo);
         if (!tools.includes(tool)) tools.push(tool);
-        if (!this.stepsByName.has(s.id)) this.stepsByName.set(s.id, { howTo, tool });
+        this.stepsByName.set(stepPath, { howTo, tool });
       });
       entity.step = steps.map(ref);
       entity.hasPart = tools.map(ref);
@@ -334,7 +335,9 @@ class CrateWriter {
 
   /** A task's CreateAction (the tool run) and ControlAction (its step); returns the ControlAction's id. */
   private taskActions(t: TaskRow, main: string): string[] {
-    const step = t.step !== undefined ? (this.stepsByName.get(t.step) ?? this.stepsByName.get(t.step.split('/').pop()!)) : undefined;
+    // The record's step is a path with the scatter index of each enclosing subworkflow instance
+    // (`count[1]/echo`); steps are found by the path without the indices.
+    const step = t.step !== undefined ? this.stepsByName.get(t.step.replace(/\[[^\]]*\]/g, '')) : undefined;
     const label = `${t.step ?? t.name}${t.scatterIndex?.length ? `[${t.scatterIndex.join(',')}]` : ''}`;
     const id = `#task-${t.id}`;
     this.add({
