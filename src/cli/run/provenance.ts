@@ -190,7 +190,7 @@ class CrateWriter {
     const root: Entity = {
       '@id': './',
       '@type': 'Dataset',
-      name: `Run of ${path.basename(fileURLToPath(run.process.id.split('#')[0]!))} by parsl-cwl`,
+      name: `Run of ${documentName(splitId(run.process.id)[0])} by parsl-cwl`,
       description: `A ${run.status} run of ${run.process.id}, recorded by parsl-cwl ${run.engineVersion}`,
       datePublished: iso(run.endedAt),
       conformsTo: profiles.map(([id]) => ref(id)),
@@ -207,8 +207,14 @@ class CrateWriter {
   private addProcess(proc: Process, stepPrefix = ''): string {
     const [uri, fragment] = splitId(proc.id);
     let rel = this.documents.get(uri);
+    if (rel === undefined && !uri.startsWith('file:')) {
+      // A document loaded from the web: described by its URL (a web data entity), not copied.
+      rel = uri;
+      this.documents.set(uri, rel);
+      this.add({ '@id': rel, '@type': 'File', name: documentName(uri), programmingLanguage: ref(CWL_LANGUAGE) });
+    }
     if (rel === undefined) {
-      rel = this.place('workflow', path.basename(fileURLToPath(uri)));
+      rel = this.place('workflow', documentName(uri));
       mkdirSync(path.join(this.dir, 'workflow'), { recursive: true });
       copyFileSync(fileURLToPath(uri), path.join(this.dir, rel));
       this.documents.set(uri, rel);
@@ -377,6 +383,11 @@ class CrateWriter {
     }
     return facts;
   }
+}
+
+/** The file name of a document's URI (`file:///dir/wf.cwl` → `wf.cwl`). */
+function documentName(uri: string): string {
+  return decodeURIComponent(new URL(uri).pathname.split('/').pop() || 'workflow.cwl');
 }
 
 function splitId(id: string): [string, string | undefined] {
