@@ -80,6 +80,21 @@ test('--provenance of a failed workflow: the failed step run and the run are Fai
   assert.match(again.stderr, /\[PCWL_PROVENANCE_FAILED\] --provenance .*is not empty/);
 });
 
+test('report errors: a folder without a record, an unwritable report file, an unknown option', async () => {
+  const dir = await tempDir('pcwl-report-none-');
+  await writeFile(path.join(dir, 'x'), '');
+  const none = await runCli(['report', dir, '-o', path.join(dir, 'r.html')]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /^parsl-cwl: error: \[PCWL_RUN_RECORD_MISSING\] .* holds no run record/);
+  const record = path.join(dir, 'record');
+  assert.equal((await runCli(['--quiet', '--run-dir', record, path.join(FIXTURES, 'linear.cwl'), '--messages', 'a'])).code, 0);
+  const unwritable = await runCli(['report', record, '-o', path.join(dir, 'no', 'such', 'folder.html')]);
+  assert.equal(unwritable.code, 1);
+  assert.match(unwritable.stderr, /^parsl-cwl: error: \[PCWL_REPORT_WRITE_FAILED\] .*folder\.html: cannot write the report: ENOENT; choose another file with -o\n$/);
+  const usage = await runCli(['report', '--bogus']);
+  assert.equal(usage.code, 2);
+});
+
 describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, () => {
   let browser: Browser;
   before(async () => {
@@ -182,13 +197,4 @@ describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, (
     await page.close();
   });
 
-  test('report errors: a folder without a record, an unknown option', async () => {
-    const dir = await tempDir('pcwl-report-none-');
-    await writeFile(path.join(dir, 'x'), '');
-    const none = await runCli(['report', dir, '-o', path.join(dir, 'r.html')]);
-    assert.equal(none.code, 1);
-    assert.match(none.stderr, /^parsl-cwl: error: \[PCWL_RUN_RECORD_MISSING\] .* holds no run record/);
-    const usage = await runCli(['report', '--bogus']);
-    assert.equal(usage.code, 2);
-  });
 });
