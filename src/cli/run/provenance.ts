@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash, ErrorCode, packageVersion, ParslCwlError, stringifyJson } from '../../util/index.js';
 import type { CwlType, Process, Workflow } from '../../cwl/index.js';
 import type { RunRecord, TaskRow } from '../../dataflow/record/model.js';
+import { shellLine } from '../runReport/shellWords.js';
 
 export const RO_CRATE = 'https://w3id.org/ro/crate/1.1';
 export const CONTEXT = ['https://w3id.org/ro/crate/1.1/context', 'https://w3id.org/ro/terms/workflow-run/context'];
@@ -91,7 +92,8 @@ export async function writeProvenanceCrate(run: ProvenanceRun): Promise<string> 
     return await new CrateWriter(dir, run).write();
   } catch (err) {
     if (err instanceof ProvenanceError) throw err;
-    throw new ProvenanceError(run.dir, `cannot write the crate: ${(err as Error).message}; check the folder is writable`, { cause: err });
+    // The message has the cause in it: one line, no "caused by" after it.
+    throw new ProvenanceError(run.dir, `cannot write the crate: ${(err as Error).message}; check the folder is writable`);
   }
 }
 
@@ -366,7 +368,7 @@ class CrateWriter {
   /** The command line (as the Process Run Crate's `description`) and container image of a task. */
   private commandFacts(t: TaskRow): Record<string, unknown> {
     const facts: Record<string, unknown> = {};
-    if (t.commandLine) facts.description = t.commandLine.map(shellWord).join(' ');
+    if (t.commandLine) facts.description = shellLine(t.commandLine);
     if (t.image) {
       const id = `#image-${createHash('sha1').update(t.image).digest('hex').slice(0, 12)}`;
       const m = /^(?:([^/]+\.[^/]+|localhost(?::\d+)?)\/)?([^:@]+)(?::([^@]+))?(?:@(.+))?$/.exec(t.image);
@@ -404,10 +406,6 @@ function additionalType(type: CwlType): string {
   if (typeof type === 'object') return type.type === 'array' ? 'Collection' : type.type === 'record' ? 'PropertyValue' : 'Text';
   const map: Record<string, string> = { File: 'File', Directory: 'Dataset', string: 'Text', int: 'Integer', long: 'Integer', float: 'Float', double: 'Float', boolean: 'Boolean', stdout: 'File', stderr: 'File' };
   return map[type] ?? 'DataType';
-}
-
-function shellWord(a: string): string {
-  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
 async function sha1File(file: string): Promise<string> {
