@@ -23,6 +23,17 @@ export function stateColour(state: string): string {
   return STATE_COLOURS[state] ?? '#999999';
 }
 
+/**
+ * When the run ended, or for a run still going (or killed) the last time a task ended or started.
+ * A loop, not Math.max(...tasks): a spread of a million arguments overflows the stack.
+ */
+export function runEnd(record: RunRecord): number {
+  if (record.run.endedAt !== undefined) return record.run.endedAt;
+  let end = record.run.startedAt;
+  for (const t of record.tasks) end = Math.max(end, t.endedAt ?? t.startedAt ?? 0);
+  return end;
+}
+
 /** When a task started running (or was launched) and ended; a task still running ends "now" (the run's end). */
 export function taskSpan(t: TaskRow, runEnd: number): [number, number] | undefined {
   const start = t.startedAt ?? t.launchedAt;
