@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { removeTreeSync } from './run/removeTree.js';
 import type { Process } from '../cwl/index.js';
+import type { RecordConfig } from '../dataflow/index.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
 import { TmpdirUnusableError } from './errors.js';
 import { errorReport } from './report.js';
@@ -88,9 +89,14 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
   const prefix = opts.tmpdirPrefix ?? path.join(os.tmpdir(), 'parsl-cwl-');
   // Synchronous file work here and in the run path: a one-tool run that never uses libuv's thread
   // pool does not start its four threads (measured: ~5 % of a small run on this VM).
-  const { makeRecordDir, DEFAULT_KEEP_RUNS } = await import('./run/recordDir.js');
-  const recordDir = makeRecordDir(opts.runDir, opts.keepRuns ?? DEFAULT_KEEP_RUNS);
-  log.debug(`run record: ${recordDir}`);
+  let record: RecordConfig | false = false;
+  if (opts.record) {
+    const { makeRecordDir, DEFAULT_KEEP_RUNS } = await import('./run/recordDir.js');
+    const dir = makeRecordDir(opts.runDir, opts.keepRuns ?? DEFAULT_KEEP_RUNS);
+    log.debug(`run record: ${dir}`);
+    record = { dir, argv: ['parsl-cwl', ...argv], process: /^[a-z][\w+.-]*:\/\//i.test(opts.document) ? opts.document : path.resolve(opts.document) };
+    if (opts.jobFile !== undefined) record.jobFile = path.resolve(opts.jobFile);
+  }
   const runDir = makeRunDir(prefix);
   const keep = opts.debug || opts.leaveTmp;
   const progress = new ProgressLine(path.basename(opts.document));
@@ -113,7 +119,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
       signal,
       serial: opts.serial,
       configFile: opts.config,
-      record: { dir: recordDir, argv: ['parsl-cwl', ...argv], process: /^[a-z][\w+.-]*:\/\//i.test(opts.document) ? opts.document : path.resolve(opts.document), ...(opts.jobFile !== undefined ? { jobFile: path.resolve(opts.jobFile) } : {}) },
+      record,
       progressDetail: (describe) => progress.setDetail(describe),
       onKernel: (dfk) =>
         progress.setCounts(() => {
