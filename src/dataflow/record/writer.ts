@@ -37,8 +37,6 @@ const ERROR_CHARS = 500;
 const CHUNK_BYTES = 256 * 1024;
 /** See LineFile.text. */
 const TEXT_UNITS = 16 * 1024;
-/** Past this much waiting behind a write in flight, the writer waits for the disk (bounded memory). */
-const MAX_QUEUED_BYTES = 16 << 20;
 
 /** One append-only JSON Lines file: its lines copied into buffers as they come, at most one write in flight. */
 class LineFile {
@@ -83,14 +81,15 @@ class LineFile {
 
   /**
    * Hand what is pending to the file: synchronously when small or when `sync` (process exit), else
-   * by the thread pool, after the write in flight.
+   * by the thread pool, after the write in flight (what comes meanwhile waits in memory: a burst
+   * that never yields to the event loop is written when it does). At process exit a write still in
+   * flight may land after the last lines; the reader takes events in any order.
    */
   flush(sync = false): void {
     // Written when the one in flight is done (its callback flushes again).
-    if (this.inFlight && !sync && this.queued < MAX_QUEUED_BYTES) return;
+    if (this.inFlight && !sync) return;
     this.spill();
-    this.rotate();
-    if (this.queued === 0) return;
+    if (this.queued === 0 && this.pos === 0) return;
     try {
       this.fd ??= openSync(this.path, 'a');
     } catch (err) {
@@ -99,18 +98,25 @@ class LineFile {
       return this.failed(err);
     }
     const fd = this.fd;
-    const chunks = this.queue;
-    const size = this.queued;
-    this.queue = [];
-    this.queued = 0;
-    if (sync || this.inFlight || size <= SYNC_BYTES) {
+    if (sync || this.queued + this.pos <= SYNC_BYTES) {
+      // Written from the chunk in place: a small batch allocates nothing (a fresh 256 KiB buffer
+      // per batch added GCs for its external memory).
+      const chunks = this.queue;
+      this.queue = [];
+      this.queued = 0;
       try {
         for (const c of chunks) writeSync(fd, c);
+        if (this.pos > 0) writeSync(fd, this.chunk, 0, this.pos);
       } catch (err) {
         this.failed(err);
       }
+      this.pos = 0;
       return;
     }
+    this.rotate();
+    const chunks = this.queue;
+    this.queue = [];
+    this.queued = 0;
     this.inFlight = new Promise<void>((done) =>
       writev(fd, chunks, (err) => {
         if (err) this.failed(err);
