@@ -154,6 +154,7 @@ function applyEvent(row: TaskRow, ev: TaskEventLine): void {
       if (ev.outcome !== undefined) {
         row.errorCode = str(ev.errorCode);
         row.error = str(ev.error);
+        row.stderrTail = str(ev.stderrTail);
       }
       return;
     }

@@ -33,6 +33,8 @@ const SYNC_BYTES = 64 * 1024;
 
 /** Error messages are kept to their first line, at most this long. */
 const ERROR_CHARS = 500;
+/** The end of a failed command's stderr kept with its failure. */
+const STDERR_CHARS = 2000;
 /** Lines are copied into chunks of this size as they come (no string is kept: a long string buffer cost more in GC than the writes). */
 const CHUNK_BYTES = 256 * 1024;
 /** See LineFile.text. */
@@ -318,7 +320,10 @@ function errorFields(error: unknown): string {
   const code = typeof (error as { code?: unknown })?.code === 'string' ? ((error as { code: string }).code) : undefined;
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
   const text = message.length > ERROR_CHARS ? `${message.slice(0, ERROR_CHARS)}…` : message;
-  return `,"outcome":"${outcomeOf(code, error)}"${code === undefined ? '' : `,"errorCode":${JSON.stringify(code)}`},"error":${JSON.stringify(text)}`;
+  // A failed command's stderr tail travels in its error's data (CWL ToolFailedError).
+  const tail = (error as { data?: { stderrTail?: unknown } } | undefined)?.data?.stderrTail;
+  const stderr = typeof tail === 'string' && tail.length > 0 ? `,"stderrTail":${JSON.stringify(tail.slice(-STDERR_CHARS))}` : '';
+  return `,"outcome":"${outcomeOf(code, error)}"${code === undefined ? '' : `,"errorCode":${JSON.stringify(code)}`},"error":${JSON.stringify(text)}${stderr}`;
 }
 
 /** A lost worker or pool is `lost`; a shutdown or a caller's abort `cancelled`; anything else `failed`. */
