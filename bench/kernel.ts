@@ -4,7 +4,10 @@
  * last completion) and peak RSS, beside the targets of issue 4. A second round chains each task on
  * the previous one's future, to price dependency tracking.
  *
- *   npm run bench:kernel [-- --tasks N]
+ *   npm run bench:kernel [-- --tasks N --no-record]
+ *
+ * The run record (docs/run-record.md) is on, as for any kernel; `--no-record` turns it off, so
+ * that two runs give its cost per task on the kernel's hot path.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +17,7 @@ import type { AppDefinition } from '../src/dataflow/index.js';
 
 const argTasks = process.argv.indexOf('--tasks');
 const N = argTasks > 0 ? Number(process.argv[argTasks + 1]) : 100_000;
+const RECORD = !process.argv.includes('--no-record');
 
 const noop: AppDefinition<unknown, number> = {
   name: 'noop',
@@ -31,7 +35,7 @@ async function main(): Promise<void> {
   const base = mkdtempSync(join(tmpdir(), 'pcwl-bench-kernel-'));
   try {
     const loadStart = performance.now();
-    const dfk = await DataFlowKernel.load({ runDir: join(base, 'runinfo') });
+    const dfk = await DataFlowKernel.load({ runDir: join(base, 'runinfo'), ...(RECORD ? {} : { record: false }) });
     const loadMs = performance.now() - loadStart;
 
     const t0 = performance.now();
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
     const donePerS = N / ((t2 - t0) / 1000);
     const rss = peakRssMb();
     const line = (k: string, v: number, target: string): void => console.log(`${k.padEnd(34)} ${v.toFixed(0).padStart(10)}   ${target}`);
-    console.log(`# DataFlowKernel, ${N} no-op tasks, local executor (node ${process.version})`);
+    console.log(`# DataFlowKernel, ${N} no-op tasks, local executor, run record ${RECORD ? 'on' : 'off'} (node ${process.version})`);
     line('kernel_load_ms', loadMs, '');
     line('kernel_submissions_per_s', subPerS, 'target >= 50,000');
     line('kernel_completions_per_s', donePerS, '(submit of the first to completion of the last)');

@@ -64,17 +64,20 @@ export interface ProvenanceRun {
 }
 
 /**
- * The run command's crate: the run's record (in `recordDir`, src/cli/run/recordDir.ts) read back,
- * then the crate written. A run whose record cannot be read still gets its crate, without step
+ * The run command's crate: the run's record (in `recordDir`, src/cli/run/recordDir.ts; none with
+ * --no-record) read back, then the crate written. A run whose record cannot be read still gets its crate, without step
  * actions (the warning says why).
  */
-export async function writeRunProvenance(run: Omit<ProvenanceRun, 'record' | 'endedAt' | 'engineVersion'> & { recordDir: string; warn?: (line: string) => void }): Promise<string> {
+export async function writeRunProvenance(run: Omit<ProvenanceRun, 'record' | 'endedAt' | 'engineVersion'> & { recordDir: string | undefined; warn?: (line: string) => void }): Promise<string> {
   const { readRunRecord } = await import('../../dataflow/record/index.js');
   let record: RunRecord | undefined;
-  try {
-    record = await readRunRecord(run.recordDir);
-  } catch (err) {
-    run.warn?.(`--provenance: the run record could not be read, the crate has no step actions: ${(err as Error).message}`);
+  if (run.recordDir === undefined) run.warn?.('--provenance with --no-record: the crate has no step actions (they come from the run record)');
+  else {
+    try {
+      record = await readRunRecord(run.recordDir);
+    } catch (err) {
+      run.warn?.(`--provenance: the run record could not be read, the crate has no step actions: ${(err as Error).message}`);
+    }
   }
   const { recordDir: _recordDir, warn: _warn, ...rest } = run;
   return writeProvenanceCrate({ ...rest, ...(record ? { record } : {}), endedAt: Date.now(), engineVersion: packageVersion() });

@@ -27,6 +27,8 @@ export interface RunOptions {
   evalMemoryMb?: number;
   /** `--run-dir DIR`: this run's record goes there instead of the state folder (docs/run-record.md). */
   runDir?: string;
+  /** `--no-record`: write no run record (benchmarks measure its cost with it). */
+  record: boolean;
   /** `--keep-runs N`: run records kept in the state folder (default 100). */
   keepRuns?: number;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
@@ -78,6 +80,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     computeChecksum: true,
     serial: false,
     docCache: true,
+    record: true,
     version: false,
     help: false,
     inputArgs: [],
@@ -149,6 +152,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--leave-tmpdir':
         opts.leaveTmp = true;
         break;
+      case '--no-record':
+        opts.record = false;
+        break;
       case '--no-doc-cache':
         opts.docCache = false;
         break;
@@ -201,6 +207,7 @@ options:
                         in DIR (default: a new folder in $XDG_STATE_HOME/parsl-cwl/runs,
                         default ~/.local/state/parsl-cwl/runs)
   --keep-runs N         run records kept in that state folder (default 100)
+  --no-record           write no run record
   --no-compute-checksum do not compute sha1 checksums of output files
   --parallel            workflows: run every step instance as soon as its inputs are
                         ready, as many at once as the executor takes (the default)
