@@ -121,7 +121,8 @@ describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, (
     assert.deepEqual(requests, []);
     assert.equal(await page.textContent('[data-testid=status]'), 'failed');
     assert.equal(await page.getAttribute('[data-testid=failures]', 'data-failed-steps'), 'second');
-    assert.match((await page.textContent('[data-testid=failures]')) ?? '', /second\[1\]/);
+    // The failure with its job folder and the tail of its stderr, as the record has them.
+    assert.match((await page.textContent('[data-testid=failures]')) ?? '', /second\[1\][\s\S]*job folder: \/\S+second_1[\s\S]*boom/);
     const nodes = await page.locator('svg[data-testid=graph] g.node').count();
     assert.equal(nodes, Number(await page.textContent('[data-testid=step-count]')));
     assert.equal(nodes, 2);
