@@ -5,7 +5,7 @@
  * Tasks whose record names no worker (the local executor) are packed into rows greedily, so the
  * rows show how many ran at once.
  */
-import { el, formatMs, runEnd, stateColour, taskLabel, taskSpan, workerLabel, type RunRecord, type TaskRow } from './data.js';
+import { el, formatMs, runEnd, STATE_ORDER, stateColour, taskLabel, taskSpan, workerLabel, type RunRecord, type TaskRow } from './data.js';
 
 const ROW_H = 14;
 const AXIS_H = 22;
@@ -91,7 +91,15 @@ export function renderTimeline(root: HTMLElement, record: RunRecord, onSelect: (
   canvas.className = 'timeline-canvas';
   const tip = el('div', { class: 'tip' });
   scroller.append(canvas, spacer);
-  root.append(scroller, tip);
+  // The colours' key: the states the run's tasks ended in.
+  const legend = el('p', { class: 'legend' });
+  const states = new Set(record.tasks.map((t) => t.state));
+  for (const st of STATE_ORDER.filter((x) => states.has(x))) {
+    const sw = el('span', { class: 'swatch' });
+    sw.style.background = stateColour(st);
+    legend.append(sw, document.createTextNode(st));
+  }
+  root.append(legend, scroller, tip);
 
   const dpr = window.devicePixelRatio || 1;
   let width = 0;
