@@ -47,6 +47,8 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
       const step = str(ev.step);
       if (step !== undefined) row.step = step;
       if (Array.isArray(ev.scatterIndex)) row.scatterIndex = ev.scatterIndex as number[];
+      // Launched in the same call (no dependencies): its first launch is on this line.
+      if (ev.launchedAt !== undefined) applyEvent(row, { e: 'launched', id: ev.id, t: num(ev.launchedAt), try: 0, executor: ev.executor, kind: ev.kind });
       continue;
     }
     applyEvent(row, ev);
