@@ -8,7 +8,10 @@
  * kind `noop` whose result is the step's output object, so scatter expansion, input binding, job
  * specs, kernel tasks and gathering the outputs are all that is measured.
  *
- *   npm run bench:kernel [-- --tasks N --scatter N]
+ *   npm run bench:kernel [-- --tasks N --scatter N --no-record]
+ *
+ * The run record (docs/run-record.md) is on, as for any kernel; `--no-record` turns it off, so
+ * that two runs give its cost per task on the kernel's hot path.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +32,7 @@ function arg(name: string, fallback: number): number {
 }
 const N = arg('tasks', 100_000);
 const SCATTER = arg('scatter', 100_000);
+const RECORD = !process.argv.includes('--no-record');
 
 const ECHO_TOOL = `cwlVersion: v1.2
 class: CommandLineTool
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
     // In a process of its own, so each peak RSS is its own.
     const scatter = SCATTER > 0 ? await scatterInChild() : undefined;
     const loadStart = performance.now();
-    const dfk = await DataFlowKernel.load({ runDir: join(base, 'runinfo') });
+    const dfk = await DataFlowKernel.load({ runDir: join(base, 'runinfo'), ...(RECORD ? {} : { record: false }) });
     const loadMs = performance.now() - loadStart;
 
     const t0 = performance.now();
@@ -151,7 +155,7 @@ async function main(): Promise<void> {
     const donePerS = N / ((t2 - t0) / 1000);
     const rss = peakRssMb();
     const line = (k: string, v: number, target: string): void => console.log(`${k.padEnd(34)} ${v.toFixed(v < 100 && !Number.isInteger(v) ? 2 : 0).padStart(10)}   ${target}`);
-    console.log(`# DataFlowKernel, ${N} no-op tasks, local executor (node ${process.version})`);
+    console.log(`# DataFlowKernel, ${N} no-op tasks, local executor, run record ${RECORD ? 'on' : 'off'} (node ${process.version})`);
     line('kernel_load_ms', loadMs, '');
     line('kernel_submissions_per_s', subPerS, 'target >= 50,000');
     line('kernel_completions_per_s', donePerS, '(submit of the first to completion of the last)');

@@ -12,7 +12,12 @@
  * `floor_s`, `floor_before_s`, `floor_after_s` as `key value` lines beside it (with `--repeat k`: the
  * round with the median ratio, and every round's ratio in `scatter_floor_ratios`).
  *
- *   npm run bench:scatter [-- --n 2000 --big 20000 --no-cwltool --engine-only --repeat 1]
+ *   npm run bench:scatter [-- --n 2000 --big 20000 --no-cwltool --engine-only --repeat 1 --record on|off|both]
+ *
+ * `--record` (default on, as users run it): the run record (docs/run-record.md) on, off
+ * (`--no-record`), or `both`: each round runs the 2,000-way scatter with the record on and off, in
+ * alternating order, and prints `record_on_s`, `record_off_s`, their CPU per instance and
+ * `record_overhead_pct` (the median of the rounds' (on - off) / off), instead of the floor rounds.
  *
  * Peak RSS and the runner's own CPU time (user + system of the Node process; the launch spawner and
  * the tools it starts are not its children) are read with /usr/bin/time (GNU time) when it exists. On a shared machine the CPU time per
@@ -83,14 +88,14 @@ function which(cmd: string): string | undefined {
 }
 
 /** Run `argv` with stdout to a file; wall time measured here, peak RSS by GNU time if present. */
-function timeRun(argv: string[], cwd: string, label: string): Promise<Timed> {
+function timeRun(argv: string[], cwd: string, label: string, env?: NodeJS.ProcessEnv): Promise<Timed> {
   const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
   const rssFile = join(cwd, `${label}.rss`);
   const full = gnuTime ? [gnuTime, '-f', '%M %U %S', '-o', rssFile, ...argv] : argv;
   const outFile = join(cwd, `${label}.out.json`);
   return new Promise((resolvePromise, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(full[0]!, full.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(full[0]!, full.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => chunks.push(b));
@@ -155,6 +160,35 @@ async function engineOverhead(wfPath: string, sizes: number[], dir: string): Pro
   }
 }
 
+/**
+ * The run record's cost: each round runs the scatter with the record on and off, the order
+ * alternating between rounds (the machine's load drifts within seconds), and the overhead is the
+ * median of the rounds' relative differences, for wall time and for the runner's own CPU.
+ */
+async function recordOnOff(n: number, rounds: number, c: { wf: string; job: string }, dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const on: Timed[] = [];
+  const off: Timed[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const record of round % 2 === 0 ? [true, false] : [false, true]) {
+      const t = await timeRun([BIN, '--quiet', ...(record ? [] : ['--no-record']), '--outdir', join(dir, `out-${record ? 'on' : 'off'}-${round}`), c.wf, c.job], dir, `record-${record ? 'on' : 'off'}`, env);
+      if (t.exitCode !== 0) throw new Error(`the ${n}-way scatter failed with the record ${record ? 'on' : 'off'}`);
+      (record ? on : off).push(t);
+      console.log(`  round ${round + 1}, record ${record ? 'on ' : 'off'}: ${fmt(t, n)}`);
+    }
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const pct = (a: number[], b: number[]): number => median(a.map((x, i) => ((x - b[i]!) / b[i]!) * 100));
+  console.log(`record_on_s ${median(on.map((t) => t.seconds)).toFixed(2)}`);
+  console.log(`record_off_s ${median(off.map((t) => t.seconds)).toFixed(2)}`);
+  console.log(`record_overhead_pct ${pct(on.map((t) => t.seconds), off.map((t) => t.seconds)).toFixed(1)}`);
+  console.log(`record_overhead_pcts ${on.map((t, i) => (((t.seconds - off[i]!.seconds) / off[i]!.seconds) * 100).toFixed(1)).join(',')}`);
+  if (on.every((t) => t.cpuSeconds !== undefined) && off.every((t) => t.cpuSeconds !== undefined)) {
+    console.log(`record_on_cpu_ms_per_instance ${((median(on.map((t) => t.cpuSeconds!)) * 1000) / n).toFixed(2)}`);
+    console.log(`record_off_cpu_ms_per_instance ${((median(off.map((t) => t.cpuSeconds!)) * 1000) / n).toFixed(2)}`);
+    console.log(`record_cpu_overhead_pct ${pct(on.map((t) => t.cpuSeconds!), off.map((t) => t.cpuSeconds!)).toFixed(1)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -164,8 +198,10 @@ async function main(): Promise<void> {
       'engine-only': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
+      record: { type: 'string', default: 'on' },
     },
   });
+  if (!['on', 'off', 'both'].includes(values.record)) throw new Error(`--record must be on, off or both, not ${values.record}`);
   const n = Number(values.n);
   const big = Number(values.big);
   const repeat = Math.max(1, Number(values.repeat));
@@ -177,13 +213,20 @@ async function main(): Promise<void> {
       return;
     }
     console.log(`scatter benchmark: a Workflow scattering echo over ${n} strings (${dir})`);
+    // Run records go to the benchmark's folder, not the user's state folder.
+    const env = { ...process.env, XDG_STATE_HOME: join(dir, 'state') };
+    const recordFlag = values.record === 'off' ? ['--no-record'] : [];
+    if (values.record === 'both') {
+      await recordOnOff(n, repeat, small, dir, env);
+      return;
+    }
     // The floor is measured just before and just after each parsl-cwl run, and the ratio taken
     // against their mean: on a shared machine the load moves within seconds. `--repeat k` does
     // this k times and the headline is the median ratio.
     const rounds: Array<{ ours: Timed; floor: Floor; before: Floor; after: Floor; ratio: number }> = [];
     for (let round = 0; round < repeat; round++) {
       const before = await spawnFloor(n, mkdtempSync(join(dir, 'floor-')));
-      const run = await timeRun([BIN, '--quiet', '--outdir', join(dir, `out-pcwl-${round}`), small.wf, small.job], dir, 'parsl-cwl');
+      const run = await timeRun([BIN, '--quiet', ...recordFlag, '--outdir', join(dir, `out-pcwl-${round}`), small.wf, small.job], dir, 'parsl-cwl', env);
       const after = await spawnFloor(n, mkdtempSync(join(dir, 'floor-')));
       const mean = { inFlight: before.inFlight, seconds: (before.seconds + after.seconds) / 2 };
       rounds.push({ ours: run, floor: mean, before, after, ratio: run.exitCode === 0 ? run.seconds / mean.seconds : Number.NaN });
@@ -215,7 +258,7 @@ async function main(): Promise<void> {
     }
     if (big > 0) {
       const large = makeCase(dir, big);
-      const t = await timeRun([BIN, '--quiet', '--outdir', join(dir, 'out-big'), large.wf, large.job], dir, 'parsl-cwl-big');
+      const t = await timeRun([BIN, '--quiet', ...recordFlag, '--outdir', join(dir, 'out-big'), large.wf, large.job], dir, 'parsl-cwl-big', env);
       console.log(`  parsl-cwl, ${big}-way scatter: ${fmt(t, big)}`);
     }
     await engineOverhead(small.wf, [n, ...(big > 0 ? [big] : [])], dir);

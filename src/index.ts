@@ -30,6 +30,10 @@ export type {
 } from './dataflow/index.js';
 export { DependencyError, BashExitFailure, KernelShutDownError, KernelStateError, KernelConfigError } from './dataflow/index.js';
 
+// Run records (docs/run-record.md): what each run did, read back.
+export { readRunRecord, readTaskEvents, RunRecordMissingError, RunRecordInvalidError } from './dataflow/index.js';
+export type { RecordConfig, RunRecord, RunInfo, TaskRow, TaskAttempt, BlockRow, StepRow, TaskEventLine } from './dataflow/index.js';
+
 // Config files (the CLI's --config format) to a kernel's executors.
 export { loadConfig, ConfigInvalidError } from './config/index.js';
 export type { ParslCwlConfig, BuiltConfig } from './config/index.js';

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { removeTreeSync } from './run/removeTree.js';
 import type { Process } from '../cwl/index.js';
 import type { ContainerSettings } from '../cwl/containers/settings.js';
+import type { RecordConfig } from '../dataflow/index.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
 import { TmpdirUnusableError } from './errors.js';
 import { CacheUnusableError } from '../cwl/errors.js';
@@ -94,9 +95,14 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
   const prefix = opts.tmpdirPrefix ?? path.join(os.tmpdir(), 'parsl-cwl-');
   // Synchronous file work here and in the run path: a one-tool run that never uses libuv's thread
   // pool does not start its four threads (measured: ~5 % of a small run on this VM).
-  const { makeRecordDir, DEFAULT_KEEP_RUNS } = await import('./run/recordDir.js');
-  const recordDir = makeRecordDir(opts.runDir, opts.keepRuns ?? DEFAULT_KEEP_RUNS);
-  log.debug(`run record: ${recordDir}`);
+  let record: RecordConfig | false = false;
+  if (opts.record) {
+    const { makeRecordDir, DEFAULT_KEEP_RUNS } = await import('./run/recordDir.js');
+    const dir = makeRecordDir(opts.runDir, opts.keepRuns ?? DEFAULT_KEEP_RUNS);
+    log.debug(`run record: ${dir}`);
+    record = { dir, argv: ['parsl-cwl', ...argv], process: /^[a-z][\w+.-]*:\/\//i.test(opts.document) ? opts.document : path.resolve(opts.document) };
+    if (opts.jobFile !== undefined) record.jobFile = path.resolve(opts.jobFile);
+  }
   const runDir = makeRunDir(prefix);
   const keep = opts.debug || opts.leaveTmp;
   const progress = new ProgressLine(path.basename(opts.document));
@@ -122,7 +128,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
       signal,
       serial: opts.serial,
       configFile: opts.config,
-      record: { dir: recordDir, argv: ['parsl-cwl', ...argv], process: /^[a-z][\w+.-]*:\/\//i.test(opts.document) ? opts.document : path.resolve(opts.document), ...(opts.jobFile !== undefined ? { jobFile: path.resolve(opts.jobFile) } : {}) },
+      record,
       progressDetail: (describe) => progress.setDetail(describe),
       onKernel: (dfk) =>
         progress.setCounts(() => {
@@ -143,7 +149,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
     }
     progress.stop();
     if (provenance) {
-      const file = await provenance.writeRunProvenance({ dir: opts.provenance as string, process: proc, inputs: job.inputs, outputs: final, recordDir, status: 'succeeded', startedAt: started, warn: (l) => log.warn(l) });
+      const file = await provenance.writeRunProvenance({ dir: opts.provenance as string, process: proc, inputs: job.inputs, outputs: final, recordDir: record === false ? undefined : record.dir, status: 'succeeded', startedAt: started, warn: (l) => log.warn(l) });
       log.info(`provenance: ${file}`);
     }
     // Exact: integers outside Number's safe range print as their digits (src/util/exactJson.ts).
@@ -155,7 +161,7 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
     // A failed run's crate says so (its steps as far as they went); the run's own error stays the one reported.
     if (provenance && !succeeded) {
       await provenance
-        .writeRunProvenance({ dir: opts.provenance as string, process: proc, inputs: job.inputs, recordDir, status: 'failed', startedAt: started, error: err instanceof Error ? err.message : String(err), warn: (l) => log.warn(l) })
+        .writeRunProvenance({ dir: opts.provenance as string, process: proc, inputs: job.inputs, recordDir: record === false ? undefined : record.dir, status: 'failed', startedAt: started, error: err instanceof Error ? err.message : String(err), warn: (l) => log.warn(l) })
         .then((file) => log.info(`provenance: ${file}`))
         .catch((e: unknown) => log.warn(e instanceof Error ? e.message : String(e)));
     }

@@ -9,4 +9,6 @@ export type { AppDefinition, PrepareContext } from './taskRecord.js';
 export type { TaskState } from './taskState.js';
 export { FINAL_STATES } from './taskState.js';
 export type { TaskEvent, TaskEventName, TaskEventListener } from './taskEvents.js';
-export { DependencyError, BashExitFailure, KernelShutDownError, KernelStateError, KernelConfigError } from './errors.js';
+export { DependencyError, BashExitFailure, KernelShutDownError, KernelStateError, KernelConfigError, RunRecordMissingError, RunRecordInvalidError } from './errors.js';
+export { readRunRecord, readTaskEvents } from './record/index.js';
+export type { RunRecord, RunInfo, TaskRow, TaskAttempt, BlockRow, StepRow, TaskEventLine, TaskTags } from './record/index.js';

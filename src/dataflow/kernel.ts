@@ -139,7 +139,7 @@ export class DataFlowKernel {
       }
     } catch (err) {
       await Promise.allSettled(started.map((e) => e.shutdown()));
-      dfk.recorder?.close('failed');
+      await dfk.recorder?.close('failed');
       await dfk.runLog?.close();
       throw err;
     }
@@ -308,7 +308,7 @@ export class DataFlowKernel {
     const c = this.taskCounts();
     this.log(`kernel stopped: ${c.submitted} submitted, ${c.exec_done} done, ${c.memo_done} memo_done, ${c.failed} failed, ${c.dep_fail} dep_fail`);
     // A status the program set (the CLI: the run's own outcome) stands; else the tasks' outcome.
-    this.recorder?.close(c.failed + c.dep_fail > 0 || problems.length > 0 ? 'failed' : 'succeeded');
+    await this.recorder?.close(c.failed + c.dep_fail > 0 || problems.length > 0 ? 'failed' : 'succeeded');
     await this.runLog?.close();
     if (currentKernel === this) currentKernel = undefined;
     this._state = 'STOPPED';

@@ -121,7 +121,7 @@ export interface TaskRunReport {
 /** One state change of a block (HTEX's provider jobs). */
 export interface BlockEvent {
   blockId: string;
-  /** The provider's label (local, slurm). */
+  /** The provider's label (LocalProvider: `local`; SlurmProvider: its `label`, default `slurm`). */
   provider: string;
   /** submitted (with the provider's job id), running (a pool of it registered), ended. */
   state: 'submitted' | 'running' | 'ended';

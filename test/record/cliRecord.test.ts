@@ -77,3 +77,19 @@ test('--keep-runs N keeps the newest N runs; --run-dir DIR puts the record there
   assert.match(again.stderr, /^parsl-cwl: error: \[PCWL_RUN_DIR_UNUSABLE\] cannot keep the run record in .*already holds a run record/m);
   assert.equal(again.stderr.trim().split('\n').length, 1, again.stderr);
 });
+
+test("a failed tool run's record says failed, with the command's exit code, error code and stderr tail", async () => {
+  const state = await tempDir('pcwl-rec-state-');
+  const cwd = await tempDir('pcwl-rec-cwd-');
+  const dir = path.join(state, 'run');
+  const r = await runCli(['--outdir', cwd, '--run-dir', dir, path.join(FIXTURES, 'fail.cwl'), '--message', 'x'], { cwd, env: envWithState(state) });
+  assert.equal(r.code, 1);
+  const rec = await readRunRecord(dir);
+  assert.equal(rec.run.status, 'failed');
+  const [t] = rec.tasks;
+  assert.equal(t!.state, 'failed');
+  assert.equal(t!.exitCode, 3);
+  assert.equal(t!.errorCode, 'PCWL_TOOL_FAILED');
+  assert.match(t!.stderrTail ?? '', /boom: x is broken/);
+  assert.deepEqual(t!.attempts.map((a) => a.outcome), ['failed']);
+});

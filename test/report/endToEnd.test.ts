@@ -80,6 +80,21 @@ test('--provenance of a failed workflow: the failed step run and the run are Fai
   assert.match(again.stderr, /\[PCWL_PROVENANCE_FAILED\] --provenance .*is not empty/);
 });
 
+test('report errors: a folder without a record, an unwritable report file, an unknown option', async () => {
+  const dir = await tempDir('pcwl-report-none-');
+  await writeFile(path.join(dir, 'x'), '');
+  const none = await runCli(['report', dir, '-o', path.join(dir, 'r.html')]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /^parsl-cwl: error: \[PCWL_RUN_RECORD_MISSING\] .* holds no run record/);
+  const record = path.join(dir, 'record');
+  assert.equal((await runCli(['--quiet', '--run-dir', record, path.join(FIXTURES, 'linear.cwl'), '--messages', 'a'])).code, 0);
+  const unwritable = await runCli(['report', record, '-o', path.join(dir, 'no', 'such', 'folder.html')]);
+  assert.equal(unwritable.code, 1);
+  assert.match(unwritable.stderr, /^parsl-cwl: error: \[PCWL_REPORT_WRITE_FAILED\] .*folder\.html: cannot write the report: ENOENT; choose another file with -o\n$/);
+  const usage = await runCli(['report', '--bogus']);
+  assert.equal(usage.code, 2);
+});
+
 describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, () => {
   let browser: Browser;
   before(async () => {
@@ -106,7 +121,8 @@ describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, (
     assert.deepEqual(requests, []);
     assert.equal(await page.textContent('[data-testid=status]'), 'failed');
     assert.equal(await page.getAttribute('[data-testid=failures]', 'data-failed-steps'), 'second');
-    assert.match((await page.textContent('[data-testid=failures]')) ?? '', /second\[1\]/);
+    // The failure with its job folder and the tail of its stderr, as the record has them.
+    assert.match((await page.textContent('[data-testid=failures]')) ?? '', /second\[1\][\s\S]*job folder: \/\S+second_1[\s\S]*boom/);
     const nodes = await page.locator('svg[data-testid=graph] g.node').count();
     assert.equal(nodes, Number(await page.textContent('[data-testid=step-count]')));
     assert.equal(nodes, 2);
@@ -132,6 +148,35 @@ describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, (
     await page.close();
   });
 
+  test('a scattered subworkflow: one node for it, its steps in the figures, each nested run in the crate', async () => {
+    const dir = await tempDir('pcwl-report-sub-');
+    const job = path.join(dir, 'job.json');
+    await writeFile(job, JSON.stringify({ groups: [['a', 'b'], ['c']] }));
+    const record = path.join(dir, 'record');
+    const crateDir = path.join(dir, 'crate');
+    const r = await runCli(['--quiet', '--run-dir', record, '--provenance', crateDir, '--outdir', path.join(dir, 'out'), path.join(FIXTURES, 'subworkflow.cwl'), job]);
+    assert.equal(r.code, 0, r.stderr);
+    const rec = await readRunRecord(record);
+    // Steps are paths with the subworkflow instance's scatter index: count[0]/echo, count[1]/wc...
+    assert.deepEqual([...new Set(rec.tasks.map((t) => t.step!.replace(/\[\d+\]/g, '')))].sort(), ['count/cat', 'count/echo', 'count/wc']);
+    const html = path.join(dir, 'report.html');
+    assert.equal((await runCli(['report', record, '-o', html])).code, 0);
+    const { page, consoleErrors } = await openReport(browser, html);
+    assert.deepEqual(consoleErrors, []);
+    assert.equal(await page.locator('svg[data-testid=graph] g.node').count(), 1);
+    assert.match((await page.textContent('g.node[data-step=count]')) ?? '', /count ▸ 3 steps/);
+    assert.equal(await page.locator('[data-testid=distributions] tr[data-step]').count(), 3);
+    await page.close();
+    // The crate: every nested tool run is an action of its own tool, under its step.
+    const crate = readCrate(crateDir);
+    for (const t of rec.tasks) {
+      const action = crate.graph.get(`#task-${t.id}`)!;
+      const tool = t.step!.split('/').pop()!;
+      assert.deepEqual(ids(action.instrument), [`workflow/${tool}.cwl`], `${t.step} ran ${tool}.cwl`);
+    }
+    assert.equal(crate.ofType('ControlAction').length, rec.tasks.length);
+  });
+
   test("a kernel program's record (runinfo/NNN): tasks by app name", async () => {
     const dir = await tempDir('pcwl-report-kernel-');
     const dfk = await DataFlowKernel.load({ runDir: path.join(dir, 'runinfo'), maxWorkers: 2 });
@@ -153,13 +198,4 @@ describe('parsl-cwl report of real runs in Chromium', { skip: browserSkip() }, (
     await page.close();
   });
 
-  test('report errors: a folder without a record, an unknown option', async () => {
-    const dir = await tempDir('pcwl-report-none-');
-    await writeFile(path.join(dir, 'x'), '');
-    const none = await runCli(['report', dir, '-o', path.join(dir, 'r.html')]);
-    assert.equal(none.code, 1);
-    assert.match(none.stderr, /^parsl-cwl: error: \[PCWL_RUN_RECORD_MISSING\] .* holds no run record/);
-    const usage = await runCli(['report', '--bogus']);
-    assert.equal(usage.code, 2);
-  });
 });

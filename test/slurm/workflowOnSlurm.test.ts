@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadProcess } from '../../src/cwl/load/index.js';
 import type { Workflow } from '../../src/cwl/model.js';
 import { runWorkflowOnKernel } from '../../src/cwl/workflow/index.js';
-import { DataFlowKernel } from '../../src/dataflow/index.js';
+import { DataFlowKernel, readRunRecord } from '../../src/dataflow/index.js';
 import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
 import { SlurmProvider } from '../../src/providers/slurm/index.js';
 import { assertNoJobsLeft, assertSlurmWorks, scratchDir, slurmTestOptions, uniqueLabel } from './slurmGate.js';
@@ -46,10 +46,30 @@ describe('CWL workflow on Slurm blocks', slurmTestOptions, () => {
 
     const outs = outputs.outs as { path: string }[];
     assert.equal(outs.length, words.length);
+    const jobIds = new Set<string>();
     outs.forEach((file, i) => {
       const [jobLine, word] = readFileSync(file.path, 'utf8').trim().split('\n');
       assert.match(jobLine ?? '', /^SLURM_JOB_ID=\d+$/, `step ${i} ran outside a Slurm block`);
       assert.equal(word, words[i]);
+      jobIds.add((jobLine ?? '').slice('SLURM_JOB_ID='.length));
     });
+
+    // The run record (docs/run-record.md): each step instance with its worker and block, and the
+    // blocks with the Slurm job ids the steps saw.
+    await dfk.shutdown();
+    const rec = await readRunRecord(dfk.runDir);
+    const steps = rec.tasks.filter((t) => t.scatterIndex !== undefined);
+    assert.equal(steps.length, words.length);
+    const blockJob = new Map(rec.blocks.map((b) => [b.id, b.jobId]));
+    for (const t of steps) {
+      assert.equal(t.state, 'exec_done');
+      assert.ok(t.worker?.startsWith(`${t.manager}/w`) && t.block !== undefined, JSON.stringify(t));
+      assert.ok(jobIds.has(blockJob.get(t.block!) ?? ''), `task ${t.id}'s block ${t.block} is a Slurm job a step saw`);
+    }
+    for (const b of rec.blocks) {
+      assert.equal(b.provider, label, "the SlurmProvider's label");
+      assert.equal(b.state, 'ended');
+      assert.match(b.jobId ?? '', /^\d+$/);
+    }
   });
 });

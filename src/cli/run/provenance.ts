@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash, ErrorCode, packageVersion, ParslCwlError, stringifyJson } from '../../util/index.js';
 import type { CwlType, Process, Workflow } from '../../cwl/index.js';
 import type { RunRecord, TaskRow } from '../../dataflow/record/model.js';
+import { shellLine } from '../runReport/shellWords.js';
 
 export const RO_CRATE = 'https://w3id.org/ro/crate/1.1';
 export const CONTEXT = ['https://w3id.org/ro/crate/1.1/context', 'https://w3id.org/ro/terms/workflow-run/context'];
@@ -63,17 +64,20 @@ export interface ProvenanceRun {
 }
 
 /**
- * The run command's crate: the run's record (in `recordDir`, src/cli/run/recordDir.ts) read back,
- * then the crate written. A run whose record cannot be read still gets its crate, without step
+ * The run command's crate: the run's record (in `recordDir`, src/cli/run/recordDir.ts; none with
+ * --no-record) read back, then the crate written. A run whose record cannot be read still gets its crate, without step
  * actions (the warning says why).
  */
-export async function writeRunProvenance(run: Omit<ProvenanceRun, 'record' | 'endedAt' | 'engineVersion'> & { recordDir: string; warn?: (line: string) => void }): Promise<string> {
+export async function writeRunProvenance(run: Omit<ProvenanceRun, 'record' | 'endedAt' | 'engineVersion'> & { recordDir: string | undefined; warn?: (line: string) => void }): Promise<string> {
   const { readRunRecord } = await import('../../dataflow/record/index.js');
   let record: RunRecord | undefined;
-  try {
-    record = await readRunRecord(run.recordDir);
-  } catch (err) {
-    run.warn?.(`--provenance: the run record could not be read, the crate has no step actions: ${(err as Error).message}`);
+  if (run.recordDir === undefined) run.warn?.('--provenance with --no-record: the crate has no step actions (they come from the run record)');
+  else {
+    try {
+      record = await readRunRecord(run.recordDir);
+    } catch (err) {
+      run.warn?.(`--provenance: the run record could not be read, the crate has no step actions: ${(err as Error).message}`);
+    }
   }
   const { recordDir: _recordDir, warn: _warn, ...rest } = run;
   return writeProvenanceCrate({ ...rest, ...(record ? { record } : {}), endedAt: Date.now(), engineVersion: packageVersion() });
@@ -91,7 +95,8 @@ export async function writeProvenanceCrate(run: ProvenanceRun): Promise<string> 
     return await new CrateWriter(dir, run).write();
   } catch (err) {
     if (err instanceof ProvenanceError) throw err;
-    throw new ProvenanceError(run.dir, `cannot write the crate: ${(err as Error).message}; check the folder is writable`, { cause: err });
+    // The message has the cause in it: one line, no "caused by" after it.
+    throw new ProvenanceError(run.dir, `cannot write the crate: ${(err as Error).message}; check the folder is writable`);
   }
 }
 
@@ -101,7 +106,7 @@ class CrateWriter {
   private readonly used = new Set<string>();
   /** Document URI (no fragment) → its copy in the crate. */
   private readonly documents = new Map<string, string>();
-  /** Step entities by short step name, for the record's tasks. */
+  /** Step entities by step path (`count/echo` for a subworkflow's step), for the record's tasks. */
   private readonly stepsByName = new Map<string, { howTo: string; tool: string }>();
   /** Files already in the crate, by original path, so a file both input and output is one entity. */
   private readonly filesByPath = new Map<string, string>();
@@ -190,7 +195,7 @@ class CrateWriter {
     const root: Entity = {
       '@id': './',
       '@type': 'Dataset',
-      name: `Run of ${path.basename(fileURLToPath(run.process.id.split('#')[0]!))} by parsl-cwl`,
+      name: `Run of ${documentName(splitId(run.process.id)[0])} by parsl-cwl`,
       description: `A ${run.status} run of ${run.process.id}, recorded by parsl-cwl ${run.engineVersion}`,
       datePublished: iso(run.endedAt),
       conformsTo: profiles.map(([id]) => ref(id)),
@@ -204,11 +209,17 @@ class CrateWriter {
   }
 
   /** The document of a process copied into workflow/, and its entity (recursively for workflows). */
-  private addProcess(proc: Process): string {
+  private addProcess(proc: Process, stepPrefix = ''): string {
     const [uri, fragment] = splitId(proc.id);
     let rel = this.documents.get(uri);
+    if (rel === undefined && !uri.startsWith('file:')) {
+      // A document loaded from the web: described by its URL (a web data entity), not copied.
+      rel = uri;
+      this.documents.set(uri, rel);
+      this.add({ '@id': rel, '@type': 'File', name: documentName(uri), programmingLanguage: ref(CWL_LANGUAGE) });
+    }
     if (rel === undefined) {
-      rel = this.place('workflow', path.basename(fileURLToPath(uri)));
+      rel = this.place('workflow', documentName(uri));
       mkdirSync(path.join(this.dir, 'workflow'), { recursive: true });
       copyFileSync(fileURLToPath(uri), path.join(this.dir, rel));
       this.documents.set(uri, rel);
@@ -235,12 +246,13 @@ class CrateWriter {
       const steps: string[] = [];
       const tools: string[] = [];
       wf.steps.forEach((s, i) => {
-        const tool = this.addProcess(s.run);
+        const stepPath = stepPrefix ? `${stepPrefix}/${s.id}` : s.id;
+        const tool = this.addProcess(s.run, stepPath);
         const howTo = param(s.id);
         this.add({ '@id': howTo, '@type': 'HowToStep', name: s.id, position: String(i), workExample: ref(tool) });
         steps.push(howTo);
         if (!tools.includes(tool)) tools.push(tool);
-        if (!this.stepsByName.has(s.id)) this.stepsByName.set(s.id, { howTo, tool });
+        this.stepsByName.set(stepPath, { howTo, tool });
       });
       entity.step = steps.map(ref);
       entity.hasPart = tools.map(ref);
@@ -334,7 +346,9 @@ class CrateWriter {
 
   /** A task's CreateAction (the tool run) and ControlAction (its step); returns the ControlAction's id. */
   private taskActions(t: TaskRow, main: string): string[] {
-    const step = t.step !== undefined ? (this.stepsByName.get(t.step) ?? this.stepsByName.get(t.step.split('/').pop()!)) : undefined;
+    // The record's step is a path with the scatter index of each enclosing subworkflow instance
+    // (`count[1]/echo`); steps are found by the path without the indices.
+    const step = t.step !== undefined ? this.stepsByName.get(t.step.replace(/\[[^\]]*\]/g, '')) : undefined;
     const label = `${t.step ?? t.name}${t.scatterIndex?.length ? `[${t.scatterIndex.join(',')}]` : ''}`;
     const id = `#task-${t.id}`;
     this.add({
@@ -357,7 +371,7 @@ class CrateWriter {
   /** The command line (as the Process Run Crate's `description`) and container image of a task. */
   private commandFacts(t: TaskRow): Record<string, unknown> {
     const facts: Record<string, unknown> = {};
-    if (t.commandLine) facts.description = t.commandLine.map(shellWord).join(' ');
+    if (t.commandLine) facts.description = shellLine(t.commandLine);
     if (t.image) {
       const id = `#image-${createHash('sha1').update(t.image).digest('hex').slice(0, 12)}`;
       const m = /^(?:([^/]+\.[^/]+|localhost(?::\d+)?)\/)?([^:@]+)(?::([^@]+))?(?:@(.+))?$/.exec(t.image);
@@ -376,6 +390,11 @@ class CrateWriter {
   }
 }
 
+/** The file name of a document's URI (`file:///dir/wf.cwl` → `wf.cwl`). */
+function documentName(uri: string): string {
+  return decodeURIComponent(new URL(uri).pathname.split('/').pop() || 'workflow.cwl');
+}
+
 function splitId(id: string): [string, string | undefined] {
   const at = id.indexOf('#');
   return at < 0 ? [id, undefined] : [id.slice(0, at), id.slice(at + 1)];
@@ -390,10 +409,6 @@ function additionalType(type: CwlType): string {
   if (typeof type === 'object') return type.type === 'array' ? 'Collection' : type.type === 'record' ? 'PropertyValue' : 'Text';
   const map: Record<string, string> = { File: 'File', Directory: 'Dataset', string: 'Text', int: 'Integer', long: 'Integer', float: 'Float', double: 'Float', boolean: 'Boolean', stdout: 'File', stderr: 'File' };
   return map[type] ?? 'DataType';
-}
-
-function shellWord(a: string): string {
-  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
 async function sha1File(file: string): Promise<string> {

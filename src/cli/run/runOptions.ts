@@ -40,6 +40,8 @@ export interface RunOptions {
   timestamps: boolean;
   /** `--run-dir DIR`: this run's record goes there instead of the state folder (docs/run-record.md). */
   runDir?: string;
+  /** `--no-record`: write no run record (benchmarks measure its cost with it). */
+  record: boolean;
   /** `--keep-runs N`: run records kept in the state folder (default 100). */
   keepRuns?: number;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
@@ -119,6 +121,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     preserveEnvironment: [],
     preserveEntireEnvironment: false,
     timestamps: false,
+    record: true,
     version: false,
     help: false,
     inputArgs: [],
@@ -228,6 +231,9 @@ export function parseRunArgs(argv: string[]): RunOptions {
       case '--leave-tmpdir':
         opts.leaveTmp = true;
         break;
+      case '--no-record':
+        opts.record = false;
+        break;
       case '--no-doc-cache':
         opts.docCache = false;
         break;
@@ -301,6 +307,7 @@ options:
                         give tools the runner's whole environment
   --tmp-outdir-prefix P the same as --tmpdir-prefix (one run folder holds both)
   --timestamps          log lines on stderr start with the time
+  --no-record           write no run record
   --parallel            workflows: run every step instance as soon as its inputs are
                         ready, as many at once as the executor takes (the default)
   --serial              workflows: run one tool job at a time (debugging)

@@ -23,8 +23,8 @@ export interface RunContext {
   progressDetail?: (describe: () => string) => void;
   /** `--config FILE`: the kernel's executor (HTEX, local...) and retries come from it. */
   configFile?: string;
-  /** The run record: its folder and what ran (docs/run-record.md). */
-  record: RecordConfig;
+  /** The run record: its folder and what ran (docs/run-record.md); false: none (--no-record). */
+  record: RecordConfig | false;
   /** Told the run's kernel once it is loaded (the progress display reads its task counts). */
   onKernel?: (dfk: DataFlowKernel) => void;
 }

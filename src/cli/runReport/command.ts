@@ -64,7 +64,8 @@ export async function main(argv: string[]): Promise<number> {
     try {
       writeFileSync(out, html);
     } catch (err) {
-      throw new ReportWriteError(out, (err as NodeJS.ErrnoException).code ?? (err as Error).message, { cause: err });
+      // The errno code says it all; the cause would add a second line to the one-line error.
+      throw new ReportWriteError(out, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
     const failed = record.tasks.filter((t) => t.state === 'failed').length;
     process.stderr.write(`parsl-cwl: report of ${record.dir} (${record.run.status}, ${record.tasks.length} tasks${failed ? `, ${failed} failed` : ''}): ${path.resolve(out)}\n`);

@@ -19,8 +19,8 @@ function loadTemplate(): [string, string] {
   let text: string;
   try {
     text = readFileSync(TEMPLATE, 'utf8');
-  } catch (err) {
-    throw new ReportAssetsMissingError(fileURLToPath(TEMPLATE), { cause: err });
+  } catch {
+    throw new ReportAssetsMissingError(fileURLToPath(TEMPLATE));
   }
   const at = text.indexOf(DATA_MARKER);
   if (at < 0 || text.indexOf(DATA_MARKER, at + 1) >= 0) throw new ReportAssetsMissingError(fileURLToPath(TEMPLATE));

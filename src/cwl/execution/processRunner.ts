@@ -34,8 +34,6 @@ export interface CommandOutcome {
   /** The exit code; 128 + signal number when the command was killed by a signal. */
   exitCode: number;
   signal: NodeJS.Signals | null;
-  /** The supervisor's outcome (resource use, for the run record). */
-  process: ProcessOutcome;
 }
 
 /** The program cannot be started (not found, not executable). */
@@ -77,5 +75,5 @@ export async function runCommand(run: CommandRun): Promise<CommandOutcome> {
   }
   run.onEnded?.(outcome);
   if (outcome.timedOut) throw new ToolTimeoutError(run.jobName, run.timeLimitSec ?? 0);
-  return { exitCode: outcome.exitCode, signal: outcome.signal, process: outcome };
+  return { exitCode: outcome.exitCode, signal: outcome.signal };
 }

@@ -37,12 +37,18 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
   for await (const ev of readTaskEvents(abs)) {
     let row = tasks.get(ev.id);
     if (row === undefined) {
-      if (ev.e !== 'submitted') continue;
-      row = { id: ev.id, name: str(ev.name) ?? '', kind: 'pending', state: 'pending', submittedAt: num(ev.t) ?? 0, tries: 0, attempts: [] };
+      // Events normally come in order; the last batches of a process that exited mid-write may not.
+      row = { id: ev.id, name: '', kind: 'pending', state: 'pending', submittedAt: num(ev.t) ?? 0, tries: 0, attempts: [] };
+      tasks.set(ev.id, row);
+    }
+    if (ev.e === 'submitted') {
+      row.name = str(ev.name) ?? '';
+      row.submittedAt = num(ev.t) ?? row.submittedAt;
       const step = str(ev.step);
       if (step !== undefined) row.step = step;
       if (Array.isArray(ev.scatterIndex)) row.scatterIndex = ev.scatterIndex as number[];
-      tasks.set(ev.id, row);
+      // Launched in the same call (no dependencies): its first launch is on this line.
+      if (ev.launchedAt !== undefined) applyEvent(row, { e: 'launched', id: ev.id, t: num(ev.launchedAt), try: 0, executor: ev.executor, kind: ev.kind });
       continue;
     }
     applyEvent(row, ev);
@@ -150,6 +156,7 @@ function applyEvent(row: TaskRow, ev: TaskEventLine): void {
       if (ev.outcome !== undefined) {
         row.errorCode = str(ev.errorCode);
         row.error = str(ev.error);
+        row.stderrTail = str(ev.stderrTail);
       }
       return;
     }

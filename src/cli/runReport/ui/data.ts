@@ -23,6 +23,17 @@ export function stateColour(state: string): string {
   return STATE_COLOURS[state] ?? '#999999';
 }
 
+/**
+ * When the run ended, or for a run still going (or killed) the last time a task ended or started.
+ * A loop, not Math.max(...tasks): a spread of a million arguments overflows the stack.
+ */
+export function runEnd(record: RunRecord): number {
+  if (record.run.endedAt !== undefined) return record.run.endedAt;
+  let end = record.run.startedAt;
+  for (const t of record.tasks) end = Math.max(end, t.endedAt ?? t.startedAt ?? 0);
+  return end;
+}
+
 /** When a task started running (or was launched) and ended; a task still running ends "now" (the run's end). */
 export function taskSpan(t: TaskRow, runEnd: number): [number, number] | undefined {
   const start = t.startedAt ?? t.launchedAt;
@@ -37,31 +48,67 @@ export function taskDuration(t: TaskRow): number | undefined {
   return start !== undefined && t.endedAt !== undefined ? t.endedAt - start : undefined;
 }
 
-/** A group of tasks shown as one node and one row of statistics: a workflow step, or an app name. */
+/**
+ * A task's step as a path of step names: the record writes the scatter index of each enclosing
+ * subworkflow instance into it (`count[1]/echo`); the figures group all instances of a step.
+ */
+export function stepPath(t: TaskRow): string | undefined {
+  return t.step?.replace(/\[[^\]]*\]/g, '');
+}
+
+/** A group of tasks: a workflow step (a node of the graph), or an app name of a kernel program. */
 export interface TaskGroup {
   name: string;
   tasks: TaskRow[];
   scatterWidth: number;
   state: string;
   counts: Record<string, number>;
+  /** A subworkflow step: the paths of its own steps that ran (`process/resize`...). */
+  nested: string[];
 }
 
-/** Steps of a workflow, or (a kernel program or one tool) the tasks grouped by name. */
-export function taskGroups(record: RunRecord): TaskGroup[] {
+/**
+ * The steps of the workflow (the record's steps, in its order), each with every task run under it:
+ * a task's `step` is a path, `process/resize` for a step of the subworkflow step `process`. A
+ * record without steps (a kernel program, or a record that lists none) groups tasks by the first
+ * part of their step, else by app name.
+ */
+export function stepGroups(record: RunRecord): TaskGroup[] {
+  const top = (t: TaskRow): string => stepPath(t)?.split('/')[0] ?? t.name;
   const byName = new Map<string, TaskRow[]>();
   for (const s of record.steps) byName.set(s.name, []);
   for (const t of record.tasks) {
-    const key = t.step ?? t.name;
+    const key = top(t);
     let list = byName.get(key);
     if (list === undefined) byName.set(key, (list = []));
     list.push(t);
   }
   const widths = new Map(record.steps.map((s) => [s.name, s.scatterWidth]));
-  return [...byName].map(([name, tasks]) => {
-    const counts: Record<string, number> = {};
-    for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
-    return { name, tasks, scatterWidth: widths.get(name) ?? tasks.length, state: groupState(counts, tasks.length), counts };
-  });
+  return [...byName].map(([name, tasks]) => group(name, tasks, widths.get(name)));
+}
+
+/** One group per step path that ran (a subworkflow's steps each on their own), for the per-step figures. */
+export function leafGroups(record: RunRecord): TaskGroup[] {
+  const byName = new Map<string, TaskRow[]>();
+  for (const t of record.tasks) {
+    const key = stepPath(t) ?? t.name;
+    let list = byName.get(key);
+    if (list === undefined) byName.set(key, (list = []));
+    list.push(t);
+  }
+  const widths = new Map(record.steps.map((s) => [s.name, s.scatterWidth]));
+  return [...byName].map(([name, tasks]) => group(name, tasks, widths.get(name)));
+}
+
+function group(name: string, tasks: TaskRow[], width: number | undefined): TaskGroup {
+  const counts: Record<string, number> = {};
+  const nested = new Set<string>();
+  for (const t of tasks) {
+    counts[t.state] = (counts[t.state] ?? 0) + 1;
+    const p = stepPath(t);
+    if (p !== undefined && p !== name && p.startsWith(`${name}/`)) nested.add(p);
+  }
+  return { name, tasks, scatterWidth: width ?? (nested.size > 0 ? 1 : tasks.length), state: groupState(counts, tasks.length), counts, nested: [...nested].sort() };
 }
 
 function groupState(counts: Record<string, number>, n: number): string {

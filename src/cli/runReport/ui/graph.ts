@@ -23,7 +23,7 @@ export function renderGraph(root: HTMLElement, record: RunRecord, groups: TaskGr
   g.setDefaultEdgeLabel(() => ({}));
   const names = new Set(shown.map((s) => s.name));
   for (const s of shown) {
-    const label = s.scatterWidth > 1 ? `${s.name} ×${s.scatterWidth}` : s.name;
+    const label = s.nested.length > 0 ? `${s.name} ▸ ${s.nested.length} step${s.nested.length === 1 ? '' : 's'}` : s.scatterWidth > 1 ? `${s.name} ×${s.scatterWidth}` : s.name;
     g.setNode(s.name, { label, width: Math.max(80, label.length * 7.2 + 24), height: 30 });
   }
   for (const e of record.edges) if (names.has(e.from) && names.has(e.to)) g.setEdge(e.from, e.to);
@@ -48,7 +48,7 @@ export function renderGraph(root: HTMLElement, record: RunRecord, groups: TaskGr
     const text = svg('text', { x: n.width / 2, y: n.height / 2 + 4, 'text-anchor': 'middle' });
     text.textContent = String(n.label ?? s.name);
     const title = svg('title', {});
-    title.textContent = `${s.name}: ${Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'no task'}`;
+    title.textContent = `${s.name}${s.nested.length ? ` (${s.nested.join(', ')})` : ''}: ${Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'no task'}`;
     node.append(text, title);
     node.addEventListener('click', () => onSelect(s.name));
     root_.append(node);

@@ -5,7 +5,7 @@
  * file opens from disk and works offline. When the first drawing is done the body gets
  * `data-ready="1"` (what the browser tests wait for).
  */
-import { taskGroups, el, type RunRecord, type TaskRow } from './data.js';
+import { leafGroups, stepGroups, el, type RunRecord, type TaskRow } from './data.js';
 import type { ReportData } from '../html.js';
 import { renderSummary } from './summary.js';
 import { renderGraph } from './graph.js';
@@ -53,7 +53,7 @@ async function start(): Promise<void> {
   const data = (await unpack(document.getElementById('pcwl-data')!.textContent ?? '')) as ReportData;
   lap('parse');
   const record = decode(data);
-  const groups = taskGroups(record);
+  const groups = stepGroups(record);
   const title = record.run.process ? record.run.process.split('/').pop()! : `run ${record.run.id}`;
   document.title = `${title} — parsl-cwl report`;
   const header = el('header');
@@ -77,7 +77,7 @@ async function start(): Promise<void> {
   lap('graph');
   renderTimeline(timelineSection, record, (task) => table.select(task));
   lap('timeline');
-  renderDistributions(distSection, groups);
+  renderDistributions(distSection, leafGroups(record));
   lap('distributions');
   const renderMs = performance.now() - began;
   (window as unknown as { pcwlReport: unknown }).pcwlReport = { renderMs, timings, tasks: record.tasks.length };

@@ -1,12 +1,12 @@
 /** The summary: status, wall time, steps by state, and failures first with their stderr tail and job folder. */
-import { el, formatMs, isFailed, stateColour, STATE_ORDER, taskLabel, type RunRecord, type TaskGroup } from './data.js';
+import { el, formatMs, isFailed, runEnd, stateColour, STATE_ORDER, taskLabel, type RunRecord, type TaskGroup } from './data.js';
 
 /** Failures shown in full; the rest are one filter away in the task table. */
 const FAILURES_SHOWN = 20;
 
 export function renderSummary(root: HTMLElement, record: RunRecord, groups: TaskGroup[]): void {
   const { run } = record;
-  const end = run.endedAt ?? Math.max(run.startedAt, ...record.tasks.map((t) => t.endedAt ?? 0));
+  const end = runEnd(record);
   const facts = el('dl', { class: 'facts' });
   const fact = (k: string, v: string, testId?: string): void => {
     facts.append(el('dt', {}, k));

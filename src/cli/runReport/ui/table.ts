@@ -3,6 +3,7 @@
  * 20,000 tasks scroll and filter as fast as 20). Fixed row height makes the window a division.
  * Clicking a row shows the task's details (command line, job folder, attempts, stderr tail).
  */
+import { shellLine } from '../shellWords.js';
 import { el, formatKb, formatMs, stateColour, taskDuration, taskLabel, workerLabel, type RunRecord, type TaskRow } from './data.js';
 
 const ROW_H = 22;
@@ -137,7 +138,7 @@ export function renderTable(root: HTMLElement, record: RunRecord): TaskTable {
     add('error', t.errorCode ? `[${t.errorCode}] ${t.error ?? ''}` : t.error);
     add('job folder', t.jobDir);
     add('image', t.image);
-    add('command', t.commandLine?.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '));
+    add('command', t.commandLine ? shellLine(t.commandLine) : undefined);
     if (t.attempts.length > 1) add('attempts', t.attempts.map((a) => `#${a.try} ${a.outcome ?? ''}${a.errorCode ? ` [${a.errorCode}]` : ''}`).join(', '));
     detail.append(dl);
     if (t.stderrTail) detail.append(el('pre', { class: 'stderr' }, t.stderrTail));

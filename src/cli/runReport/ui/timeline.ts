@@ -5,7 +5,7 @@
  * Tasks whose record names no worker (the local executor) are packed into rows greedily, so the
  * rows show how many ran at once.
  */
-import { el, formatMs, stateColour, taskLabel, taskSpan, workerLabel, type RunRecord, type TaskRow } from './data.js';
+import { el, formatMs, runEnd, STATE_ORDER, stateColour, taskLabel, taskSpan, workerLabel, type RunRecord, type TaskRow } from './data.js';
 
 const ROW_H = 14;
 const AXIS_H = 22;
@@ -25,7 +25,7 @@ interface Row {
 }
 
 export function timelineRows(record: RunRecord): { rows: Row[]; t0: number; t1: number } {
-  const runEnd = record.run.endedAt ?? Math.max(record.run.startedAt, ...record.tasks.map((t) => t.endedAt ?? t.startedAt ?? 0));
+  const end = runEnd(record);
   const groups = new Map<string, TaskRow[]>();
   for (const t of record.tasks) {
     const key = t.block !== undefined ? `block ${t.block}` : (t.executor ?? 'tasks');
@@ -37,7 +37,7 @@ export function timelineRows(record: RunRecord): { rows: Row[]; t0: number; t1: 
   for (const key of blocks.keys()) if (!groups.has(key)) groups.set(key, []);
   const rows: Row[] = [];
   let t0 = record.run.startedAt;
-  let t1 = runEnd;
+  let t1 = end;
   for (const [key, tasks] of [...groups].sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))) {
     const b = blocks.get(key);
     rows.push({ label: b ? `${key} (${b.provider}${b.jobId ? ` ${b.jobId}` : ''})` : key, block: b ?? { submittedAt: NaN }, bars: [] });
@@ -50,7 +50,7 @@ export function timelineRows(record: RunRecord): { rows: Row[]; t0: number; t1: 
     const packedEnds: number[] = [];
     const bars: Bar[] = [];
     for (const task of tasks) {
-      const span = taskSpan(task, runEnd);
+      const span = taskSpan(task, end);
       if (span) bars.push({ start: span[0], end: span[1], task });
     }
     bars.sort((a, b) => a.start - b.start);
@@ -91,7 +91,15 @@ export function renderTimeline(root: HTMLElement, record: RunRecord, onSelect: (
   canvas.className = 'timeline-canvas';
   const tip = el('div', { class: 'tip' });
   scroller.append(canvas, spacer);
-  root.append(scroller, tip);
+  // The colours' key: the states the run's tasks ended in.
+  const legend = el('p', { class: 'legend' });
+  const states = new Set(record.tasks.map((t) => t.state));
+  for (const st of STATE_ORDER.filter((x) => states.has(x))) {
+    const sw = el('span', { class: 'swatch' });
+    sw.style.background = stateColour(st);
+    legend.append(sw, document.createTextNode(st));
+  }
+  root.append(legend, scroller, tip);
 
   const dpr = window.devicePixelRatio || 1;
   let width = 0;
