@@ -116,6 +116,8 @@ export interface TaskRunReport {
   workDir?: string;
   inputBytes?: number;
   outputBytes?: number;
+  /** The container image the command ran in (CWL DockerRequirement), as given to the engine. */
+  image?: string;
 }
 
 /** One state change of a block (HTEX's provider jobs). */

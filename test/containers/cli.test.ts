@@ -46,6 +46,21 @@ describe('parsl-cwl with containers', containerTestOptions, () => {
     for (const pid of pids) assert.deepEqual(containersNamed(`parsl-cwl-${pid}-`), [], 'containers of ours left behind');
   });
 
+  test('the run record names the image a tool ran in (TaskRow.image), and no image for a host run', async () => {
+    const { readRunRecord } = await import('../../src/dataflow/index.js');
+    const dir = await fixture({ 't.cwl': HINTED });
+    const inRun = await tempDir();
+    const ran = await runCli(['--quiet', '--run-dir', inRun, '--outdir', await tempDir(), 't.cwl'], { cwd: dir });
+    assert.equal(ran.code, 0, ran.stderr);
+    const inRecord = await readRunRecord(inRun);
+    assert.equal(inRecord.tasks.length, 1);
+    assert.match(inRecord.tasks[0]?.image ?? '', /debian:stable-slim/);
+    const hostRun = await tempDir();
+    const host = await runCli(['--quiet', '--no-container', '--run-dir', hostRun, '--outdir', await tempDir(), 't.cwl'], { cwd: dir });
+    assert.equal(host.code, 0, host.stderr);
+    assert.equal((await readRunRecord(hostRun)).tasks[0]?.image, undefined);
+  });
+
   test('a hint runs in the engine found on PATH; --no-container runs it on the host; --podman names the engine', async () => {
     const dir = await fixture({ 't.cwl': HINTED });
     const auto = await runCli(['--quiet', '--outdir', await tempDir(), 't.cwl'], { cwd: dir });

@@ -241,8 +241,10 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
   if (container !== undefined && image !== undefined) {
     const name = containerName();
     try {
+      const imageRef = await image;
+      if (report) report.image = imageRef;
       argv = runArgv(container.engine, {
-        image: await image,
+        image: imageRef,
         argv: commandLine.argv,
         workdir: seen.outdir,
         env,

@@ -128,6 +128,7 @@ function applyEvent(row: TaskRow, ev: TaskEventLine): void {
       row.jobDir = str(ev.workDir) ?? row.jobDir;
       row.inputBytes = num(ev.inputBytes) ?? row.inputBytes;
       row.outputBytes = num(ev.outputBytes) ?? row.outputBytes;
+      row.image = str(ev.image) ?? row.image;
       const wall = num(ev.wallMs);
       if (wall !== undefined) row.wallMs = wall;
       const user = num(ev.userMs);
