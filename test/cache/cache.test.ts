@@ -245,3 +245,17 @@ test('on HTEX workers the same cache is used: a job stored by a local run is reu
   assert.deepEqual(ranSteps(log), ['t']);
   assert.equal(readFileSync((JSON.parse(onPool.stdout) as { out: { path: string } }).out.path, 'utf8'), 't\n');
 });
+
+test('a reused Directory output (an empty folder in it) and secondaryFiles give the same output object and files', async () => {
+  const dir = await tempDir('pcwl-dircache-');
+  const cache = path.join(dir, 'cache');
+  const run = (out: string) => runCli(['--cachedir', cache, '--outdir', path.join(dir, out), fx('dir.cwl')], { cwd: dir });
+  const first = await run('one');
+  const second = await run('two');
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /outputs reused from the cache/);
+  assert.equal(second.stdout.replaceAll(path.join(dir, 'two'), 'OUT'), first.stdout.replaceAll(path.join(dir, 'one'), 'OUT'));
+  for (const f of ['d/a.txt', 'd/sub/b.txt', 's.txt', 's.txt.idx']) assert.equal(readFileSync(path.join(dir, 'two', f), 'utf8'), readFileSync(path.join(dir, 'one', f), 'utf8'));
+  assert.ok(statSync(path.join(dir, 'two', 'd', 'empty')).isDirectory());
+});

@@ -35,7 +35,7 @@ interface EntryFile {
   name: string;
   created: string;
   exitCode: number;
-  /** The output object; File/Directory `path` relative to files/, no `location`/`dirname`. */
+  /** The output object; File/Directory `path` relative to files/, `location`/`dirname` empty. */
   outputs: Record<string, unknown>;
   /** Every stored file (relative to files/) with its size and mtime when stored; a folder has size -1. */
   files: Array<[string, number, number]>;
@@ -188,10 +188,12 @@ function mapPaths(value: unknown, fn: (p: string) => string): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const obj = value as Record<string, unknown>;
   if ((obj.class === 'File' || obj.class === 'Directory') && typeof obj.path === 'string') {
-    const { location: _l, dirname: _d, path: p, ...rest } = obj;
-    const out: Record<string, unknown> = { ...rest, path: fn(p) };
-    if (rest.secondaryFiles !== undefined) out.secondaryFiles = mapPaths(rest.secondaryFiles, fn);
-    if (rest.listing !== undefined) out.listing = mapPaths(rest.listing, fn);
+    // location and dirname are made again on reuse; kept empty so the fields keep their order.
+    const out: Record<string, unknown> = { ...obj, path: fn(obj.path) };
+    if ('location' in obj) out.location = '';
+    if ('dirname' in obj) out.dirname = '';
+    if (obj.secondaryFiles !== undefined) out.secondaryFiles = mapPaths(obj.secondaryFiles, fn);
+    if (obj.listing !== undefined) out.listing = mapPaths(obj.listing, fn);
     return out;
   }
   const out: Record<string, unknown> = {};
@@ -206,9 +208,8 @@ function relocated(value: unknown, outdir: string): unknown {
   const obj = value as Record<string, unknown>;
   if ((obj.class === 'File' || obj.class === 'Directory') && typeof obj.path === 'string') {
     const abs = path.join(outdir, obj.path);
-    const { class: cls, path: _p, ...rest } = obj;
-    const out: Record<string, unknown> = { class: cls, location: pathToFileURL(abs).href, path: abs, ...rest };
-    if (obj.class === 'File') out.dirname = path.dirname(abs);
+    const out: Record<string, unknown> = { ...obj, location: pathToFileURL(abs).href, path: abs };
+    if ('dirname' in obj) out.dirname = path.dirname(abs);
     if (obj.secondaryFiles !== undefined) out.secondaryFiles = relocated(obj.secondaryFiles, outdir);
     if (obj.listing !== undefined) out.listing = relocated(obj.listing, outdir);
     return out;
