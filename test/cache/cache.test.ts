@@ -10,7 +10,7 @@ import { copyFileSync, statSync, existsSync, mkdirSync, openSync, closeSync, rea
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { watch } from 'node:fs/promises';
+import { mkdtemp, watch } from 'node:fs/promises';
 import { BIN, EXAMPLES, runCli, tempDir } from '../cli/cliHarness.js';
 import { appeared } from '../fileEvents.js';
 
@@ -244,4 +244,56 @@ test('on HTEX workers the same cache is used: a job stored by a local run is reu
   assert.match(onPool.stderr, /outputs reused from the cache/);
   assert.deepEqual(ranSteps(log), ['t']);
   assert.equal(readFileSync((JSON.parse(onPool.stdout) as { out: { path: string } }).out.path, 'utf8'), 't\n');
+});
+
+test('a reused Directory output (an empty folder in it) and secondaryFiles give the same output object and files', async () => {
+  const dir = await tempDir('pcwl-dircache-');
+  const cache = path.join(dir, 'cache');
+  const run = (out: string) => runCli(['--cachedir', cache, '--outdir', path.join(dir, out), fx('dir.cwl')], { cwd: dir });
+  const first = await run('one');
+  const second = await run('two');
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /outputs reused from the cache/);
+  assert.equal(second.stdout.replaceAll(path.join(dir, 'two'), 'OUT'), first.stdout.replaceAll(path.join(dir, 'one'), 'OUT'));
+  for (const f of ['d/a.txt', 'd/sub/b.txt', 's.txt', 's.txt.idx']) assert.equal(readFileSync(path.join(dir, 'two', f), 'utf8'), readFileSync(path.join(dir, 'one', f), 'utf8'));
+  assert.ok(statSync(path.join(dir, 'two', 'd', 'empty')).isDirectory());
+});
+
+test('a runner SIGKILLed while it copies an entry into the cache leaves nothing a later run trusts', { skip: existsSync('/dev/shm') ? false : 'needs /dev/shm (a second filesystem, so the entry is copied, not linked)' }, async () => {
+  const dir = await tempDir('pcwl-midstore-');
+  // The cache on another filesystem than the job folders: storing copies the 48 MB output.
+  const cache = await mkdtemp(path.join('/dev/shm', 'pcwl-midstore-cache-'));
+  try {
+    const tmp = path.join(cache, 'v1', 'tmp');
+    mkdirSync(tmp, { recursive: true });
+    const args = ['--cachedir', cache, '--tmpdir-prefix', path.join(dir, 'run-'), '--outdir', path.join(dir, 'out'), fx('big.cwl'), '--mb', '48'];
+    const child = spawn(BIN, args, { cwd: dir, stdio: 'ignore' });
+    const watching = new AbortController();
+    const exited = once(child, 'exit');
+    // The output's copy into the entry has begun: kill the runner there and then.
+    const storing = (async () => {
+      try {
+        for await (const ev of watch(tmp, { recursive: true, signal: watching.signal })) if (ev.filename?.endsWith('big.bin')) return true;
+      } catch (err) {
+        if ((err as Error).name !== 'AbortError') throw err;
+      }
+      return false;
+    })();
+    const caught = await Promise.race([storing, exited.then(() => false)]);
+    if (caught) child.kill('SIGKILL');
+    await exited;
+    watching.abort();
+    // Killed during the copy (or between it and the rename): at most a folder under tmp/. Killed
+    // later: a complete entry. Never a visible entry with part of the file.
+    for (const key of entries(cache).done) assert.equal(statSync(path.join(cache, 'v1', key.slice(0, 2), key, 'files', 'big.bin')).size, 48 * 1048576);
+    // Whatever the kill interrupted, a later run gets the whole output: from a complete entry or by running.
+    const later = await runCli(args.map((a) => (a === path.join(dir, 'out') ? path.join(dir, 'out2') : a)), { cwd: dir });
+    assert.equal(later.code, 0, later.stderr);
+    assert.equal(statSync((JSON.parse(later.stdout) as { out: { path: string } }).out.path).size, 48 * 1048576);
+    const { done } = entries(cache);
+    assert.equal(done.length, 1);
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
 });

@@ -21,13 +21,26 @@ export function cacheApplies(spec: JobSpec): boolean {
 /** Run `spec` through the cache: reuse its entry, or `execute` it and store the result. */
 export async function runCached(spec: JobSpec, execute: (spec: JobSpec) => Promise<JobResult>, log?: (line: string) => void): Promise<JobResult> {
   const root = (spec.options?.cache as { dir: string }).dir;
-  const key = await jobCacheKey(spec);
+  let key: string;
+  try {
+    key = await jobCacheKey(spec);
+  } catch (err) {
+    // An input that cannot be read: the job itself reports it, with its own coded error.
+    log?.(`${spec.name}: no cache key (${(err as Error).message}); running it`);
+    return execute(spec);
+  }
   const hit = reuseEntry(root, key);
   if (hit !== undefined) {
     log?.(`${spec.name}: reused from the cache (${key.slice(0, 12)})`);
     return hit;
   }
   const result = await execute(spec);
-  if (!storeEntry(root, key, spec.name, result)) log?.(`${spec.name}: not stored in the cache: an output lies outside its output folder`);
+  // The job succeeded: a cache that cannot take its entry (a full disk) does not undo that. The
+  // run command checked the folder is writable before anything ran.
+  try {
+    if (!(await storeEntry(root, key, spec.name, result))) log?.(`${spec.name}: not stored in the cache: an output lies outside its output folder`);
+  } catch (err) {
+    log?.(`${spec.name}: not stored in the cache: ${(err as Error).message}`);
+  }
   return result;
 }

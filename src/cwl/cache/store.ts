@@ -16,7 +16,8 @@
  * whose file was changed since (an output edited in place) no longer matches, is not trusted, and
  * is removed. A hit serves the entry's files in place (reuseEntry).
  */
-import { existsSync, linkSync, copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFile, link, lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseJson, randomHex, stringifyJson } from '../../util/index.js';
@@ -34,7 +35,7 @@ interface EntryFile {
   name: string;
   created: string;
   exitCode: number;
-  /** The output object; File/Directory `path` relative to files/, no `location`/`dirname`. */
+  /** The output object; File/Directory `path` relative to files/, `location`/`dirname` empty. */
   outputs: Record<string, unknown>;
   /** Every stored file (relative to files/) with its size and mtime when stored; a folder has size -1. */
   files: Array<[string, number, number]>;
@@ -47,7 +48,7 @@ function entryDir(root: string, key: string): string {
 /**
  * The stored outputs of `key`, served where they are stored (the entry's files/), or undefined
  * when no trusted entry. Nothing is made per hit: a job folder and a link per file cost a 2,000-way
- * all-hit rerun 2.5-4x its time on this machine (docs/cache.md, "Benchmark"). The run command
+ * all-hit rerun 2.5-4x its time on this machine (docs/cache.md, "Entries"). The run command
  * copies final outputs into --outdir (src/cwl/relocate.ts copies what is outside the run folder),
  * so what a user gets is never linked to the entry; later steps read intermediate ones in place.
  */
@@ -95,11 +96,17 @@ function discard(root: string, dir: string): void {
   rmSync(trash, { recursive: true, force: true });
 }
 
+/** Shard folders known to exist in this process: one mkdir per shard, not one per entry. */
+const shardsMade = new Set<string>();
+
 /**
  * Store a successful job's outputs under `key`. Returns false (and stores nothing) when an output
  * lies outside the job's outdir (an input passed through): such a job simply runs again.
+ * Asynchronous: the five file operations of an entry (two folders, a link per file, entry.json, the
+ * rename) write the filesystem's journal, and on the main thread they held up every other job
+ * of a 2,000-way first run (docs/cache.md, "Benchmark").
  */
-export function storeEntry(root: string, key: string, name: string, result: JobResult): boolean {
+export async function storeEntry(root: string, key: string, name: string, result: JobResult): Promise<boolean> {
   const outdir = path.resolve(result.outdir);
   const files: EntryFile['files'] = [];
   const rels: string[] = [];
@@ -114,63 +121,65 @@ export function storeEntry(root: string, key: string, name: string, result: JobR
   const tmpRoot = path.join(root, VERSION_DIR, 'tmp');
   const tmp = path.join(tmpRoot, `${key}-${process.pid}-${randomHex(4)}`);
   try {
-    mkdirSync(path.join(tmp, 'files'), { recursive: true });
+    await mkdir(path.join(tmp, 'files'), { recursive: true });
   } catch (err) {
     throw new CacheUnusableError(root, `cannot write in it (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
   }
   try {
     const seen = new Set<string>();
-    for (const rel of rels) copyTree(path.join(outdir, rel), path.join(tmp, 'files', rel), rel, files, seen);
+    for (const rel of rels) await copyTree(path.join(outdir, rel), path.join(tmp, 'files', rel), rel, files, seen);
     const entry: EntryFile = { format: CACHE_FORMAT, key, name, created: new Date().toISOString(), exitCode: result.exitCode, outputs: outputs as Record<string, unknown>, files };
-    writeFileSync(path.join(tmp, 'entry.json'), stringifyJson(entry) ?? '');
+    await writeFile(path.join(tmp, 'entry.json'), stringifyJson(entry) ?? '');
     const final = entryDir(root, key);
-    mkdirSync(path.dirname(final), { recursive: true });
+    const shard = path.dirname(final);
+    if (!shardsMade.has(shard)) {
+      await mkdir(shard, { recursive: true });
+      shardsMade.add(shard);
+    }
     try {
-      renameSync(tmp, final);
+      await rename(tmp, final);
     } catch (err) {
       // Another run stored this key first (its entry is as good as this one).
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-      rmSync(tmp, { recursive: true, force: true });
+      await rm(tmp, { recursive: true, force: true });
     }
     return true;
   } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (err instanceof CacheUnusableError) throw err;
+    await rm(tmp, { recursive: true, force: true });
     throw new CacheUnusableError(root, `storing an entry failed (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
   }
 }
 
 /** Link (or copy) a file or a folder's files from `src` to `dest`, recording each file. */
-function copyTree(src: string, dest: string, rel: string, files: EntryFile['files'], seen: Set<string>): void {
+async function copyTree(src: string, dest: string, rel: string, files: EntryFile['files'], seen: Set<string>): Promise<void> {
   if (seen.has(rel)) return;
   seen.add(rel);
-  const st = lstatSync(src);
+  const st = await lstat(src);
   if (st.isDirectory()) {
-    mkdirSync(dest, { recursive: true });
+    await mkdir(dest, { recursive: true });
     files.push([rel, -1, 0]);
-    for (const name of readdirSync(src).sort()) copyTree(path.join(src, name), path.join(dest, name), path.join(rel, name), files, seen);
+    for (const child of (await readdir(src)).sort()) await copyTree(path.join(src, child), path.join(dest, child), path.join(rel, child), files, seen);
     return;
   }
-  mkdirSync(path.dirname(dest), { recursive: true });
-  place(src, dest);
-  const stored = statSync(dest);
+  if (rel.includes(path.sep)) await mkdir(path.dirname(dest), { recursive: true });
+  await place(src, dest);
+  const stored = await stat(dest);
   files.push([rel, stored.size, stored.mtimeMs]);
 }
 
-/** A hard link, else (another filesystem, a symbolic link's target elsewhere) a copy. */
-function place(src: string, dest: string): void {
+/** A hard link, else (another filesystem) a copy. */
+async function place(src: string, dest: string): Promise<void> {
   try {
-    linkSync(src, dest);
+    await link(src, dest);
     return;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
-      rmSync(dest, { force: true });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      await rm(dest, { force: true });
       return place(src, dest);
     }
   }
-  copyFileSync(src, dest);
+  await copyFile(src, dest);
 }
 
 /** `value` with each File/Directory (and its secondaryFiles/listing) path passed through `fn`. */
@@ -179,10 +188,12 @@ function mapPaths(value: unknown, fn: (p: string) => string): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const obj = value as Record<string, unknown>;
   if ((obj.class === 'File' || obj.class === 'Directory') && typeof obj.path === 'string') {
-    const { location: _l, dirname: _d, path: p, ...rest } = obj;
-    const out: Record<string, unknown> = { ...rest, path: fn(p) };
-    if (rest.secondaryFiles !== undefined) out.secondaryFiles = mapPaths(rest.secondaryFiles, fn);
-    if (rest.listing !== undefined) out.listing = mapPaths(rest.listing, fn);
+    // location and dirname are made again on reuse; kept empty so the fields keep their order.
+    const out: Record<string, unknown> = { ...obj, path: fn(obj.path) };
+    if ('location' in obj) out.location = '';
+    if ('dirname' in obj) out.dirname = '';
+    if (obj.secondaryFiles !== undefined) out.secondaryFiles = mapPaths(obj.secondaryFiles, fn);
+    if (obj.listing !== undefined) out.listing = mapPaths(obj.listing, fn);
     return out;
   }
   const out: Record<string, unknown> = {};
@@ -197,9 +208,8 @@ function relocated(value: unknown, outdir: string): unknown {
   const obj = value as Record<string, unknown>;
   if ((obj.class === 'File' || obj.class === 'Directory') && typeof obj.path === 'string') {
     const abs = path.join(outdir, obj.path);
-    const { class: cls, path: _p, ...rest } = obj;
-    const out: Record<string, unknown> = { class: cls, location: pathToFileURL(abs).href, path: abs, ...rest };
-    if (obj.class === 'File') out.dirname = path.dirname(abs);
+    const out: Record<string, unknown> = { ...obj, location: pathToFileURL(abs).href, path: abs };
+    if ('dirname' in obj) out.dirname = path.dirname(abs);
     if (obj.secondaryFiles !== undefined) out.secondaryFiles = relocated(obj.secondaryFiles, outdir);
     if (obj.listing !== undefined) out.listing = relocated(obj.listing, outdir);
     return out;
