@@ -41,7 +41,7 @@ test('Apptainer: a registry image or a docker-archive tarball converted to a SIF
 
   const loaded = await apptainerConversion({ dockerLoad: 'images/tool.tar' }, { engine, cacheDir: '/shared/sif', baseDir: '/work/tools' });
   assert.match(loaded.sif, /^\/shared\/sif\/tool\.tar-[0-9a-f]{12}\.sif$/);
-  assert.deepEqual(loaded.argv.slice(1), ['build', `${loaded.sif}.partial`, 'docker-archive:/work/tools/images/tool.tar']);
+  assert.deepEqual(loaded.argv.slice(1), ['build', `${loaded.sif}.partial`, 'docker-archive:///work/tools/images/tool.tar']);
 
   // Two names that read the same once sanitised still get two files.
   assert.notEqual(sifPath('/c', { kind: 'registry', image: 'a/b_c:1' }), sifPath('/c', { kind: 'registry', image: 'a_b/c:1' }));
