@@ -54,6 +54,7 @@ export { SubmitFailedError, ProviderCommandFailedError, ProviderCommandTimeoutEr
 // CWL: tools as functions, documents, job files and inputs.
 export { loadTool, lazyTool } from './cwl/app/index.js';
 export type { CwlApp, CwlAppInfo, LoadToolOptions } from './cwl/app/index.js';
+export type { ContainerMode, ContainerSettings } from './cwl/containers/settings.js';
 export type { CwlFile, CwlDirectory, Process, CommandLineTool, ExpressionTool, Workflow, Operation } from './cwl/index.js';
 export { loadProcess } from './cwl/load/index.js';
 export type { LoadOptions } from './cwl/load/index.js';

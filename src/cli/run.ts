@@ -156,7 +156,8 @@ function containerOption(opts: RunOptions): { container?: ContainerSettings } {
 async function warnNoEngine(proc: Process, opts: RunOptions, log: RunLog): Promise<void> {
   const mode = opts.containerMode ?? 'auto';
   if (mode === 'off') return;
-  if (opts.defaultContainer === undefined && !JSON.stringify(proc).includes('DockerRequirement')) return;
+  // Anywhere in the document (a workflow's steps included); exact integers (bigint) are no matter here.
+  if (opts.defaultContainer === undefined && !JSON.stringify(proc, (_k, v: unknown) => (typeof v === 'bigint' ? 0 : v)).includes('DockerRequirement')) return;
   // A tool that requires one fails with exit 33 and its own message instead.
   if ((proc.requirements ?? []).some((r) => r.class.endsWith('DockerRequirement'))) return;
   const { findEngine, programsLookedFor } = await import('../cwl/containers/index.js');

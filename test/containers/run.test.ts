@@ -1,16 +1,22 @@
 /**
- * Tools in a real podman container through executeJob: binds, uid, environment, network, the output
- * directory, and that a time limit or a cancel leaves no container behind.
+ * Tools in a real container through executeJob, with podman and with Docker (each skipped when the
+ * engine is absent, mandatory with PARSL_CWL_CONTAINERS=1 / PARSL_CWL_DOCKER=1): binds, uid,
+ * environment, network, the output directory, and that a time limit or a cancel leaves no
+ * container behind.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { execFileSync } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { executeJob } from '../../src/cwl/execution/index.js';
 import type { CwlFile } from '../../src/cwl/model.js';
 import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
-import { DOCKER, assertPodmanWorks, containerTestOptions, containersNamed, inputFile, job, tool } from './podmanGate.js';
+import type { JobSpec } from '../../src/cwl/jobSpec.js';
+import type { CommandLineTool } from '../../src/cwl/model.js';
+import { engineGate, type OciEngine } from './engineGate.js';
+import { DOCKER, inputFile, job as podmanJob, tool } from './podmanGate.js';
 
 const OURS = `parsl-cwl-${process.pid}-`;
 
@@ -32,8 +38,22 @@ async function outText(result: { outputs: Record<string, unknown> }): Promise<st
   return readFile((result.outputs.out as CwlFile).path as string, 'utf8');
 }
 
-describe('tools in podman containers (executeJob)', containerTestOptions, () => {
-  before(() => assertPodmanWorks());
+for (const engine of ['podman', 'docker'] as OciEngine[]) {
+const gate = engineGate(engine);
+let exe = engine as string;
+/** Our containers (by name), in any state. */
+const containersNamed = (prefix: string): string[] =>
+  execFileSync(exe, ['ps', '--all', '--filter', 'label=parsl-cwl', '--format', '{{.Names}}'], { encoding: 'utf8', timeout: 30_000 })
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((n) => n.startsWith(prefix));
+/** A job for this engine. */
+const job = (t: CommandLineTool, inputs: Record<string, unknown> = {}): Promise<JobSpec> => podmanJob(t, inputs, { container: { mode: engine, exe } });
+
+describe(`tools in ${engine} containers (executeJob)`, gate.options, () => {
+  before(() => {
+    exe = gate.exe();
+  });
   after(() => assert.deepEqual(containersNamed(OURS), [], 'containers of ours left behind'));
 
   test('inputs are bound read-only; a writable InitialWorkDir entry is a copy the tool may change; outputs belong to the runner uid', async () => {
@@ -53,6 +73,19 @@ describe('tools in podman containers (executeJob)', containerTestOptions, () => 
     const st = await stat((result.outputs.out as CwlFile).path as string);
     assert.equal(st.uid, process.getuid?.());
     assert.equal(st.gid, process.getgid?.());
+  });
+
+  test('InplaceUpdateRequirement: a writable entry is the input itself, bound read-write, and the tool changes it in place', async () => {
+    const input = await inputFile('count.txt', '1\n');
+    const t = stdoutTool('echo 2 > count.txt; cat count.txt', {
+      inputs: [{ id: 'f', type: 'File' }],
+      requirements: [
+        { class: 'InitialWorkDirRequirement', listing: [{ entry: '$(inputs.f)', writable: true }] },
+        { class: 'InplaceUpdateRequirement', inplaceUpdate: true },
+      ],
+    });
+    assert.equal(await outText(await executeJob(await job(t, { f: input }))), '2\n');
+    assert.equal(await readFile(input.path as string, 'utf8'), '2\n');
   });
 
   test('HOME and TMPDIR are the output and temporary folders (writable), EnvVarRequirement is passed, the host PATH is not, the working directory is HOME', async () => {
@@ -76,8 +109,10 @@ describe('tools in podman containers (executeJob)', containerTestOptions, () => 
     await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
     const port = (server.address() as AddressInfo).port;
     try {
-      // host.containers.internal: podman's name for the host in a container on its network.
-      const script = `python3 -c "import urllib.request; print(urllib.request.urlopen('http://host.containers.internal:${port}/', timeout=20).read().decode())" 2>&1 || echo unreachable`;
+      // The host as a container on the engine's default network sees it: podman's name for it, or
+      // Docker's bridge gateway.
+      const host = engine === 'podman' ? 'host.containers.internal' : execFileSync(exe, ['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}'], { encoding: 'utf8' }).trim();
+      const script = `python3 -c "import urllib.request; print(urllib.request.urlopen('http://${host}:${port}/', timeout=20).read().decode())" 2>&1 || echo unreachable`;
       const off = await executeJob(await job(stdoutTool(script)));
       assert.match(await outText(off), /unreachable/);
       assert.doesNotMatch(await outText(off), /hello from the host/);
@@ -147,22 +182,22 @@ describe('tools in podman containers (executeJob)', containerTestOptions, () => 
     await assert.rejects(run, /cancelled by the test/);
     assert.deepEqual(containersNamed(OURS), []);
   });
+});
+}
 
+describe('no container engine (executeJob)', () => {
   test('a required DockerRequirement with no engine is unsupported; a hint with no engine runs on the host', async () => {
-    const saved = process.env.PATH;
     // An engine named by a program that is not there: the same path as an empty PATH, without
     // changing this process's PATH for the tests running beside it.
     const none = { container: { mode: 'podman' as const, exe: '/nonexistent/podman' } };
-    try {
+    {
       const required = tool({ requirements: [DOCKER], baseCommand: ['true'] });
-      await assert.rejects(executeJob(await job(required, {}, none)), (e: unknown) => hasCode(ErrorCode.UnsupportedRequirement)(e) && /no container engine found/.test((e as Error).message));
+      await assert.rejects(executeJob(await podmanJob(required, {}, none)), (e: unknown) => hasCode(ErrorCode.UnsupportedRequirement)(e) && /no container engine found/.test((e as Error).message));
       const hinted = tool({ hints: [DOCKER], baseCommand: ['sh', '-c', 'test -e /run/.containerenv && echo in || echo host'], stdout: 'out.txt', outputs: [{ id: 'out', type: 'File', outputBinding: { glob: 'out.txt' } }] } as never);
       const logs: string[] = [];
-      const r = await executeJob(await job(hinted, {}, none), undefined, { log: (l) => logs.push(l) });
+      const r = await executeJob(await podmanJob(hinted, {}, none), undefined, { log: (l) => logs.push(l) });
       assert.equal((await outText(r)).trim(), 'host');
       assert.ok(logs.some((l) => /no container engine found on PATH \(looked for \/nonexistent\/podman\)/.test(l)), logs.join('\n'));
-    } finally {
-      process.env.PATH = saved;
     }
   });
 });

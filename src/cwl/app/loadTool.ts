@@ -4,6 +4,7 @@
  * validates them against the tool's types (an invalid input rejects naming the input), and submits
  * a CWL job task. The result is the tool's output object; `.output(name)` is a future of one output.
  */
+import type { ContainerSettings } from '../containers/settings.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CommandLineTool, ExpressionTool, Process } from '../model.js';
@@ -25,6 +26,11 @@ export interface LoadToolOptions {
   retries?: number;
   /** Folder relative paths in inputs resolve against (default: the working directory at call time). */
   cwd?: string;
+  /**
+   * Containers for the tool's DockerRequirement (docs/containers.md); default `{mode: 'auto'}`: the
+   * engine found on PATH of the node that runs the job, as the run command without flags.
+   */
+  container?: ContainerSettings;
 }
 
 export type Tool = CommandLineTool | ExpressionTool;
@@ -72,6 +78,7 @@ function toolDefinition(getTool: () => Promise<Tool>, name: string, identity: st
         hints: tool.hints ?? [],
         paths: { jobDir: path.join(ctx.runDir, 'jobs', `${ctx.taskId}-${name}${ctx.attempt > 0 ? `.${ctx.attempt}` : ''}`) },
         name,
+        ...(options.container !== undefined ? { options: { container: options.container } } : {}),
       };
       return cwlJobTask(job);
     },

@@ -103,6 +103,8 @@ export function jobMounts(opts: {
   outdir: { host: string; container: string };
   tmpdir: { host: string; container: string };
   readOnly: Iterable<string>;
+  /** Sources the tool changes in place (InplaceUpdateRequirement), bound read-write at their own path. */
+  readWrite?: Iterable<string>;
   absoluteEntries: Map<string, string>;
 }): Mount[] {
   const mounts: Mount[] = [
@@ -118,6 +120,11 @@ export function jobMounts(opts: {
     if (absoluteTargets.has(p) || covered.some((dir) => inside(p, dir))) continue;
     mounts.push({ source: p, target: p, readOnly: true });
     covered.push(p);
+  }
+  for (const p of opts.readWrite ?? []) {
+    // Bound on top of a read-only folder holding it, if any; the job's own folders are read-write already.
+    if (inside(p, opts.outdir.host) || inside(p, opts.tmpdir.host)) continue;
+    mounts.push({ source: p, target: p, readOnly: false });
   }
   for (const [host, container] of opts.absoluteEntries) mounts.push({ source: host, target: container, readOnly: false });
   return mounts;

@@ -179,6 +179,7 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
   const iwd = reqs.get('InitialWorkDirRequirement');
   const absoluteEntries = new Map<string, string>();
   const iwdSources: string[] = [];
+  const inplaceSources = new Set<string>();
   if (iwd !== undefined) {
     const staged = await stageInitialWorkDir(iwd, {
       outdir,
@@ -186,7 +187,10 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
       context: ctx,
       inplaceUpdate: reqs.get('InplaceUpdateRequirement')?.inplaceUpdate === true,
       jobName: spec.name,
-      absoluteEntries: container === undefined ? undefined : { hostRoot: ownFile('abs'), mounts: absoluteEntries },
+      // §Dirent: an absolute entryname needs a container for sure, a DockerRequirement under
+      // `requirements` (a hint may run on the host: iwd-container-entryname3 must fail).
+      absoluteEntries: container !== undefined && reqs.isRequired('DockerRequirement') ? { hostRoot: ownFile('abs'), mounts: absoluteEntries } : undefined,
+      inplaceSources,
     });
     // §InitialWorkDirRequirement: inputs that were staged there have their path set to the staged place.
     if (staged.size > 0) inputs = withStagedPaths(inputs, staged) as Record<string, unknown>;
@@ -219,7 +223,8 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
         mounts: jobMounts({
           outdir: { host: outdir, container: seen.outdir },
           tmpdir: { host: tmpdir, container: seen.tmpdir },
-          readOnly: [...inputPaths(inputs), ...iwdSources],
+          readOnly: [...inputPaths(inputs), ...iwdSources].filter((p) => !inplaceSources.has(p)),
+          readWrite: inplaceSources,
           absoluteEntries,
         }),
         network: networkAccess(reqs, evaluate, ctx),

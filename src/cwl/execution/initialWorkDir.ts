@@ -24,6 +24,11 @@ export interface InitialWorkDirOptions {
    * container path), to be bound at that path inside the container (§Dirent entryname).
    */
   absoluteEntries?: { hostRoot: string; mounts: Map<string, string> } | undefined;
+  /**
+   * Filled with the sources of writable entries that are linked, not copied (InplaceUpdateRequirement):
+   * a container must bind them read-write, since the tool changes them in place.
+   */
+  inplaceSources?: Set<string> | undefined;
 }
 
 /** What was staged: each source path and the path it now has inside the output directory. */
@@ -115,6 +120,7 @@ async function stageObject(
   }
   const src = sourcePath(obj);
   if (src !== undefined) staged.set(src, container ?? target);
+  if (src !== undefined && writable && mode === 'link') opts.inplaceSources?.add(src);
 }
 
 /**
