@@ -22,9 +22,9 @@ const RUN: ContainerRun = {
   extraArgs: ['--security-opt', 'label=disable'],
 };
 
-test('podman: run --rm, named and labelled, user, no network, no pull, workdir, env, binds, extra args, then image and command', () => {
+test('podman: run --rm --init, named and labelled, user, no network, no pull, workdir, env, binds, extra args, then image and command', () => {
   assert.deepEqual(runArgv({ name: 'podman', exe: '/usr/bin/podman' }, RUN), [
-    '/usr/bin/podman', 'run', '--rm', '--interactive', '--name', 'parsl-cwl-1-abc', '--label', 'parsl-cwl=1',
+    '/usr/bin/podman', 'run', '--rm', '--init', '--interactive', '--name', 'parsl-cwl-1-abc', '--label', 'parsl-cwl=1',
     '--user', '1000:100', '--network', 'none', '--pull', 'never', '--workdir', '/var/spool/cwl',
     '--env', 'HOME=/var/spool/cwl', '--env', 'TMPDIR=/tmp/job', '--env', 'FOO=a b',
     '--mount', 'type=bind,source=/host/out,target=/var/spool/cwl',

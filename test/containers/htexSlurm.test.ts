@@ -13,7 +13,14 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BIN, fixture, runCli, tempDir } from '../cli/cliHarness.js';
 import { assertNoJobsLeft, assertSlurmWorks, pollUntil, slurmTestOptions, uniqueLabel } from '../slurm/slurmGate.js';
+import { execFileSync } from 'node:child_process';
 import { IMAGE, assertPodmanWorks, containerTestOptions, containersLabelled, scatterWorkflow } from './podmanGate.js';
+
+/** Remove (exited) containers carrying label key=value. */
+function removeLabelled(key: string, value: string): void {
+  const names = containersLabelled(key, value);
+  if (names.length > 0) execFileSync('podman', ['rm', '--force', '--time', '0', '--ignore', ...names], { stdio: 'ignore', timeout: 60_000 });
+}
 
 const TAG = `t${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
 const containers = (extra = `    extra_args: [--label, pcwl-test=${TAG}]\n`) => `containers:\n  engine: podman\n${extra}`;
@@ -69,6 +76,43 @@ describe('container steps on Slurm-provisioned pools', { skip: containerTestOpti
   after(async () => {
     for (const label of labels) await assertNoJobsLeft(label);
     assert.deepEqual(containersLabelled('pcwl-test', TAG), []);
+  });
+
+  const slurmConfig = (label: string): string => `executor:
+  type: htex
+  label: ${label}
+  workers_per_pool: 2
+  address: 127.0.0.1
+  provider:
+    type: slurm
+    walltime: "00:10:00"
+    init_blocks: 1
+    min_blocks: 0
+    max_blocks: 1
+    launcher: {type: single_node}
+  strategy: {period: 0.5, max_idle_time: 60}
+retries: 0
+${containers().replace(/^ {4}/m, '  ')}`;
+
+  test('Ctrl-C while a container step runs in a Slurm block: exit 130, the container removed, the block cancelled', async () => {
+    const label = uniqueLabel('ctrint');
+    labels.push(label);
+    const dir = await fixture({ ...scatterWorkflow(IMAGE), 'slurm.yml': slurmConfig(label) });
+    const child = spawn(BIN, ['--quiet', '--config', 'slurm.yml', '--outdir', await tempDir(), 'sleep.cwl'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    const before = containersLabelled('pcwl-test', TAG).length;
+    await pollUntil('the container to start in a Slurm block', () => (child.exitCode === null ? (containersLabelled('pcwl-test', TAG).length > before ? true : undefined) : Promise.reject(new Error(stderr))), 90_000, 100);
+    child.kill('SIGINT');
+    const [code] = await exited;
+    assert.equal(code, 130, stderr);
+    // The block's cancel (scancel) signals every process of the block, the engine's monitor and
+    // the removal included, so an exited container may be left (docs/containers.md, "Stopping");
+    // none may be left running: the client's SIGTERM reaches the command through --init.
+    await pollUntil('no running container of ours', () => (containersLabelled('pcwl-test', TAG, { running: true }).length === 0 ? true : undefined), 15_000, 200);
+    removeLabelled('pcwl-test', TAG);
+    await assertNoJobsLeft(label, 5_000);
   });
 
   test('a scattered container step runs in podman inside Slurm blocks', async () => {

@@ -60,9 +60,10 @@ export async function inputFile(name: string, text: string): Promise<CwlFile> {
   return { class: 'File', location: pathToFileURL(p).href, path: p, basename: name };
 }
 
-/** Names of containers (any state) carrying label `key=value` (a test passes it with `extra_args`). */
-export function containersLabelled(key: string, value: string): string[] {
-  const out = execFileSync(PODMAN ?? 'podman', ['ps', '--all', '--filter', `label=${key}=${value}`, '--format', '{{.Names}}'], { encoding: 'utf8', timeout: 30_000 });
+/** Names of containers (any state, or running only) carrying label `key=value` (a test passes it with `extra_args`). */
+export function containersLabelled(key: string, value: string, options: { running?: boolean } = {}): string[] {
+  const all = options.running === true ? [] : ['--all'];
+  const out = execFileSync(PODMAN ?? 'podman', ['ps', ...all, '--filter', `label=${key}=${value}`, '--format', '{{.Names}}'], { encoding: 'utf8', timeout: 30_000 });
   return out
     .split('\n')
     .map((l) => l.trim())

@@ -80,6 +80,8 @@ const TYPES = [
   'BuiltConfig',
   'CheckpointMode',
   'CommandLineTool',
+  'ContainerMode',
+  'ContainerSettings',
   'CwlApp',
   'CwlAppInfo',
   'CwlDirectory',
@@ -120,6 +122,8 @@ const TYPES = [
 
 /** Public names that may change before 1.0: their declarations say `@experimental`. */
 const EXPERIMENTAL = [
+  'ContainerMode',
+  'ContainerSettings',
   'ExecutionProvider',
   'HighThroughputExecutor',
   'HtexOptions',

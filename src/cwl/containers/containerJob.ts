@@ -60,10 +60,8 @@ function imageRequest(req: Requirement): ImageRequest {
   const out: ImageRequest = {};
   for (const key of ['dockerPull', 'dockerLoad', 'dockerFile', 'dockerImport', 'dockerImageId'] as const) {
     const v = req[key];
+    // The loader has read `dockerFile: {$include: file}` into its text already.
     if (typeof v === 'string' && v !== '') out[key] = v;
-    // dockerFile may be given as {$include: ...} already read by the loader into a string; anything
-    // else is left to the image step to reject.
-    else if (v !== undefined && v !== null && key === 'dockerFile') out[key] = String(v);
   }
   return out;
 }

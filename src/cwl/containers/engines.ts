@@ -121,13 +121,17 @@ export function runArgv(engine: ContainerEngine, run: ContainerRun): string[] {
 }
 
 /**
- * podman and docker: `run --rm` with the container named and labelled, the user's uid:gid, no
+ * podman and docker: `run --rm --init` with the container named and labelled, the user's uid:gid, no
  * network unless allowed, and `--pull never` (the image step made the image available already; a
  * pull here would only hide a mistake). No `--tty`: stdout and stderr stay apart. The image's
  * ENTRYPOINT is kept, as CWL expects (the command line is its arguments).
  */
 function ociArgv(engine: ContainerEngine, run: ContainerRun): string[] {
-  const argv = [engine.exe, 'run', '--rm'];
+  // --init: a small init as PID 1 passes the signals the client proxies (SIGTERM) on to the
+  // command, which PID 1 itself would ignore; so a client stopped by anyone (a Slurm scancel signals
+  // every process of the block, the removal below included) still ends its container, and --rm
+  // removes it.
+  const argv = [engine.exe, 'run', '--rm', '--init'];
   if (run.stdin) argv.push('--interactive');
   argv.push('--name', run.name, '--label', `${CONTAINER_LABEL}=1`);
   argv.push('--user', `${run.user.uid}:${run.user.gid}`);

@@ -8,9 +8,11 @@ import type { EngineName } from './types.js';
 /**
  * `auto`: the first of podman, docker found on PATH, else apptainer (or singularity); `off`: run
  * every command on the host (`--no-container`); an engine name: that engine only.
+ * @experimental
  */
 export type ContainerMode = 'auto' | 'off' | EngineName;
 
+/** How a job uses containers (docs/containers.md). @experimental */
 export interface ContainerSettings {
   mode: ContainerMode;
   /** The engine's program when not the one found on PATH (config `containers.exe`). */
