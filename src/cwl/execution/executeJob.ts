@@ -211,22 +211,26 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
   let argv = commandLine.argv;
   let cmdEnv = env;
   let reaper: ContainerReaper | undefined;
+  /** Container folders bound from elsewhere on the host: paths the tool writes in cwl.output.json are mapped back. */
+  let pathMap: Array<{ from: string; to: string }> = [];
   const inContainer = async (imageName: string): Promise<void> => {
     if (container === undefined) return;
     const name = containerName();
     try {
+      const mounts = jobMounts({
+        outdir: { host: outdir, container: seen.outdir },
+        tmpdir: { host: tmpdir, container: seen.tmpdir },
+        readOnly: [...inputPaths(inputs), ...iwdSources].filter((p) => !inplaceSources.has(p)),
+        readWrite: inplaceSources,
+        absoluteEntries,
+      });
+      pathMap = mounts.filter((m) => m.source !== m.target).map((m) => ({ from: m.target, to: m.source }));
       argv = runArgv(container.engine, {
         image: imageName,
         argv: commandLine.argv,
         workdir: seen.outdir,
         env,
-        mounts: jobMounts({
-          outdir: { host: outdir, container: seen.outdir },
-          tmpdir: { host: tmpdir, container: seen.tmpdir },
-          readOnly: [...inputPaths(inputs), ...iwdSources].filter((p) => !inplaceSources.has(p)),
-          readWrite: inplaceSources,
-          absoluteEntries,
-        }),
+        mounts,
         network: networkAccess(reqs, evaluate, ctx),
         stdin: streams.stdin !== undefined,
         name,
@@ -293,6 +297,7 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
     requirements: reqs.inForce,
     computeChecksum: spec.options?.computeChecksum ?? true,
     jobName: spec.name,
+    pathMap,
   });
   // Inputs, files staged for them (stg/), and the output directory are where outputs may come from.
   await checkOutputConfinement(outputs, outdir, [...stager.sources, ownFile('stg')], spec.name);
