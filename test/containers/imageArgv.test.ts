@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { apptainerConversion, engineMessage, isImageId, normaliseImageName, ociImageArgv, sifPath } from '../../src/cwl/containers/index.js';
+import { apptainerConversion, engineMessage, imageToTry, isImageId, normaliseImageName, ociImageArgv, runFoundNoImage, sifPath } from '../../src/cwl/containers/index.js';
 import { ImageUnavailableError } from '../../src/cwl/errors.js';
 
 test('image names are normalised as Docker reads them; ids are kept', async () => {
@@ -41,7 +41,7 @@ test('Apptainer: a registry image or a docker-archive tarball converted to a SIF
 
   const loaded = await apptainerConversion({ dockerLoad: 'images/tool.tar' }, { engine, cacheDir: '/shared/sif', baseDir: '/work/tools' });
   assert.match(loaded.sif, /^\/shared\/sif\/tool\.tar-[0-9a-f]{12}\.sif$/);
-  assert.deepEqual(loaded.argv.slice(1), ['build', `${loaded.sif}.partial`, 'docker-archive:/work/tools/images/tool.tar']);
+  assert.deepEqual(loaded.argv.slice(1), ['build', `${loaded.sif}.partial`, 'docker-archive:///work/tools/images/tool.tar']);
 
   // Two names that read the same once sanitised still get two files.
   assert.notEqual(sifPath('/c', { kind: 'registry', image: 'a/b_c:1' }), sifPath('/c', { kind: 'registry', image: 'a_b/c:1' }));
@@ -73,4 +73,20 @@ test("an engine's message is its last error line, on one line", () => {
   assert.equal(engineMessage('INFO: Starting build...\nFATAL: While making image from oci registry: no such host\n', 255), 'While making image from oci registry: no such host');
   assert.equal(engineMessage('', 3), 'exit code 3, nothing on stderr');
   assert.equal(engineMessage(`Error: ${'x'.repeat(1000)}`, 1).length, 400);
+});
+
+test('a run is tried with the image the tool names; an absent image is told from a failing tool', () => {
+  const podman = { name: 'podman' as const, exe: 'podman' };
+  const docker = { name: 'docker' as const, exe: 'docker' };
+  const apptainer = { name: 'apptainer' as const, exe: 'apptainer' };
+  assert.equal(imageToTry({ dockerPull: 'debian:stable-slim' }, podman), 'debian:stable-slim');
+  assert.equal(imageToTry({ dockerPull: 'debian:stable-slim', dockerImageId: 'mine:1' }, docker), 'mine:1');
+  assert.equal(imageToTry({ dockerFile: 'FROM x\n' }, podman), undefined);
+  assert.equal(imageToTry({ dockerPull: 'debian' }, apptainer), undefined);
+  // The engines' own words (podman 4.3, Docker 20.10), with the exit code 125 of a run that did not start.
+  assert.ok(runFoundNoImage(podman, 125, 'Error: docker.io/library/nosuch:1: image not known\n'));
+  assert.ok(runFoundNoImage(docker, 125, "docker: Error response from daemon: No such image: nosuch:1.\nSee 'docker run --help'.\n"));
+  assert.ok(!runFoundNoImage(podman, 1, 'Error: docker.io/library/nosuch:1: image not known\n'));
+  assert.ok(!runFoundNoImage(podman, 125, 'Error: some other failure\n'));
+  assert.ok(!runFoundNoImage(apptainer, 125, 'Error: x: image not known\n'));
 });

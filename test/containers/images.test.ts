@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ensureImage, type ContainerEngine } from '../../src/cwl/containers/index.js';
@@ -106,6 +108,28 @@ for (const name of ['podman', 'docker'] as OciEngine[]) {
       assert.deepEqual(engine.calls(), [`image inspect --format {{.Id}} ${image}`]);
       // A tarball that is not there.
       await assert.rejects(ensureImage({ dockerLoad: 'nothing.tar' }, { engine: engineAt(), baseDir: dir }), /PCWL_IMAGE_UNAVAILABLE.*nothing\.tar.*no such file/);
+    });
+
+    test('dockerLoad from an http URL: downloaded, loaded, and an HTTP error is one clear line', async () => {
+      const dir = scratchDir('load-url');
+      const image = `localhost/pcwl-test-load-url:${NONCE}`;
+      execFileSync(gate.exe(), ['import', tinyRootfs(dir), image], { stdio: 'ignore' });
+      execFileSync(gate.exe(), ['save', '-o', join(dir, 'image.tar'), image], { stdio: 'ignore' });
+      removeImages(gate.exe(), image);
+      made.push(image);
+      const server = createServer((req, res) => {
+        if (req.url === '/image.tar') createReadStream(join(dir, 'image.tar')).pipe(res);
+        else res.writeHead(404).end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        assert.equal(await ensureImage({ dockerLoad: `${base}/image.tar` }, { engine: engineAt() }), image);
+        assert.ok(imageExists(gate.exe(), image));
+        await assert.rejects(ensureImage({ dockerLoad: `${base}/missing.tar` }, { engine: engineAt() }), /PCWL_IMAGE_UNAVAILABLE.*missing\.tar.*cannot download it: HTTP 404/);
+      } finally {
+        server.close();
+      }
     });
 
     test('dockerImport: a gzipped root filesystem tagged with dockerImageId, or its id without one', async () => {

@@ -11,7 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { executeJob } from '../../src/cwl/execution/index.js';
-import type { CwlFile } from '../../src/cwl/model.js';
+import type { CwlDirectory, CwlFile } from '../../src/cwl/model.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
 import type { JobSpec } from '../../src/cwl/jobSpec.js';
 import type { CommandLineTool } from '../../src/cwl/model.js';
@@ -134,6 +136,46 @@ describe(`tools in ${engine} containers (executeJob)`, gate.options, () => {
     const thing = result.outputs.thing as CwlFile;
     assert.ok((thing.path as string).startsWith(result.outdir));
     assert.equal(await readFile(thing.path as string, 'utf8'), '/other /other /other\n');
+  });
+
+  test('dockerOutputDirectory: cwl.output.json naming container paths (path, file:// location, Directory, secondaryFiles) comes back as host paths', async () => {
+    const script = [
+      'mkdir -p /other/sub && echo one > /other/sub/a.txt && echo idx > /other/sub/a.txt.idx && echo two > /other/b.txt',
+      'printf \'%s\' \'{"a": {"class": "File", "path": "/other/sub/a.txt", "secondaryFiles": [{"class": "File", "path": "/other/sub/a.txt.idx"}]}, "b": {"class": "File", "location": "file:///other/b.txt"}, "d": {"class": "Directory", "path": "/other/sub"}, "r": {"class": "File", "path": "b.txt"}}\' > /other/cwl.output.json',
+    ].join(' && ');
+    const t = tool({
+      requirements: [{ ...DOCKER, dockerOutputDirectory: '/other' }],
+      baseCommand: ['sh', '-c', script],
+      outputs: [
+        { id: 'a', type: 'File' },
+        { id: 'b', type: 'File' },
+        { id: 'd', type: 'Directory' },
+        { id: 'r', type: 'File' },
+      ],
+    } as never);
+    const result = await executeJob(await job(t));
+    const a = result.outputs.a as CwlFile;
+    const b = result.outputs.b as CwlFile;
+    const d = result.outputs.d as CwlDirectory;
+    const r = result.outputs.r as CwlFile;
+    assert.equal(a.path, path.join(result.outdir, 'sub', 'a.txt'));
+    assert.equal(await readFile(a.path as string, 'utf8'), 'one\n');
+    assert.equal((a.secondaryFiles?.[0] as CwlFile | undefined)?.path, path.join(result.outdir, 'sub', 'a.txt.idx'));
+    assert.equal(b.path, path.join(result.outdir, 'b.txt'));
+    assert.equal(b.location, pathToFileURL(path.join(result.outdir, 'b.txt')).href);
+    assert.equal(await readFile(b.path as string, 'utf8'), 'two\n');
+    assert.equal(d.path, path.join(result.outdir, 'sub'));
+    assert.deepEqual(d.listing?.map((e) => e.basename).sort(), ['a.txt', 'a.txt.idx']);
+    assert.equal(r.path, path.join(result.outdir, 'b.txt'));
+  });
+
+  test('cwl.output.json naming a container path that is bound nowhere: the output is missing (PCWL_OUTPUT_MISSING naming that path)', async () => {
+    const t = tool({
+      requirements: [{ ...DOCKER, dockerOutputDirectory: '/other' }],
+      baseCommand: ['sh', '-c', 'echo x > /tmp-unbound.txt; printf \'%s\' \'{"a": {"class": "File", "path": "/tmp-unbound.txt"}}\' > cwl.output.json'],
+      outputs: [{ id: 'a', type: 'File' }],
+    } as never);
+    await assert.rejects(executeJob(await job(t)), (err: unknown) => hasCode(ErrorCode.OutputMissing)(err) && /\/tmp-unbound\.txt does not exist/.test((err as Error).message));
   });
 
   test('an absolute InitialWorkDir entryname is bound at that path in the container', async () => {

@@ -232,6 +232,44 @@ describe('records and cwl.output.json', () => {
     assert.equal(out.n, 3);
   });
 
+  test('pathMap: absolute paths and file:// locations the command saw elsewhere (a container\'s binds) are read on the host; the deepest bind wins; other paths stay', async () => {
+    const dir = await outdir({ 'sub/p.txt': 'P', 'l.txt': 'L', 'inner/i.txt': 'I' });
+    const elsewhere = await outdir({ 'e.txt': 'E' });
+    await writeFile(
+      path.join(dir, 'cwl.output.json'),
+      JSON.stringify({
+        byPath: { class: 'File', path: '/other/sub/p.txt' },
+        byLocation: { class: 'File', location: 'file:///other/l.txt' },
+        deeper: { class: 'File', path: '/other/in/i.txt' },
+        unmapped: { class: 'File', path: path.join(elsewhere, 'e.txt') },
+        prefixOnly: { class: 'File', path: '/otherwise/x.txt' },
+      }),
+    );
+    const t = tool([
+      { id: 'byPath', type: 'File' },
+      { id: 'byLocation', type: 'File' },
+      { id: 'deeper', type: 'File' },
+      { id: 'unmapped', type: 'File' },
+      { id: 'prefixOnly', type: ['null', 'File'] },
+    ]);
+    const pathMap = [
+      { from: '/other', to: dir },
+      { from: '/other/in', to: path.join(dir, 'inner') },
+    ];
+    // '/otherwise' is not inside '/other': it stays as written, and does not exist.
+    await assert.rejects(collectOutputs(t, {}, { outdir: dir }, refs, { pathMap }), (e: unknown) => e instanceof OutputMissingError && e.message.includes('/otherwise/x.txt'));
+    const json = JSON.parse(await readFile(path.join(dir, 'cwl.output.json'), 'utf8')) as Record<string, unknown>;
+    delete json.prefixOnly;
+    await writeFile(path.join(dir, 'cwl.output.json'), JSON.stringify(json));
+    const out = await collectOutputs(t, {}, { outdir: dir }, refs, { pathMap });
+    assert.equal((out.byPath as CwlFile).path, path.join(dir, 'sub', 'p.txt'));
+    assert.equal((out.byPath as CwlFile).checksum, sha1('P'));
+    assert.equal((out.byLocation as CwlFile).path, path.join(dir, 'l.txt'));
+    assert.equal((out.deeper as CwlFile).path, path.join(dir, 'inner', 'i.txt'));
+    assert.equal((out.unmapped as CwlFile).path, path.join(elsewhere, 'e.txt'));
+    assert.equal(out.prefixOnly, null);
+  });
+
   test('cwl.output.json that is not JSON, or misses a required output, fails clearly', async () => {
     const dir = await outdir({ 'cwl.output.json': '{nope' });
     await assert.rejects(collect(tool([{ id: 'n', type: 'int' }]), dir), (e: unknown) => e instanceof OutputInvalidError && /cwl\.output\.json/.test(e.message));

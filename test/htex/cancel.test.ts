@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TaskSpec } from '../../src/executors/executor.js';
+import { CANCEL_WAIT_MS } from '../../src/executors/htex/executor.js';
 import { shellToolTask, startHtex, until, type RunningHtex } from './helpers.js';
 
 /** Running, sleeping...: anything but gone or a zombie (what `alive` in helpers.ts checks, for one pid). */
@@ -182,5 +183,71 @@ describe('cancelling a task on HTEX (one worker, prefetch 1)', () => {
     await until(() => tasksOnPools(htex) === 0, 5000, 'the pool to hold no task');
     const later = await htex.executor.submit({ taskId: 5, attempt: 0, spec: { kind: 'noop' } });
     assert.equal(later.kind, 'noop');
+  });
+});
+
+describe('shutting HTEX down while tasks run: the tasks end on their pools before the blocks are cancelled', () => {
+  test('a task whose SIGTERM handler cleans up finishes that clean-up, though the block cancel would kill it at once', async () => {
+    // A block cancel kills the pool's group 100 ms after SIGTERM, and the worker's processes with it:
+    // only a shutdown that waits for the task's answer first lets the handler write its marker.
+    const htex = await startHtex({ workersPerPool: 1, strategy: false }, { cancelGraceMs: 100 });
+    const pidFile = join(htex.runDir, 'cleanup.pid');
+    const marker = join(htex.runDir, 'cleanup.marker');
+    const command = `trap 'sleep 0.5; echo cleaned > ${marker}; exit 0' TERM; echo $BASHPID > ${pidFile}; sleep 60 & wait`;
+    const task = htex.executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'bash', command } });
+    const pid = await until(() => pidIn(pidFile), 30_000, 'the task to start');
+    const rejected = assert.rejects(task, /shut down before the task finished/);
+    await htex.executor.shutdown();
+    await rejected;
+    assert.equal(readFileSync(marker, 'utf8'), 'cleaned\n', 'the clean-up ran to its end');
+    assert.ok(!running(pid), 'the task is gone');
+    assert.ok(htex.logs.some((l) => /waiting up to \d+ ms for 1 cancelled task\(s\) to end on their pools/.test(l)), htex.logs.join('\n'));
+    assert.ok(htex.logs.some((l) => /the cancelled tasks ended on their pools after \d+ ms/.test(l)), htex.logs.join('\n'));
+  });
+
+  test('a task the caller aborted just before the shutdown (the kernel\'s cancel mode) is waited for the same way', async () => {
+    const htex = await startHtex({ workersPerPool: 1, strategy: false }, { cancelGraceMs: 100 });
+    const pidFile = join(htex.runDir, 'aborted.pid');
+    const marker = join(htex.runDir, 'aborted.marker');
+    const command = `trap 'sleep 0.5; echo cleaned > ${marker}; exit 0' TERM; echo $BASHPID > ${pidFile}; sleep 60 & wait`;
+    const controller = new AbortController();
+    const task = htex.executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'bash', command } }, controller.signal);
+    await until(() => pidIn(pidFile), 30_000, 'the task to start');
+    controller.abort(new Error('cancelled by kernel shutdown'));
+    await assert.rejects(task, /cancelled by kernel shutdown/);
+    await htex.executor.shutdown();
+    assert.equal(readFileSync(marker, 'utf8'), 'cleaned\n', 'the clean-up ran to its end');
+  });
+
+  test('a pool that never answers: the wait is bounded, the blocks are cancelled anyway', async () => {
+    // A long heartbeat threshold: the stopped pool is not declared lost during the wait.
+    const htex = await startHtex({ workersPerPool: 1, strategy: false, heartbeatThresholdSec: 120 }, { cancelGraceMs: 100 });
+    const pidFile = join(htex.runDir, 'stuck.pid');
+    const task = htex.executor.submit({ taskId: 1, attempt: 0, spec: { kind: 'bash', command: `echo $BASHPID > ${pidFile}; exec sleep 120` } });
+    const pid = await until(() => pidIn(pidFile), 30_000, 'the task to start');
+    const [block] = htex.executor.scaling.blocks();
+    assert.ok(block, 'one block');
+    process.kill(-Number(block.jobId), 'SIGSTOP'); // the pool and its workers hear nothing now
+    const rejected = assert.rejects(task, /shut down before the task finished/);
+    try {
+      const t0 = Date.now();
+      await htex.executor.shutdown();
+      const took = Date.now() - t0;
+      await rejected;
+      assert.ok(took >= CANCEL_WAIT_MS - 100, `shutdown took ${took} ms`);
+      assert.ok(took < CANCEL_WAIT_MS + 20_000, `shutdown took ${took} ms`);
+      assert.ok(htex.logs.some((l) => /still on their pools after \d+ ms; cancelling the blocks anyway/.test(l)), htex.logs.join('\n'));
+    } finally {
+      try {
+        process.kill(-Number(block.jobId), 'SIGKILL');
+      } catch {
+        // cancelled already
+      }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // its worker took it along
+      }
+    }
   });
 });

@@ -29,9 +29,9 @@ export function apptainerBuildArgv(target: string, source: string): string[] {
 /** Where Apptainer gets an image from: a registry image or a `docker save` tarball. */
 export type ApptainerSource = { kind: 'registry'; image: string } | { kind: 'archive'; tarball: string };
 
-/** The build source Apptainer understands for it (`docker://NAME`, `docker-archive:PATH`). */
+/** The build source Apptainer understands for it (`docker://NAME`, `docker-archive://PATH`: with an absolute PATH, three slashes). */
 export function apptainerSourceUri(source: ApptainerSource): string {
-  return source.kind === 'registry' ? `docker://${source.image}` : `docker-archive:${source.tarball}`;
+  return source.kind === 'registry' ? `docker://${source.image}` : `docker-archive://${source.tarball}`;
 }
 
 /**

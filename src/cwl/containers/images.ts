@@ -30,8 +30,14 @@ import type { ContainerEngine, ImageContext, ImageRequest } from './types.js';
 /** How long a failed attempt answers the same request before the next caller tries again. */
 export const FAILURE_MEMORY_MS = 60_000;
 
+/** What ensureImageDetail tells: the image for the run, and whether it had to be fetched (pulled, loaded, built, imported or converted) rather than found. */
+export interface ImageReady {
+  image: string;
+  fetched: boolean;
+}
+
 interface Shared {
-  promise: Promise<string>;
+  promise: Promise<ImageReady>;
   controller: AbortController;
   /** Callers waiting that can still abort; a caller without a signal pins the attempt. */
   abortable: number;
@@ -47,6 +53,11 @@ const shared = new Map<string, Shared>();
  * `ctx.signal`.
  */
 export async function ensureImage(req: ImageRequest, ctx: ImageContext): Promise<string> {
+  return (await ensureImageDetail(req, ctx)).image;
+}
+
+/** ensureImage, also telling whether the image was fetched or found (see runFoundNoImage). */
+export async function ensureImageDetail(req: ImageRequest, ctx: ImageContext): Promise<ImageReady> {
   ctx.signal?.throwIfAborted();
   const request = await resolveRequest(req, ctx);
   // dockerPull spelled two ways (`debian:stable-slim`, `docker.io/library/debian:stable-slim`) is one request.
@@ -54,11 +65,12 @@ export async function ensureImage(req: ImageRequest, ctx: ImageContext): Promise
   let entry = shared.get(key);
   if (entry === undefined) {
     const controller = new AbortController();
-    const made: Shared = { promise: Promise.resolve(''), controller, abortable: 0, pinned: false, settled: false };
-    made.promise = acquire(request, { ...ctx, signal: controller.signal }).then(
+    const made: Shared = { promise: Promise.resolve({ image: '', fetched: false }), controller, abortable: 0, pinned: false, settled: false };
+    const found = { found: false };
+    made.promise = acquire(request, { ...ctx, signal: controller.signal }, found).then(
       (image) => {
         made.settled = true;
-        return image;
+        return { image, fetched: !found.found };
       },
       (err: unknown) => {
         made.settled = true;
@@ -74,13 +86,13 @@ export async function ensureImage(req: ImageRequest, ctx: ImageContext): Promise
   return waitFor(entry, key, ctx.signal);
 }
 
-function waitFor(entry: Shared, key: string, signal: AbortSignal | undefined): Promise<string> {
+function waitFor(entry: Shared, key: string, signal: AbortSignal | undefined): Promise<ImageReady> {
   if (signal === undefined) {
     entry.pinned = true;
     return entry.promise;
   }
   entry.abortable++;
-  return new Promise<string>((resolvePromise, reject) => {
+  return new Promise<ImageReady>((resolvePromise, reject) => {
     const onAbort = () => {
       entry.abortable--;
       // Nobody is left waiting for it: stop the engine command and forget the attempt.
@@ -142,19 +154,53 @@ function resolveSource(source: string, baseDir: string | undefined): string {
   return isAbsolute(source) ? source : resolve(baseDir ?? process.cwd(), source);
 }
 
-function acquire(req: ResolvedRequest, ctx: ImageContext): Promise<string> {
-  return ctx.engine.name === 'apptainer' ? acquireSif(req, ctx) : acquireOci(req, ctx);
+/** `found.found` is set when the image was there already (nothing was fetched). */
+type Found = { found: boolean };
+
+function acquire(req: ResolvedRequest, ctx: ImageContext, found: Found): Promise<string> {
+  return ctx.engine.name === 'apptainer' ? acquireSif(req, ctx, found) : acquireOci(req, ctx, found);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trying the run first
+
+/**
+ * The image a podman or Docker run (`--pull never`) can be started with at once, before any
+ * look-up: the name the request gives (`dockerImageId`, else `dockerPull`). Looking the image up
+ * costs an engine start
+ * (`image inspect`: 70-250 ms on the loaded CI machines) before every first job of a process; a run
+ * of an image that is absent fails at once with exit code 125 and a message runFoundNoImage knows,
+ * after which the caller calls ensureImageDetail and runs again when the image was fetched.
+ * Undefined (look it up first): Apptainer (it needs a SIF path), or no name in the request.
+ */
+export function imageToTry(req: ImageRequest, engine: ContainerEngine): string | undefined {
+  if (engine.name === 'apptainer') return undefined;
+  return req.dockerImageId ?? req.dockerPull;
+}
+
+/**
+ * Whether a `run --pull never` that exited with `exitCode` and wrote `stderrTail` failed because the
+ * engine has no such image (podman: `Error: NAME: image not known`; Docker: `Error response from
+ * daemon: No such image: NAME`), rather than the tool failing. A tool that exits 125 with such a
+ * line is told apart by the caller: ensureImageDetail then finds the image (`fetched` false).
+ */
+export function runFoundNoImage(engine: ContainerEngine, exitCode: number, stderrTail: string): boolean {
+  if (engine.name === 'apptainer' || exitCode !== 125) return false;
+  return engine.name === 'podman' ? /^Error: .*: image not known$/m.test(stderrTail) : /Error response from daemon: No such image: /.test(stderrTail);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Podman and Docker
 
-async function acquireOci(req: ResolvedRequest, ctx: ImageContext): Promise<string> {
+async function acquireOci(req: ResolvedRequest, ctx: ImageContext, found: Found): Promise<string> {
   const engine = ctx.engine;
   const dockerfileTag = req.dockerFile === undefined ? undefined : `pcwl-dockerfile:${createHash('sha256').update(req.dockerFile).digest('hex').slice(0, 16)}`;
   // The name the run command gets when the image is there already.
   const runName = req.dockerImageId ?? req.dockerPull ?? dockerfileTag;
-  if (runName !== undefined && (await inspect(ctx, runName))) return runName;
+  if (runName !== undefined && (await inspect(ctx, runName))) {
+    found.found = true;
+    return runName;
+  }
 
   if (req.pullName !== undefined) {
     const full = req.pullName;
@@ -255,16 +301,22 @@ export async function apptainerConversion(req: ImageRequest, ctx: ImageContext):
   return { sif, argv: [ctx.engine.exe, ...apptainerBuildArgv(`${sif}.partial`, apptainerSourceUri(source))] };
 }
 
-async function acquireSif(req: ResolvedRequest, ctx: ImageContext): Promise<string> {
+async function acquireSif(req: ResolvedRequest, ctx: ImageContext, found: Found): Promise<string> {
   const id = req.dockerImageId;
   if (id !== undefined && id.endsWith('.sif')) {
     const path = resolve(ctx.baseDir ?? process.cwd(), id);
-    if (await isFile(path)) return path;
+    if (await isFile(path)) {
+      found.found = true;
+      return path;
+    }
     if (req.dockerPull === undefined && req.dockerLoad === undefined) throw new ImageUnavailableError(path, 'apptainer', 'no such SIF file; give its path (relative to the tool document) or a dockerPull');
   }
   const dir = cacheFolder(ctx);
   const { sif, source } = apptainerPlan(req, dir, ctx.engine.exe);
-  if (await isFile(sif)) return sif;
+  if (await isFile(sif)) {
+    found.found = true;
+    return sif;
+  }
   await mkdir(dir, { recursive: true });
   // Written under a name of its own, then renamed: blocks converting the same image at once on a
   // shared filesystem never see a half-written file, and the last rename wins with a whole one.

@@ -8,6 +8,6 @@ export type { ContainerEngine, EngineName, ImageContext, ImageRequest } from './
 export { DEFAULT_CONTAINER_SETTINGS, type ContainerMode, type ContainerSettings } from './settings.js';
 export { CONTAINER_LABEL, MountPathError, findEngine, onPath, programsLookedFor, removeArgv, runArgv, type ContainerRun, type Mount } from './engines.js';
 export { ContainerReaper, chooseContainer, containerName, inputPaths, jobMounts, type ContainerChoice } from './containerJob.js';
-export { FAILURE_MEMORY_MS, apptainerConversion, cacheFolder, engineMessage, ensureImage } from './images.js';
+export { FAILURE_MEMORY_MS, apptainerConversion, cacheFolder, engineMessage, ensureImage, ensureImageDetail, imageToTry, runFoundNoImage, type ImageReady } from './images.js';
 export { apptainerBuildArgv, apptainerSourceUri, ociImageArgv, sifPath, type ApptainerSource } from './imageCommands.js';
 export { isImageId, normaliseImageName } from './names.js';

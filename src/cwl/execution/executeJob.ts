@@ -15,10 +15,12 @@ import {
   MountPathError,
   chooseContainer,
   containerName,
-  ensureImage,
+  ensureImageDetail,
+  imageToTry,
   inputPaths,
   jobMounts,
   runArgv,
+  runFoundNoImage,
   type ContainerChoice,
 } from '../containers/index.js';
 import { buildCommandLine, loadInputContents, resolveInputSecondaryFiles } from '../commandLine/index.js';
@@ -185,7 +187,10 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
   // §DockerRequirement: in a container when the tool asks for one (or --default-container) and an
   // engine is here; its image is made ready while the inputs are staged.
   const container = chooseContainer(reqs.get('DockerRequirement'), reqs.isRequired('DockerRequirement'), spec.options?.container, (line) => log(`${spec.name}: ${line}`));
-  const image = container === undefined ? undefined : startImage(container, spec, signal, log);
+  // An image named by the tool is tried at once (its run fails fast when it is absent, and is run
+  // again once the image is fetched); otherwise it is looked up or fetched first. See imageToTry.
+  const tryImage = container === undefined ? undefined : imageToTry(container.image, container.engine);
+  const image = container === undefined || tryImage !== undefined ? undefined : startImage(container, spec, signal, log);
   // The folders as the command sees them: the output directory at dockerOutputDirectory when
   // given, everything else at its host path (docs/containers.md, "Paths").
   const seen = { outdir: container?.outputDirectory ?? outdir, tmpdir };
@@ -238,23 +243,27 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
   let argv = commandLine.argv;
   let cmdEnv = env;
   let reaper: ContainerReaper | undefined;
-  if (container !== undefined && image !== undefined) {
+  /** Container folders bound from elsewhere on the host: paths the tool writes in cwl.output.json are mapped back. */
+  let pathMap: Array<{ from: string; to: string }> = [];
+  const inContainer = async (imageName: string): Promise<void> => {
+    if (container === undefined) return;
     const name = containerName();
     try {
-      const imageRef = await image;
-      if (report) report.image = imageRef;
+      const mounts = jobMounts({
+        outdir: { host: outdir, container: seen.outdir },
+        tmpdir: { host: tmpdir, container: seen.tmpdir },
+        readOnly: [...inputPaths(inputs), ...iwdSources].filter((p) => !inplaceSources.has(p)),
+        readWrite: inplaceSources,
+        absoluteEntries,
+      });
+      pathMap = mounts.filter((m) => m.source !== m.target).map((m) => ({ from: m.target, to: m.source }));
+      if (report) report.image = imageName;
       argv = runArgv(container.engine, {
-        image: imageRef,
+        image: imageName,
         argv: commandLine.argv,
         workdir: seen.outdir,
         env,
-        mounts: jobMounts({
-          outdir: { host: outdir, container: seen.outdir },
-          tmpdir: { host: tmpdir, container: seen.tmpdir },
-          readOnly: [...inputPaths(inputs), ...iwdSources].filter((p) => !inplaceSources.has(p)),
-          readWrite: inplaceSources,
-          absoluteEntries,
-        }),
+        mounts,
         network: networkAccess(reqs, evaluate, ctx),
         stdin: streams.stdin !== undefined,
         name,
@@ -270,32 +279,45 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
     // config); the tool inside gets only `env`, passed with --env.
     cmdEnv = { ...(process.env as Record<string, string>) };
     reaper = new ContainerReaper(container.engine, name, log, ownFile('container'));
-  }
-  let exitCode: number;
-  try {
-    ({ exitCode } = await runCommand({
-      argv,
-      cwd: outdir,
-      env: cmdEnv,
-      stdin: streams.stdin,
-      stdout: stdoutFile,
-      stderr: stderrFile,
-      timeLimitSec,
-      jobName: spec.name,
-      signal,
-      killGraceMs,
-      slots,
-      onStop: reaper?.remove,
-      onEnded: report ? (outcome) => reportProcess(report, outcome) : undefined,
-    }));
-  } catch (err) {
-    // The client is gone without its container being told (the supervisor lost it): remove it.
-    if (reaper !== undefined) {
-      reaper.remove();
-      await reaper.settled();
+  };
+  const runTool = async (): Promise<number> => {
+    try {
+      const { exitCode } = await runCommand({
+        argv,
+        cwd: outdir,
+        env: cmdEnv,
+        stdin: streams.stdin,
+        stdout: stdoutFile,
+        stderr: stderrFile,
+        timeLimitSec,
+        jobName: spec.name,
+        signal,
+        killGraceMs,
+        slots,
+        onStop: reaper?.remove,
+        onEnded: report ? (outcome) => reportProcess(report, outcome) : undefined,
+      });
+      return exitCode;
+    } catch (err) {
+      // The client is gone without its container being told (the supervisor lost it): remove it.
+      if (reaper !== undefined) {
+        reaper.remove();
+        await reaper.settled();
+      }
+      if (err instanceof SpawnFailure) throw new ToolFailedError(spec.name, 127, err.message);
+      throw err;
     }
-    if (err instanceof SpawnFailure) throw new ToolFailedError(spec.name, 127, err.message);
-    throw err;
+  };
+  if (container !== undefined) await inContainer(tryImage ?? (await image!).image);
+  let exitCode = await runTool();
+  if (container !== undefined && tryImage !== undefined && runFoundNoImage(container.engine, exitCode, await fileTail(stderrFile))) {
+    // The engine has no such image: make it available, and run again if it had to be fetched (if
+    // it was there after all, the 125 and its message were the tool's own).
+    const ready = await startImage(container, spec, signal, log);
+    if (ready.fetched) {
+      await inContainer(ready.image);
+      exitCode = await runTool();
+    }
   }
   // A time limit removed the container; the runner reports the limit once that is done.
   if (reaper?.started) await reaper.settled();
@@ -309,6 +331,7 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
     requirements: reqs.inForce,
     computeChecksum: spec.options?.computeChecksum ?? true,
     jobName: spec.name,
+    pathMap,
   });
   // Inputs, files staged for them (stg/), and the output directory are where outputs may come from.
   await checkOutputConfinement(outputs, outdir, [...stager.sources, ownFile('stg')], spec.name);
@@ -316,10 +339,10 @@ async function runCommandLineTool(run: JobRun, declared: CommandLineTool): Promi
 }
 
 /** Start making the job's image available; the promise is awaited before the command starts. */
-function startImage(choice: ContainerChoice, spec: JobSpec, signal: AbortSignal | undefined, log: (line: string) => void): Promise<string> {
+function startImage(choice: ContainerChoice, spec: JobSpec, signal: AbortSignal | undefined, log: (line: string) => void): Promise<{ image: string; fetched: boolean }> {
   const id = spec.tool.id;
   const baseDir = typeof id === 'string' && id.startsWith('file:') ? path.dirname(fileURLToPath(id.replace(/#.*$/, ''))) : undefined;
-  const p = ensureImage(choice.image, {
+  const p = ensureImageDetail(choice.image, {
     engine: choice.engine,
     ...(choice.settings.cacheDir !== undefined ? { cacheDir: choice.settings.cacheDir } : {}),
     ...(baseDir !== undefined ? { baseDir } : {}),

@@ -39,6 +39,12 @@ export interface CollectOutputsOptions {
   computeChecksum?: boolean;
   /** Requirements in force (LoadListingRequirement applies to Directory outputs). */
   requirements?: readonly Requirement[];
+  /**
+   * Folders the command saw elsewhere than on this host (a container's binds: `from` inside the
+   * container, `to` on the host). An absolute path or file:// location in cwl.output.json (or an
+   * expression's File/Directory) inside a `from` is read at the same place under its `to`.
+   */
+  pathMap?: ReadonlyArray<{ from: string; to: string }>;
 }
 
 /** An output parameter or an output record field: what collection needs from either. */
@@ -59,6 +65,8 @@ class Collector {
   private readonly unmatched = new Map<string, string[]>();
   /** Objects made by describeFile/describeDirectory here, so they are not described twice. */
   private readonly described = new WeakSet<object>();
+  /** options.pathMap, the deepest folder first (a bind inside another bind wins). */
+  private readonly pathMap: ReadonlyArray<{ from: string; to: string }>;
 
   constructor(
     private readonly tool: CommandLineTool | ExpressionTool,
@@ -73,6 +81,17 @@ class Collector {
     const req = (options.requirements ?? tool.requirements ?? []).find((r) => r.class === 'LoadListingRequirement');
     // Directory outputs are listed in full unless the tool asks otherwise (as the reference runner does).
     this.listing = (req?.loadListing as LoadListing | undefined) ?? 'deep_listing';
+    this.pathMap = [...(options.pathMap ?? [])].sort((a, b) => b.from.length - a.from.length);
+  }
+
+  /** An absolute path as the command saw it → where it is on this host (options.pathMap). */
+  private hostPath(p: string): string {
+    for (const { from, to } of this.pathMap) {
+      if (p === from) return to;
+      const prefix = from.endsWith('/') ? from : `${from}/`;
+      if (p.startsWith(prefix)) return path.join(to, p.slice(prefix.length));
+    }
+    return p;
   }
 
   private get ctx() {
@@ -235,10 +254,10 @@ class Collector {
 
   /** Where a File/Directory from cwl.output.json or an expression is: `path` first, then `location`. */
   private localPath(obj: CwlFile | CwlDirectory): string | undefined {
-    if (typeof obj.path === 'string' && obj.path) return path.resolve(this.outdir, obj.path);
+    if (typeof obj.path === 'string' && obj.path) return path.resolve(this.outdir, this.hostPath(obj.path));
     const loc = obj.location;
     if (typeof loc !== 'string' || !loc || loc.startsWith('_:')) return undefined;
-    if (loc.startsWith('file://')) return fileURLToPath(loc);
+    if (loc.startsWith('file://')) return this.hostPath(fileURLToPath(loc));
     if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(loc)) return undefined;
     // A relative reference, resolved with the output directory as the base IRI.
     return fileURLToPath(new URL(loc, pathToFileURL(this.outdir + path.sep)));

@@ -23,9 +23,18 @@ import { InterchangeProcess, freePort, workerBindAddresses } from './interchange
 import { HTEX_DEFAULTS, type HtexOptions } from './options.js';
 import type { CommandReply, CommandRequest, FromInterchange, ManagerInfo, PoolUsage, ToInterchange, WireResult, WireTask } from './protocol.js';
 import { LocalProvider } from '../../providers/index.js';
+import { DEFAULT_KILL_GRACE_MS } from '../../process/index.js';
 
 /** Tasks per wire message at most; larger submissions go out as several batches. */
 const MAX_BATCH = 2000;
+
+/**
+ * Shutdown waits at most this long for cancelled tasks to come back from the pools before it
+ * cancels the blocks: a worker stops its task's processes within the kill grace period (workers use
+ * the default), and the margin covers the task's own clean-up after that (removing its container)
+ * and the messages back, on a loaded node.
+ */
+export const CANCEL_WAIT_MS = DEFAULT_KILL_GRACE_MS + 5000;
 
 interface PendingTask {
   envelope: TaskEnvelope;
@@ -81,6 +90,10 @@ export class HighThroughputExecutor implements Executor {
   /** Block scaling (src/executors/strategy); stopped before shutdown cancels the blocks. */
   private scaler: BlockScaler | undefined;
   private readyWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  /** Set while shutdown waits for cancelled tasks: called when anything that may end the wait arrives. */
+  private wake: (() => void) | undefined;
+  private onInterchangeExit: (() => void) | undefined;
+  private interchangeExited = false;
 
   constructor(options: HtexOptions) {
     this.options = options;
@@ -205,6 +218,8 @@ export class HighThroughputExecutor implements Executor {
       {
         error: (err) => this.fail(new InterchangeFailedError(this.label, `could not be started: ${err.message}`, { cause: err, logFile: this.interchangeLog })),
         exit: (code, sig) => {
+          this.interchangeExited = true;
+          this.onInterchangeExit?.();
           if (this._state === 'STOPPING' || this._state === 'STOPPED') return;
           const tail = interchange.logTail();
           this.fail(new InterchangeFailedError(this.label, `exited unexpectedly (${sig ?? `code ${code}`})${tail ? `: ${tail}` : ''}`, { logFile: this.interchangeLog }));
@@ -344,14 +359,64 @@ export class HighThroughputExecutor implements Executor {
       return;
     }
     const failed = this._state === 'FAILED';
+    // Tasks still running are cancelled where they run, like the ones their callers aborted; they
+    // reject when shutdown ends, as before (their answers, if any, are ignored: no longer pending).
+    const stopped = failed ? [] : this.takePending();
+    this.cancelTasks(stopped.map(([id]) => id));
     this._state = 'STOPPING';
     // No block may be submitted after the cancel below: wait for a scaling round in flight.
     await this.scaler?.stop();
     this.flush();
+    if (!failed) await this.awaitPoolsIdle();
     this.send({ type: 'shutdown' });
     await this.teardown();
-    this.rejectAll(this.failure ?? new ExecutorFailedError(this.label, 'shut down before the task finished'));
+    const err = this.failure ?? new ExecutorFailedError(this.label, 'shut down before the task finished');
+    for (const [, p] of stopped) p.reject(err);
+    this.rejectAll(err);
     this._state = failed ? 'FAILED' : 'STOPPED';
+  }
+
+  /**
+   * Before the blocks are cancelled, cancelled tasks get to end on their pools: a worker answers for
+   * a task once it has stopped the task's processes and the task has cleaned up after itself (a
+   * container step removes its container). Cancelling a block first would signal that clean-up too
+   * (a Slurm scancel signals every process of the job) and leave its leftovers behind. Ends when the
+   * interchange counts no task on any pool, when it exits, or after CANCEL_WAIT_MS.
+   */
+  private async awaitPoolsIdle(): Promise<void> {
+    const link = this.link;
+    if (!link || this.interchangeExited) return;
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), CANCEL_WAIT_MS)));
+    let exitedNow: () => void = () => undefined;
+    const exited = new Promise<'exited'>((r) => (exitedNow = () => r('exited')));
+    this.onInterchangeExit = exitedNow;
+    let waiting = false;
+    try {
+      for (;;) {
+        // Made before asking: whatever arrives before the reply makes the next round ask again.
+        const changed = new Promise<'changed'>((r) => (this.wake = () => r('changed')));
+        const reply = await Promise.race([link.command({ command: 'managers' }).catch(() => 'closed' as const), timeout, exited]);
+        if (reply === 'closed' || reply === 'exited') return;
+        if (reply === 'timeout') break;
+        const busy = reply.command === 'managers' ? reply.managers.reduce((n, m) => n + m.tasks, 0) : 0;
+        if (busy === 0) {
+          if (waiting) this.ctx.log(`htex: the cancelled tasks ended on their pools after ${Date.now() - started} ms`);
+          return;
+        }
+        if (!waiting) this.ctx.log(`htex: waiting up to ${CANCEL_WAIT_MS} ms for ${busy} cancelled task(s) to end on their pools before cancelling the blocks`);
+        waiting = true;
+        const next = await Promise.race([changed, timeout, exited]);
+        if (next === 'exited') return;
+        if (next === 'timeout') break;
+      }
+      this.ctx.log(`htex: cancelled tasks still on their pools after ${CANCEL_WAIT_MS} ms; cancelling the blocks anyway`);
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.wake = undefined;
+      this.onInterchangeExit = undefined;
+    }
   }
 
   /** Every cleanup step runs even when one fails; bounded by the grace period. */
@@ -377,12 +442,15 @@ export class HighThroughputExecutor implements Executor {
   }
 
   private rejectAll(err: unknown): void {
+    for (const [, p] of this.takePending()) p.reject(err);
+  }
+
+  /** Every pending task, taken out of `pending` (a result arriving later is ignored). */
+  private takePending(): Array<[number, PendingTask]> {
     const pending = [...this.pending.entries()];
     this.pending.clear();
-    for (const [id, p] of pending) {
-      if (p.signal) this.unwatchAbort(p.signal, id);
-      p.reject(err);
-    }
+    for (const [id, p] of pending) if (p.signal) this.unwatchAbort(p.signal, id);
+    return pending;
   }
 
   /**
@@ -493,6 +561,7 @@ export class HighThroughputExecutor implements Executor {
     switch (m.type) {
       case 'results':
         this.settle(m.results);
+        this.wake?.();
         break;
       case 'ready':
         this.workerPort = m.workerPort;
@@ -505,6 +574,7 @@ export class HighThroughputExecutor implements Executor {
         for (const info of m.managers) {
           if (info.busyWorkerSec !== undefined && info.idleWorkerSec !== undefined) this.poolUsage.set(info.poolId, { busyWorkerSec: info.busyWorkerSec, idleWorkerSec: info.idleWorkerSec });
         }
+        this.wake?.();
         break;
       case 'poolUsage':
         this.poolUsage.set(m.poolId, m.usage);
@@ -519,6 +589,7 @@ export class HighThroughputExecutor implements Executor {
         break;
       case 'managerLost':
         this.ctx.log(`htex: pool ${m.poolId} (block ${m.blockId}) lost: ${m.reason}`);
+        this.wake?.();
         break;
       case 'heartbeat':
         break;
