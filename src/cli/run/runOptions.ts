@@ -28,6 +28,8 @@ export interface RunOptions {
   containerMode?: ContainerMode;
   /** `--default-container IMG`: the image of tools without a DockerRequirement. */
   defaultContainer?: string;
+  /** `--disable-pull` (false) / `--enable-pull` (true, the default); the last one given wins, as in cwltool. */
+  pull?: boolean;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
   docCache: boolean;
   version: boolean;
@@ -51,8 +53,6 @@ export const IGNORED_FLAGS = [
   '--disable-color',
   '--enable-color',
   '--no-read-only',
-  '--disable-pull',
-  '--enable-pull',
   '--preserve-entire-environment',
   '--timestamps',
   '--verbose',
@@ -142,6 +142,12 @@ export function parseRunArgs(argv: string[]): RunOptions {
         if (value === '') throw usage('--default-container needs an image name');
         opts.defaultContainer = value;
         break;
+      case '--disable-pull':
+        opts.pull = false;
+        break;
+      case '--enable-pull':
+        opts.pull = true;
+        break;
       case '--serial':
         opts.serial = true;
         break;
@@ -219,6 +225,9 @@ options:
                         DockerRequirement is then unsupported, exit 33)
   --default-container IMG
                         run tools without a DockerRequirement in image IMG
+  --disable-pull        use only images already on the node: a missing one fails the
+                        job (PCWL_IMAGE_UNAVAILABLE) instead of being pulled or built
+  --enable-pull         pull, load or build missing images (the default)
   --validate            load and validate DOC only; exit 0 if it is valid CWL, 1 if not
   --quiet               only warnings and errors on stderr
   --debug               debug log lines, stack traces, and job folders are kept
