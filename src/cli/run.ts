@@ -179,8 +179,14 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
 
 /** The container flags as JobOptions.container (the config's `containers:` fills what they leave out: runProcess.ts). */
 function containerOption(opts: RunOptions): { container?: ContainerSettings } {
-  if (opts.containerMode === undefined && opts.defaultContainer === undefined) return {};
-  return { container: { mode: opts.containerMode ?? 'auto', ...(opts.defaultContainer !== undefined ? { defaultContainer: opts.defaultContainer } : {}) } };
+  if (opts.containerMode === undefined && opts.defaultContainer === undefined && opts.pull === undefined) return {};
+  return {
+    container: {
+      mode: opts.containerMode ?? 'auto',
+      ...(opts.defaultContainer !== undefined ? { defaultContainer: opts.defaultContainer } : {}),
+      ...(opts.pull !== undefined ? { pull: opts.pull } : {}),
+    },
+  };
 }
 
 /**

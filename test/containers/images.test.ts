@@ -2,7 +2,7 @@
  * ensureImage with the real engines, podman and Docker (test/containers/engineGate.ts says when
  * each runs): an image that does not exist, an image already there, dockerFile, dockerLoad and
  * dockerImport, and one engine command for many concurrent callers, counted by a wrapper of the
- * engine's program.
+ * engine's program; with pull: false (--disable-pull) nothing is fetched or made.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -143,6 +143,28 @@ for (const name of ['podman', 'docker'] as OciEngine[]) {
       assert.match(id, /^(sha256:)?[0-9a-f]{64}$/);
       made.push(id);
       assert.ok(imageExists(gate.exe(), id));
+    });
+
+    test('pull: false (--disable-pull): an image there is used; a missing one, whatever its source, fails without any pull, load, build or import', async () => {
+      const engine = countingEngine(gate.exe());
+      const ctx = { engine: engineAt(engine.exe), pull: false };
+      assert.equal(await ensureImage({ dockerPull: BASE_IMAGE }, ctx), BASE_IMAGE);
+      const dir = scratchDir('nopull');
+      const missing = `docker.io/library/pcwl-no-such-image:${NONCE}`;
+      for (const req of [
+        { dockerPull: missing },
+        { dockerFile: `FROM ${BASE_IMAGE}\nRUN echo never-${NONCE}\n` },
+        { dockerImport: tinyRootfs(dir), dockerImageId: `localhost/pcwl-never-${NONCE}` },
+        { dockerLoad: join(dir, 'image.tar') },
+      ]) {
+        await assert.rejects(
+          ensureImage(req, ctx),
+          (err: unknown) => err instanceof ImageUnavailableError && err.code === 'PCWL_IMAGE_UNAVAILABLE' && new RegExp(`is not available to ${name}: not on this node, and pulling is off \\(--disable-pull\\); ${name} pull, load, build or import it first`).test(err.message),
+          JSON.stringify(req),
+        );
+      }
+      const calls = engine.calls();
+      assert.deepEqual(calls.filter((c) => !c.startsWith('image inspect')), [], calls.join('\n'));
     });
 
     test('an engine program that is not there: one clear error', async () => {

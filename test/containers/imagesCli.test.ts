@@ -1,7 +1,8 @@
 /**
  * Images through the run command, end to end with podman and with Docker: an image that does not
  * exist is one error line and exit code 1; a scattered step whose image comes from a dockerFile
- * builds it once, counted by an engine wrapper put first on PATH (the CLI finds its engine there).
+ * builds it once, counted by an engine wrapper put first on PATH (the CLI finds its engine there);
+ * with `--disable-pull` only an image already on the node runs.
  */
 import assert from 'node:assert/strict';
 import { readFile, symlink } from 'node:fs/promises';
@@ -111,6 +112,35 @@ for (const name of ['podman', 'docker'] as OciEngine[]) {
       assert.equal(engine.calls().filter((c) => c.startsWith('run ')).length, 6);
       const outs = (JSON.parse(run.stdout) as { outs: Array<{ path: string }> }).outs;
       assert.deepEqual(await Promise.all(outs.map(async (o) => (await readFile(o.path, 'utf8')).trim())), words.map((w) => `built-${NONCE}\n${w}`));
+    });
+
+    test('--disable-pull: an image on the node runs; a missing one (dockerPull or dockerFile) fails with PCWL_IMAGE_UNAVAILABLE, nothing pulled or built', async () => {
+      const engine = countingEngine(gate.exe());
+      const bin = await tempDir('pcwl-ctr-path-');
+      await symlink(engine.exe, path.join(bin, name));
+      const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+      const missing = `docker.io/library/pcwl-no-such-image:${NONCE}`;
+      const toolOf = (req: string) => `cwlVersion: v1.2\nclass: CommandLineTool\nrequirements:\n  DockerRequirement: ${req}\nbaseCommand: [echo, ran]\ninputs: []\nstdout: out.txt\noutputs:\n  out: stdout\n`;
+      const dir = await fixture({
+        'here.cwl': toolOf(`{dockerPull: "${BASE_IMAGE}"}`),
+        'pull.cwl': toolOf(`{dockerPull: "${missing}"}`),
+        'build.cwl': toolOf(JSON.stringify({ dockerFile: `FROM ${BASE_IMAGE}\nRUN echo never-${NONCE} > /x\n` })),
+      });
+      const here = await runCli(['--quiet', `--${name}`, '--disable-pull', '--outdir', await tempDir(), 'here.cwl'], { cwd: dir, env });
+      assert.equal(here.code, 0, here.stderr);
+      for (const doc of ['pull.cwl', 'build.cwl']) {
+        const run = await runCli([`--${name}`, '--disable-pull', '--outdir', await tempDir(), doc], { cwd: dir, env });
+        assert.equal(run.code, 1, run.stderr);
+        const errors = run.stderr.split('\n').filter((l) => l.startsWith('parsl-cwl: error:'));
+        assert.equal(errors.length, 1, run.stderr);
+        assert.match(errors[0]!, new RegExp(`\\[PCWL_IMAGE_UNAVAILABLE\\] .*is not available to ${name}: not on this node, and pulling is off \\(--disable-pull\\)`));
+      }
+      const calls = engine.calls();
+      assert.deepEqual(calls.filter((c) => /^(pull|build|load|import) /.test(c)), [], calls.join('\n'));
+      // The last of --disable-pull / --enable-pull wins (as in cwltool): pulls are on again.
+      const again = await runCli(['--quiet', `--${name}`, '--disable-pull', '--enable-pull', '--outdir', await tempDir(), 'pull.cwl'], { cwd: dir, env });
+      assert.equal(again.code, 1, again.stderr);
+      assert.match(again.stderr, new RegExp(`${name} pull failed`));
     });
   });
 }

@@ -44,6 +44,8 @@ export interface RunOptions {
   record: boolean;
   /** `--keep-runs N`: run records kept in the state folder (default 100). */
   keepRuns?: number;
+  /** `--disable-pull` (false) / `--enable-pull` (true, the default); the last one given wins, as in cwltool. */
+  pull?: boolean;
   /** Use the disk cache of loaded documents (run/documentCache.ts). */
   docCache: boolean;
   version: boolean;
@@ -67,8 +69,6 @@ export const IGNORED_FLAGS = [
   '--disable-color',
   '--enable-color',
   '--no-read-only',
-  '--disable-pull',
-  '--enable-pull',
   '--verbose',
   '--relax-path-checks',
   '--skip-schemas',
@@ -85,7 +85,6 @@ const IGNORED_WHY: Array<[string, string]> = [
   ['--skip-schemas', '$schemas are never fetched'],
   ['--move-outputs', 'outputs are moved into --outdir already (the default)'],
   ['--no-read-only', "a container's root filesystem is never made read-only here"],
-  ['--enable-pull, --disable-pull', 'an image missing on the node is pulled once per run and node; one that is present is never pulled again'],
 ];
 
 /** Ignored cwltool options that take a value. */
@@ -215,6 +214,12 @@ export function parseRunArgs(argv: string[]): RunOptions {
         if (value === '') throw usage('--default-container needs an image name');
         opts.defaultContainer = value;
         break;
+      case '--disable-pull':
+        opts.pull = false;
+        break;
+      case '--enable-pull':
+        opts.pull = true;
+        break;
       case '--serial':
         opts.serial = true;
         break;
@@ -323,6 +328,9 @@ options:
                         DockerRequirement is then unsupported, exit 33)
   --default-container IMG
                         run tools without a DockerRequirement in image IMG
+  --disable-pull        use only images already on the node: a missing one fails the
+                        job (PCWL_IMAGE_UNAVAILABLE) instead of being pulled or built
+  --enable-pull         pull, load or build missing images (the default)
   --validate            load and validate DOC only; exit 0 if it is valid CWL, 1 if not
   --quiet               only warnings and errors on stderr (no progress)
   --debug               debug log lines, stack traces, and job folders are kept

@@ -61,7 +61,7 @@ export async function ensureImageDetail(req: ImageRequest, ctx: ImageContext): P
   ctx.signal?.throwIfAborted();
   const request = await resolveRequest(req, ctx);
   // dockerPull spelled two ways (`debian:stable-slim`, `docker.io/library/debian:stable-slim`) is one request.
-  const key = JSON.stringify([ctx.engine.name, ctx.engine.exe, ctx.engine.name === 'apptainer' ? cacheFolder(ctx) : '', { ...request, dockerPull: undefined }]);
+  const key = JSON.stringify([ctx.engine.name, ctx.engine.exe, ctx.engine.name === 'apptainer' ? cacheFolder(ctx) : '', ctx.pull !== false, { ...request, dockerPull: undefined }]);
   let entry = shared.get(key);
   if (entry === undefined) {
     const controller = new AbortController();
@@ -201,6 +201,7 @@ async function acquireOci(req: ResolvedRequest, ctx: ImageContext, found: Found)
     found.found = true;
     return runName;
   }
+  if (ctx.pull === false) throw notOnNode(req.pullName ?? runName ?? req.dockerLoad ?? req.dockerImport ?? '', ctx);
 
   if (req.pullName !== undefined) {
     const full = req.pullName;
@@ -215,6 +216,12 @@ async function acquireOci(req: ResolvedRequest, ctx: ImageContext, found: Found)
   if (req.dockerImport !== undefined) return importTarball(req.dockerImport, req.dockerImageId, ctx);
   // Only an image id (a hash): nothing tells where to get it.
   throw new ImageUnavailableError(req.dockerImageId ?? '', engine.name, `no image with this id on this node, and the DockerRequirement gives no dockerPull, dockerLoad, dockerFile or dockerImport to get it`);
+}
+
+/** `--disable-pull` and the image is not on this node: nothing may fetch or make it. */
+function notOnNode(image: string, ctx: ImageContext, where = ''): ImageUnavailableError {
+  const how = ctx.engine.name === 'apptainer' ? 'convert it to a SIF file in the image cache' : `${ctx.engine.name} pull, load, build or import it`;
+  return new ImageUnavailableError(image, ctx.engine.name, `not on this node${where}, and pulling is off (--disable-pull); ${how} first, or run without --disable-pull`);
 }
 
 async function inspect(ctx: ImageContext, image: string): Promise<boolean> {
@@ -317,6 +324,7 @@ async function acquireSif(req: ResolvedRequest, ctx: ImageContext, found: Found)
     found.found = true;
     return sif;
   }
+  if (ctx.pull === false) throw notOnNode(source.kind === 'registry' ? source.image : source.tarball, ctx, ` (no ${sif})`);
   await mkdir(dir, { recursive: true });
   // Written under a name of its own, then renamed: blocks converting the same image at once on a
   // shared filesystem never see a half-written file, and the last rename wins with a whole one.

@@ -23,6 +23,11 @@ export interface ContainerSettings {
   extraArgs?: string[];
   /** `--default-container IMG`: tools without a DockerRequirement run in IMG (when containers are on). */
   defaultContainer?: string;
+  /**
+   * false (`--disable-pull`): only images already on the node are used; one that is not there fails
+   * the job (PCWL_IMAGE_UNAVAILABLE) instead of being pulled, loaded, built or imported (as cwltool).
+   */
+  pull?: boolean;
 }
 
 /** What a JobSpec without container settings gets: containers on, the engine found on PATH (as cwltool). */

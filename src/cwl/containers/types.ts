@@ -32,4 +32,6 @@ export interface ImageContext {
   baseDir?: string;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** false: use an image already on the node only, never fetch or make one (`--disable-pull`). */
+  pull?: boolean;
 }

@@ -347,6 +347,7 @@ function startImage(choice: ContainerChoice, spec: JobSpec, signal: AbortSignal 
     ...(choice.settings.cacheDir !== undefined ? { cacheDir: choice.settings.cacheDir } : {}),
     ...(baseDir !== undefined ? { baseDir } : {}),
     ...(signal !== undefined ? { signal } : {}),
+    ...(choice.settings.pull === false ? { pull: false } : {}),
     log: (line) => log(`${spec.name}: ${line}`),
   });
   // Awaited later; a failure before then must not be an unhandled rejection.
