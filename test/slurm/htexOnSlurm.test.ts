@@ -101,9 +101,12 @@ describe('HTEX on Slurm blocks', slurmTestOptions, () => {
     run = await startOnSlurm(label, { initBlocks: 1, minBlocks: 1, maxBlocks: 1 }, {}, 2);
     const marks = scratchDir('marks');
     // Each try records the job it ran in; a try in the first job waits to be killed (Slurm signals
-    // the pool and its workers together, so a retry may still reach the dying pool).
+    // the pool and its workers together, so a retry may still reach the dying pool). It waits as
+    // `exec sleep`, with no bash left to run on: scancel signals the job's processes one by one,
+    // deepest first (proctrack/linuxproc), and under load a bash reaped its killed sleep and ran
+    // `echo finished` before its own SIGTERM came, so the first try succeeded in the cancelled block.
     const task = bashApp(
-      () => `first=$(head -n 1 ${marks}/tries 2>/dev/null); echo "$SLURM_JOB_ID" >> ${marks}/tries; if [ -z "$first" ] || [ "$first" = "$SLURM_JOB_ID" ]; then sleep 300; fi; echo finished`,
+      () => `first=$(head -n 1 ${marks}/tries 2>/dev/null); echo "$SLURM_JOB_ID" >> ${marks}/tries; if [ -z "$first" ] || [ "$first" = "$SLURM_JOB_ID" ]; then exec sleep 300; fi; echo finished`,
       { name: 'victim', dfk: run.dfk },
     );
     const future = task({}, { stdout: join(marks, 'out') });

@@ -115,7 +115,8 @@ export class Interchange {
     if (certDir) {
       const [server, client] = await Promise.all([loadServerKeys(certDir), loadClientKeys(certDir)]);
       this.zap = await startZapAuthenticator(this.zmq, server.clientPublicKey, log);
-      serverCurve = { curveServer: true, curveSecretKey: server.server.secretKey, curvePublicKey: server.server.publicKey, zapDomain: 'parsl-cwl' };
+      // zapEnforceDomain: without a ZAP handler bound (while stopping, below) handshakes are refused, not let in.
+      serverCurve = { curveServer: true, curveSecretKey: server.server.secretKey, curvePublicKey: server.server.publicKey, zapDomain: 'parsl-cwl', zapEnforceDomain: true };
       clientCurve = { curveServerKey: client.serverPublicKey, curvePublicKey: client.client.publicKey, curveSecretKey: client.client.secretKey };
     }
     this.pools = new this.zmq.Router({ linger: 0, mandatory: false, ...serverCurve });
@@ -157,9 +158,11 @@ export class Interchange {
     await Promise.race([Promise.all([this.poolWriter?.flushed(), this.clientWriter?.flushed()]), new Promise((r) => setTimeout(r, 500))]);
     this.poolWriter?.close();
     this.clientWriter?.close();
+    // The ZAP handler before the CURVE server socket: the other order, with handshakes waiting on
+    // ZAP, aborted the process in libzmq 4.3.5 (pipe.cpp:355; see interchangeLink.ts).
+    await this.zap?.close();
     this.pools?.close();
     this.client?.close();
-    await this.zap?.close();
     this._state = 'STOPPED';
     this.resolveStopped();
   }

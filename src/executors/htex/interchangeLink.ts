@@ -37,7 +37,7 @@ export class InterchangeLink {
     let zap: ZapAuthenticator | undefined;
     if (keys) {
       zap = await startZapAuthenticator(zmq, keys.clientPublicKey, (l) => log(`htex: ${l}`));
-      curve = { curveServer: true, curveSecretKey: keys.server.secretKey, curvePublicKey: keys.server.publicKey, zapDomain: 'parsl-cwl' };
+      curve = { curveServer: true, curveSecretKey: keys.server.secretKey, curvePublicKey: keys.server.publicKey, zapDomain: 'parsl-cwl', zapEnforceDomain: true };
     }
     const socket = new zmq.Dealer({ linger: 0, ...curve });
     await socket.bind('tcp://127.0.0.1:*');
@@ -73,8 +73,11 @@ export class InterchangeLink {
     // A send to an interchange that is gone never completes (a DEALER without peers blocks): bound it.
     await Promise.race([this.writer.flushed(), new Promise((r) => setTimeout(r, 300))]);
     this.writer.close();
-    this.socket.close();
+    // The ZAP handler goes first: closing a CURVE server socket with handshakes waiting on ZAP and
+    // then the handler at once aborted the process in libzmq 4.3.5 (pipe.cpp:355, both ends of a
+    // ZAP pipe torn down together). zapEnforceDomain refuses handshakes while no handler is bound.
     await this.zap?.close();
+    this.socket.close();
     for (const c of this.commands.values()) c.reject(reason);
     this.commands.clear();
   }

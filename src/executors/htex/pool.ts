@@ -244,6 +244,7 @@ export class WorkerPool {
         switch (m.type) {
           case 'tasks':
             for (const t of m.tasks) this.pending.push(t);
+            if (this._state === 'STOPPING') this.options.log(`${m.tasks.length} task(s) arrived while stopping: not started (the interchange fails them with ManagerLost once it drops this pool)`);
             this.dispatch();
             break;
           case 'cancel':
@@ -483,7 +484,12 @@ export class WorkerPool {
   }
 
   private dispatch(): void {
-    if (this.pending.length === 0) return;
+    // A stopping pool (SIGTERM from the batch system, lost interchange) starts nothing more: its
+    // workers are stopping and would fail a new task at once, and the kernel's retry of it would
+    // come straight back here while the interchange still counts this pool, burning every retry in
+    // a few ms. Left unanswered, such tasks fail with ManagerLost once the interchange drops the
+    // pool, so their retry goes to another block.
+    if (this.pending.length === 0 || this._state === 'STOPPING' || this._state === 'STOPPED') return;
     for (const slot of this.slots) {
       if (!slot || !slot.ready || this.pending.length === 0) continue;
       const room = this.perWorkerCap - slot.tasks.length;
