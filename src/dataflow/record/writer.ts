@@ -42,7 +42,8 @@ const TEXT_UNITS = 16 * 1024;
 /** One append-only JSON Lines file: its lines copied into buffers as they come, at most one write in flight. */
 class LineFile {
   private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  private pos = 0;
+  /** The first free byte of `chunk` (advanced by the formatter after `room`). */
+  pos = 0;
   /** Full chunks waiting to be written, in order, and their size. */
   private queue: Buffer[] = [];
   queued = 0;
@@ -65,6 +66,20 @@ class LineFile {
   add(line: string): void {
     this.text += line;
     if (this.text.length >= TEXT_UNITS) this.spill();
+  }
+
+  /**
+   * Room for `n` bytes written straight into the current chunk at `pos` (the caller advances
+   * `pos`); lines gathered as a string go first, so lines stay in order.
+   */
+  room(n: number): Buffer {
+    if (this.text.length > 0) this.spill();
+    if (this.pos + n > this.chunk.length) {
+      this.rotate();
+      // A line longer than a chunk (an app name of 100,000 characters) gets a chunk of its own.
+      if (n > this.chunk.length) this.chunk = Buffer.allocUnsafe(n);
+    }
+    return this.chunk;
   }
 
   /** Copy the lines gathered as a string into the chunks. */
@@ -200,16 +215,17 @@ export class RunRecorder {
   private spare: Segment[] = [];
   private buffered = 0;
   /** Interned quoted strings: app names; `"executor":..,"kind":..` pairs; states. */
-  private readonly names: string[] = [];
+  private readonly names: Buffer[] = [];
   private readonly nameIndex = new Map<string, number>();
   private lastName: string | undefined;
   private lastNameIdx = -1;
-  private readonly places: string[] = [];
+  private readonly places: Buffer[] = [];
   private readonly placeIndex = new Map<string, number>();
   private lastExecutor: string | undefined;
   private lastKind: string | undefined;
   private lastPlaceIdx = -1;
   private readonly states: string[] = [];
+  private readonly encoder = new LineEncoder();
   private readonly flushAtExit = (): void => this.flush(true);
   private readonly onTimer = (): void => {
     this.timer = undefined;
@@ -273,7 +289,12 @@ export class RunRecorder {
       this.lastKind = kind;
       this.lastPlaceIdx = place;
     }
-    this.push(LAUNCHED, id, Date.now(), attempt, place);
+    // Launched in the call that submitted it (no dependencies): its submission's time, the same
+    // millisecond but for a clock tick, saves a clock read per task.
+    const seg = this.seg;
+    const j = seg.n - 1;
+    const t = j >= 0 && seg.code[j] === SUBMITTED && seg.id[j] === id ? (seg.t[j] as number) : Date.now();
+    this.push(LAUNCHED, id, t, attempt, place);
   }
 
   running(id: number, attempt: number): void {
@@ -366,7 +387,7 @@ export class RunRecorder {
   private intern(name: string): number {
     let i = this.nameIndex.get(name);
     if (i === undefined) {
-      i = this.names.push(JSON.stringify(name)) - 1;
+      i = this.names.push(Buffer.from(JSON.stringify(name))) - 1;
       this.nameIndex.set(name, i);
     }
     return i;
@@ -377,7 +398,7 @@ export class RunRecorder {
     const key = `${executor}\u0000${kind}`;
     let i = this.placeIndex.get(key);
     if (i === undefined) {
-      i = this.places.push(`"executor":${JSON.stringify(executor)},"kind":${JSON.stringify(kind)}`) - 1;
+      i = this.places.push(Buffer.from(`,"executor":${JSON.stringify(executor)},"kind":${JSON.stringify(kind)}}\n`)) - 1;
       this.placeIndex.set(key, i);
     }
     return i;
@@ -399,44 +420,38 @@ export class RunRecorder {
     const names = this.names;
     const places = this.places;
     const states = this.states;
-    let held = ''; // a `submitted` line without its closing brace, until the next event
-    let heldId = -1;
+    const enc = this.encoder;
+    let held = -1; // the index in `heldSeg` of a `submitted` event not yet written (its launch may follow)
+    let heldSeg: Segment | undefined;
     for (const seg of segs) {
       const { code, id, t, x, y, refs } = seg;
       for (let i = 0; i < seg.n; i++) {
         const c = code[i] as number;
         const k = id[i] as number;
-        if (c === LAUNCHED && heldId === k && x[i] === 0) {
-          file.add(`${held},"launchedAt":${t[i]},${places[y[i] as number]}}\n`);
-          held = '';
-          heldId = -1;
-          continue;
-        }
-        if (heldId >= 0) {
-          file.add(`${held}}\n`);
-          held = '';
-          heldId = -1;
+        if (heldSeg !== undefined) {
+          const fuse = c === LAUNCHED && heldSeg.id[held] === k && x[i] === 0;
+          enc.submitted(file, heldSeg, held, names, fuse ? t[i] as number : -1, fuse ? places[y[i] as number] : undefined);
+          heldSeg = undefined;
+          if (fuse) continue;
         }
         switch (c) {
-          case SUBMITTED: {
-            held = `{"e":"submitted","id":${k},"t":${t[i]},"name":${names[x[i] as number]}`;
-            const r = y[i] as number;
-            if (r >= 0) held += tagFields(refs[r] as TaskTags);
-            heldId = k;
+          case SUBMITTED:
+            held = i;
+            heldSeg = seg;
             break;
-          }
           case LAUNCHED:
-            file.add(`{"e":"launched","id":${k},"try":${x[i]},"t":${t[i]},${places[y[i] as number]}}\n`);
+            enc.simple(file, enc.launched, k, t[i] as number, x[i] as number, places[y[i] as number], undefined);
             break;
           case READY:
-            file.add(`{"e":"ready","id":${k},"t":${t[i]}}\n`);
+            enc.simple(file, enc.ready, k, t[i] as number, -1, undefined, undefined);
             break;
           case RUNNING:
-            file.add(`{"e":"running","id":${k},"try":${x[i]},"t":${t[i]}}\n`);
+            enc.simple(file, enc.running, k, t[i] as number, x[i] as number, undefined, undefined);
             break;
           case ENDED: {
             const r = y[i] as number;
-            file.add(`{"e":"ended","id":${k},"t":${t[i]},"state":"${states[x[i] as number]}"${r < 0 ? '' : errorFields(refs[r])}}\n`);
+            if (r < 0) enc.simple(file, enc.ended, k, t[i] as number, -1, undefined, enc.stateBytes(x[i] as number, states));
+            else file.add(`{"e":"ended","id":${k},"t":${t[i]},"state":"${states[x[i] as number]}"${errorFields(refs[r])}}\n`);
             break;
           }
           case REPORT: {
@@ -449,11 +464,19 @@ export class RunRecorder {
             break;
         }
       }
-      seg.n = 0;
-      seg.refs = [];
-      if (this.spare.length < 4) this.spare.push(seg);
+      // Its refs are read by a held `submitted` below; the segment is recycled after that.
+      if (heldSeg !== seg) this.recycle(seg);
     }
-    if (heldId >= 0) file.add(`${held}}\n`);
+    if (heldSeg !== undefined) {
+      enc.submitted(file, heldSeg, held, names, -1, undefined);
+      this.recycle(heldSeg);
+    }
+  }
+
+  private recycle(seg: Segment): void {
+    seg.n = 0;
+    seg.refs = [];
+    if (this.spare.length < 4) this.spare.push(seg);
   }
 
   private schedule(): void {
@@ -485,6 +508,102 @@ export class RunRecorder {
     this.warned = true;
     this.warn?.(`the run record in ${this.dir} could not be written (${(err as Error).message}); the run goes on without it`);
   }
+}
+
+/**
+ * Task event lines written as bytes straight into the file's chunk: constant parts copied from
+ * buffers encoded once, integers as ASCII digits. Strings built per line, then encoded, were most
+ * of the record's cost (a profile of bench:kernel: a third of the time in the GC, a ninth in
+ * Buffer.write; docs/run-record.md).
+ */
+class LineEncoder {
+  readonly launched = Buffer.from('{"e":"launched","id":');
+  readonly ready = Buffer.from('{"e":"ready","id":');
+  readonly running = Buffer.from('{"e":"running","id":');
+  readonly ended = Buffer.from('{"e":"ended","id":');
+  private readonly submittedHead = Buffer.from('{"e":"submitted","id":');
+  private readonly tryField = Buffer.from(',"try":');
+  private readonly tField = Buffer.from(',"t":');
+  private readonly nameField = Buffer.from(',"name":');
+  private readonly launchedAtField = Buffer.from(',"launchedAt":');
+  private readonly close = Buffer.from('}\n');
+  private readonly states: Buffer[] = [];
+  /** The digits of the last time written: consecutive events mostly share their millisecond. */
+  private lastT = -1;
+  private readonly tDigits = Buffer.alloc(24);
+  private tLen = 0;
+
+  /** `,"state":"<state>"}\n`, encoded once per state. */
+  stateBytes(s: number, states: string[]): Buffer {
+    return (this.states[s] ??= Buffer.from(`,"state":${JSON.stringify(states[s])}}\n`));
+  }
+
+  /** `<head><id>[,"try":<attempt>],"t":<t><tail>`; the tail is `}\n` when not given. */
+  simple(file: LineFile, head: Buffer, id: number, t: number, attempt: number, tail: Buffer | undefined, tail2: Buffer | undefined): void {
+    const end = tail ?? tail2 ?? this.close;
+    const b = file.room(head.length + end.length + 96);
+    let p = copy(b, file.pos, head);
+    p = putNumber(b, p, id);
+    if (attempt >= 0) {
+      p = copy(b, p, this.tryField);
+      p = putNumber(b, p, attempt);
+    }
+    p = copy(b, p, this.tField);
+    p = this.putTime(b, p, t);
+    file.pos = copy(b, p, end);
+  }
+
+  /** A `submitted` line, with its first launch (`launchedAt`, `place`) when it came next. */
+  submitted(file: LineFile, seg: Segment, i: number, names: Buffer[], launchedAt: number, place: Buffer | undefined): void {
+    const name = names[seg.x[i] as number] as Buffer;
+    const r = seg.y[i] as number;
+    const tags = r < 0 ? undefined : Buffer.from(tagFields(seg.refs[r] as TaskTags));
+    const b = file.room(name.length + (tags?.length ?? 0) + (place?.length ?? 0) + 160);
+    let p = copy(b, file.pos, this.submittedHead);
+    p = putNumber(b, p, seg.id[i] as number);
+    p = copy(b, p, this.tField);
+    p = this.putTime(b, p, seg.t[i] as number);
+    p = copy(b, p, this.nameField);
+    p = copy(b, p, name);
+    if (tags) p = copy(b, p, tags);
+    if (place) {
+      p = copy(b, p, this.launchedAtField);
+      p = this.putTime(b, p, launchedAt);
+      p = copy(b, p, place);
+    } else p = copy(b, p, this.close);
+    file.pos = p;
+  }
+
+  private putTime(b: Buffer, p: number, t: number): number {
+    if (t !== this.lastT) {
+      this.lastT = t;
+      this.tLen = putNumber(this.tDigits, 0, t);
+    }
+    for (let j = 0; j < this.tLen; j++) b[p + j] = this.tDigits[j] as number;
+    return p + this.tLen;
+  }
+}
+
+/** Copy `src` into `b` at `p`; short constants by hand (cheaper than a native call each). */
+function copy(b: Buffer, p: number, src: Buffer): number {
+  const n = src.length;
+  if (n > 48) return p + src.copy(b, p);
+  for (let j = 0; j < n; j++) b[p + j] = src[j] as number;
+  return p + n;
+}
+
+/** A number as JSON: a non-negative safe integer digit by digit, anything else through String(). */
+function putNumber(b: Buffer, p: number, v: number): number {
+  if (!(Number.isSafeInteger(v) && v >= 0)) return p + b.write(JSON.stringify(v), p, 'latin1');
+  let digits = 1;
+  for (let q = v; q >= 10; q = Math.floor(q / 10)) digits++;
+  let q = v;
+  for (let j = p + digits - 1; j >= p; j--) {
+    const d = q % 10;
+    b[j] = 48 + d;
+    q = (q - d) / 10;
+  }
+  return p + digits;
 }
 
 /** `,"step":...,"scatterIndex":...` of a CWL step instance. */
