@@ -454,11 +454,9 @@ export class RunRecorder {
             else file.add(`{"e":"ended","id":${k},"t":${t[i]},"state":"${states[x[i] as number]}"${errorFields(refs[r])}}\n`);
             break;
           }
-          case REPORT: {
-            const body = JSON.stringify(refs[y[i] as number]);
-            file.add(`{"e":"report","id":${k},"try":${x[i]}${body.length > 2 ? `,${body.slice(1)}` : '}'}\n`);
+          case REPORT:
+            enc.report(file, k, x[i] as number, refs[y[i] as number] as Record<string, unknown>);
             break;
-          }
           case TRY_FAILED:
             file.add(`{"e":"try_failed","id":${k},"try":${x[i]},"t":${t[i]}${errorFields(refs[y[i] as number])}}\n`);
             break;
@@ -572,6 +570,45 @@ class LineEncoder {
       p = copy(b, p, place);
     } else p = copy(b, p, this.close);
     file.pos = p;
+  }
+
+  private readonly reportHead = Buffer.from('{"e":"report","id":');
+  /** Quoted report keys, and short string values that repeat (block, pool, worker ids). */
+  private readonly quoted = new Map<string, Buffer>();
+
+  /** `{"e":"report","id":..,"try":..,<the report's fields>}`: the fields as JSON.stringify writes them, without a string per report. */
+  report(file: LineFile, id: number, attempt: number, report: Record<string, unknown>): void {
+    let b = file.room(this.reportHead.length + 64);
+    let p = copy(b, file.pos, this.reportHead);
+    p = putNumber(b, p, id);
+    p = copy(b, p, this.tryField);
+    p = putNumber(b, p, attempt);
+    for (const key of Object.keys(report)) {
+      const v = report[key];
+      const kind = typeof v;
+      if (v === undefined || kind === 'function' || kind === 'symbol') continue;
+      const k = this.quote(key);
+      const value = kind === 'number' ? undefined : kind === 'string' && (v as string).length <= 64 ? this.quote(v as string) : Buffer.from(JSON.stringify(v));
+      file.pos = p;
+      b = file.room(k.length + (value?.length ?? 32) + 4);
+      p = file.pos;
+      b[p++] = 44; // ,
+      p = copy(b, p, k);
+      b[p++] = 58; // :
+      p = value === undefined ? putNumber(b, p, v as number) : copy(b, p, value);
+    }
+    file.pos = p;
+    b = file.room(2);
+    file.pos = copy(b, file.pos, this.close);
+  }
+
+  private quote(s: string): Buffer {
+    let q = this.quoted.get(s);
+    if (q === undefined) {
+      q = Buffer.from(JSON.stringify(s));
+      if (this.quoted.size < 10_000) this.quoted.set(s, q);
+    }
+    return q;
   }
 
   private putTime(b: Buffer, p: number, t: number): number {
