@@ -7,12 +7,13 @@
  * written so far readable (a torn last line is skipped by the reader); any language reads it; and
  * no native module is needed (SQLite bindings must be built per Node version, CI runs 20 to 26).
  *
- * Off the hot path: events are formatted as strings when they happen (a template string each, no
- * object), copied into a buffer at once, and written together when the current burst is over (a
- * timer), when the buffer reaches FLUSH_BYTES, at shutdown and at process exit. A small batch is one
- * synchronous write (a one-tool run starts no libuv thread for it, as the run log, runDir.ts); a
- * large one goes to libuv's thread pool, so a burst of thousands of tasks does not wait for the
- * disk (measured: a synchronous append of the batches cost 3-10 us per no-op task on this VM,
+ * Off the hot path: a task event stores a few numbers in typed arrays (its code, the task id, the
+ * time, an attempt or an index into a table of quoted names), no string, object or closure; the
+ * lines are formatted from them in one loop when the current burst is over (a timer), when a
+ * million events are waiting, at shutdown and at process exit. A small batch is one synchronous
+ * write (a one-tool run starts no libuv thread for it, as the run log, runDir.ts); a large one goes
+ * to libuv's thread pool, so a burst of thousands of tasks does not wait for the disk (measured: a
+ * synchronous append of the batches cost 3-10 us per no-op task on this VM,
  * docs/run-record.md). One write is in flight at a time, so lines stay in order. A record that
  * cannot be written (folder removed, disk full) never fails the run: it says so once via `warn`.
  */
@@ -26,8 +27,6 @@ import type { RunInfo, StepRow } from './model.js';
 export const RECORD_FORMAT = 'parsl-cwl-record/1';
 
 const FLUSH_MS = 250;
-/** A batch this large is written at once rather than at the timer (bounded memory in long bursts). */
-const FLUSH_BYTES = 1 << 20;
 /** Batches up to this size are written synchronously; larger ones by the thread pool. */
 const SYNC_BYTES = 64 * 1024;
 
@@ -43,7 +42,8 @@ const TEXT_UNITS = 16 * 1024;
 /** One append-only JSON Lines file: its lines copied into buffers as they come, at most one write in flight. */
 class LineFile {
   private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  private pos = 0;
+  /** The first free byte of `chunk` (advanced by the formatter after `room`). */
+  pos = 0;
   /** Full chunks waiting to be written, in order, and their size. */
   private queue: Buffer[] = [];
   queued = 0;
@@ -66,6 +66,20 @@ class LineFile {
   add(line: string): void {
     this.text += line;
     if (this.text.length >= TEXT_UNITS) this.spill();
+  }
+
+  /**
+   * Room for `n` bytes written straight into the current chunk at `pos` (the caller advances
+   * `pos`); lines gathered as a string go first, so lines stay in order.
+   */
+  room(n: number): Buffer {
+    if (this.text.length > 0) this.spill();
+    if (this.pos + n > this.chunk.length) {
+      this.rotate();
+      // A line longer than a chunk (an app name of 100,000 characters) gets a chunk of its own.
+      if (n > this.chunk.length) this.chunk = Buffer.allocUnsafe(n);
+    }
+    return this.chunk;
   }
 
   /** Copy the lines gathered as a string into the chunks. */
@@ -156,6 +170,36 @@ export interface TaskTags {
   scatterIndex?: number[];
 }
 
+/** Task event codes in the event buffer (see EventBuffer). */
+const SUBMITTED = 0;
+const LAUNCHED = 1;
+const READY = 2;
+const RUNNING = 3;
+const ENDED = 4;
+const REPORT = 5;
+const TRY_FAILED = 6;
+
+/** Events per segment of the event buffer (about 21 bytes each in typed arrays). */
+const SEGMENT_EVENTS = 8192;
+/** Buffered events that make the recorder format and write at once (bounded memory in a long synchronous burst: about 22 MB). */
+const FLUSH_EVENTS = 1 << 20;
+
+/**
+ * A run of task events as primitives in typed arrays: the hot path stores a code, the task id, the
+ * time and two small integers (an attempt, an index into an interned table, or an index into
+ * `refs` for the rare event that carries an object: tags, a report, an error). No string, closure
+ * or object is made per event; lines are formatted when the batch is flushed.
+ */
+class Segment {
+  readonly code = new Uint8Array(SEGMENT_EVENTS);
+  readonly id = new Float64Array(SEGMENT_EVENTS);
+  readonly t = new Float64Array(SEGMENT_EVENTS);
+  readonly x = new Int32Array(SEGMENT_EVENTS);
+  readonly y = new Int32Array(SEGMENT_EVENTS);
+  refs: unknown[] = [];
+  n = 0;
+}
+
 export class RunRecorder {
   readonly dir: string;
   private readonly info: RunInfo;
@@ -164,11 +208,29 @@ export class RunRecorder {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private warned = false;
-  private readonly quotes = new Map<string, string>();
-  /** The last `submitted` line, without its closing brace, until the next event (see submitted). */
-  private held: string | undefined;
-  private heldId = -1;
+  /** Full segments waiting for the flush, in order, then the one being filled. */
+  private full: Segment[] = [];
+  private seg = new Segment();
+  /** Emptied segments kept for reuse (a steady stream of tasks allocates none). */
+  private spare: Segment[] = [];
+  private buffered = 0;
+  /** Interned quoted strings: app names; `"executor":..,"kind":..` pairs; states. */
+  private readonly names: Buffer[] = [];
+  private readonly nameIndex = new Map<string, number>();
+  private lastName: string | undefined;
+  private lastNameIdx = -1;
+  private readonly places: Buffer[] = [];
+  private readonly placeIndex = new Map<string, number>();
+  private lastExecutor: string | undefined;
+  private lastKind: string | undefined;
+  private lastPlaceIdx = -1;
+  private readonly states: string[] = [];
+  private readonly encoder = new LineEncoder();
   private readonly flushAtExit = (): void => this.flush(true);
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.flush();
+  };
 
   constructor(
     dir: string,
@@ -205,53 +267,59 @@ export class RunRecorder {
   }
 
   submitted(id: number, t: number, name: string, tags: TaskTags | undefined): void {
-    let line = `{"e":"submitted","id":${id},"t":${t},"name":${this.quoted(name)}`;
-    if (tags?.step !== undefined) line += `,"step":${JSON.stringify(tags.step)}`;
-    if (tags?.scatterIndex !== undefined) line += `,"scatterIndex":${JSON.stringify(tags.scatterIndex)}`;
-    // Held back one call: a task with no dependencies is launched at once, and its launch then
-    // goes on the same line (one line fewer per task, docs/run-record.md).
-    this.releaseHeld();
-    this.held = line;
-    this.heldId = id;
-    if (!this.closed) this.schedule();
+    let nameIdx = this.lastNameIdx;
+    if (name !== this.lastName) {
+      nameIdx = this.intern(name);
+      this.lastName = name;
+      this.lastNameIdx = nameIdx;
+    }
+    // CWL step instances carry tags; their lines cost far less than the command they run.
+    this.push(SUBMITTED, id, t, nameIdx, tags === undefined || (tags.step === undefined && tags.scatterIndex === undefined) ? -1 : this.ref(tags));
   }
 
   ready(id: number): void {
-    this.task(`{"e":"ready","id":${id},"t":${Date.now()}}`);
+    this.push(READY, id, Date.now(), 0, -1);
   }
 
   launched(id: number, attempt: number, executor: string, kind: string): void {
-    const fields = `"executor":${this.quoted(executor)},"kind":${this.quoted(kind)}`;
-    if (this.heldId === id && attempt === 0) {
-      const line = `${this.held},"launchedAt":${Date.now()},${fields}}`;
-      this.held = undefined;
-      this.heldId = -1;
-      this.task(line);
-      return;
+    let place = this.lastPlaceIdx;
+    if (executor !== this.lastExecutor || kind !== this.lastKind) {
+      place = this.place(executor, kind);
+      this.lastExecutor = executor;
+      this.lastKind = kind;
+      this.lastPlaceIdx = place;
     }
-    this.task(`{"e":"launched","id":${id},"try":${attempt},"t":${Date.now()},${fields}}`);
+    // Launched in the call that submitted it (no dependencies): its submission's time, the same
+    // millisecond but for a clock tick, saves a clock read per task.
+    const seg = this.seg;
+    const j = seg.n - 1;
+    const t = j >= 0 && seg.code[j] === SUBMITTED && seg.id[j] === id ? (seg.t[j] as number) : Date.now();
+    this.push(LAUNCHED, id, t, attempt, place);
   }
 
   running(id: number, attempt: number): void {
-    this.task(`{"e":"running","id":${id},"try":${attempt},"t":${Date.now()}}`);
+    this.push(RUNNING, id, Date.now(), attempt, -1);
   }
 
+  /** Kept as the object until the flush formats it (the executor hands over a fresh one per try). */
   report(id: number, attempt: number, report: TaskRunReport): void {
-    const body = JSON.stringify(report);
-    this.task(`{"e":"report","id":${id},"try":${attempt}${body.length > 2 ? `,${body.slice(1)}` : '}'}`);
+    this.push(REPORT, id, 0, attempt, this.ref(report));
   }
 
   /** A try failed and the task will be tried again. */
   tryFailed(id: number, attempt: number, error: unknown): void {
-    this.task(`{"e":"try_failed","id":${id},"try":${attempt},"t":${Date.now()}${errorFields(error)}}`);
+    this.push(TRY_FAILED, id, Date.now(), attempt, this.ref(error));
   }
 
   /** The task reached its final state. */
   ended(id: number, state: string, error: unknown): void {
-    this.task(`{"e":"ended","id":${id},"t":${Date.now()},"state":"${state}"${error === undefined ? '' : errorFields(error)}}`);
+    let s = this.states.indexOf(state);
+    if (s < 0) s = this.states.push(state) - 1;
+    this.push(ENDED, id, Date.now(), s, error === undefined ? -1 : this.ref(error));
   }
 
   block(executor: string, event: BlockEvent): void {
+    if (this.closed) return;
     this.blocks.add(`${JSON.stringify({ e: 'block', t: Date.now(), executor, ...event })}\n`);
     this.schedule();
   }
@@ -261,11 +329,11 @@ export class RunRecorder {
     this.guard(() => writeFileSync(join(this.dir, 'steps.json'), `${JSON.stringify({ steps, edges })}\n`));
   }
 
-  /** Write what is pending now (`sync`: all of it before returning, as at process exit). */
+  /** Format and write what is pending now (`sync`: all of it before returning, as at process exit). */
   flush(sync = false): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.releaseHeld();
+    this.format();
     this.tasks.flush(sync);
     this.blocks.flush(sync);
   }
@@ -273,7 +341,7 @@ export class RunRecorder {
   /** Write everything, mark the run ended with `status` (unless setInfo gave one), stop recording; safe to call twice. */
   async close(status: RunInfo['status']): Promise<void> {
     if (this.closed) return;
-    this.releaseHeld();
+    this.format();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -285,36 +353,133 @@ export class RunRecorder {
     this.writeRunInfo();
   }
 
-  /** App names, executor labels and kinds repeat for every task: quoted once each. */
-  private quoted(s: string): string {
-    let q = this.quotes.get(s);
-    if (q === undefined) {
-      q = JSON.stringify(s);
-      if (this.quotes.size < 10_000) this.quotes.set(s, q);
-    }
-    return q;
-  }
-
-  /** Write the held `submitted` line as it is (its task was not launched in the same call). */
-  private releaseHeld(): void {
-    if (this.held === undefined) return;
-    const line = `${this.held}}`;
-    this.held = undefined;
-    this.heldId = -1;
-    this.task(line);
-  }
-
-  private task(line: string): void {
+  /** The hot path: five stores into typed arrays, and a segment change every SEGMENT_EVENTS events. */
+  private push(code: number, id: number, t: number, x: number, y: number): void {
     if (this.closed) return;
-    if (this.held !== undefined) this.releaseHeld();
-    this.tasks.add(`${line}\n`);
-    if (this.tasks.pending >= FLUSH_BYTES) this.flush();
-    else this.schedule();
+    let seg = this.seg;
+    if (seg.n === SEGMENT_EVENTS) seg = this.nextSegment();
+    const i = seg.n++;
+    seg.code[i] = code;
+    seg.id[i] = id;
+    seg.t[i] = t;
+    seg.x[i] = x;
+    seg.y[i] = y;
+    if (++this.buffered >= FLUSH_EVENTS) this.flush();
+    else if (this.timer === undefined) this.schedule();
+  }
+
+  private nextSegment(): Segment {
+    this.full.push(this.seg);
+    const seg = this.spare.pop() ?? new Segment();
+    this.seg = seg;
+    return seg;
+  }
+
+  /** An object an event carries, kept in its segment until the flush. */
+  private ref(value: unknown): number {
+    let seg = this.seg;
+    // The ref must live in the segment the event goes to.
+    if (seg.n === SEGMENT_EVENTS) seg = this.nextSegment();
+    return seg.refs.push(value) - 1;
+  }
+
+  /** App names repeat for every task: quoted once each. */
+  private intern(name: string): number {
+    let i = this.nameIndex.get(name);
+    if (i === undefined) {
+      i = this.names.push(Buffer.from(JSON.stringify(name))) - 1;
+      this.nameIndex.set(name, i);
+    }
+    return i;
+  }
+
+  /** An executor label and kind, as the `"executor":..,"kind":..` fields, quoted once per pair. */
+  private place(executor: string, kind: string): number {
+    const key = `${executor}\u0000${kind}`;
+    let i = this.placeIndex.get(key);
+    if (i === undefined) {
+      i = this.places.push(Buffer.from(`,"executor":${JSON.stringify(executor)},"kind":${JSON.stringify(kind)}}\n`)) - 1;
+      this.placeIndex.set(key, i);
+    }
+    return i;
+  }
+
+  /**
+   * Format the buffered events as lines, in the order they happened, and hand them to the file. A
+   * `submitted` event followed at once by its task's first `launched` (a task with no dependencies
+   * launches in the same call) becomes one line (docs/run-record.md).
+   */
+  private format(): void {
+    if (this.buffered === 0) return;
+    const segs = this.full;
+    segs.push(this.seg);
+    this.full = [];
+    this.seg = this.spare.pop() ?? new Segment();
+    this.buffered = 0;
+    const file = this.tasks;
+    const names = this.names;
+    const places = this.places;
+    const states = this.states;
+    const enc = this.encoder;
+    let held = -1; // the index in `heldSeg` of a `submitted` event not yet written (its launch may follow)
+    let heldSeg: Segment | undefined;
+    for (const seg of segs) {
+      const { code, id, t, x, y, refs } = seg;
+      for (let i = 0; i < seg.n; i++) {
+        const c = code[i] as number;
+        const k = id[i] as number;
+        if (heldSeg !== undefined) {
+          const fuse = c === LAUNCHED && heldSeg.id[held] === k && x[i] === 0;
+          enc.submitted(file, heldSeg, held, names, fuse ? t[i] as number : -1, fuse ? places[y[i] as number] : undefined);
+          heldSeg = undefined;
+          if (fuse) continue;
+        }
+        switch (c) {
+          case SUBMITTED:
+            held = i;
+            heldSeg = seg;
+            break;
+          case LAUNCHED:
+            enc.simple(file, enc.launched, k, t[i] as number, x[i] as number, places[y[i] as number], undefined);
+            break;
+          case READY:
+            enc.simple(file, enc.ready, k, t[i] as number, -1, undefined, undefined);
+            break;
+          case RUNNING:
+            enc.simple(file, enc.running, k, t[i] as number, x[i] as number, undefined, undefined);
+            break;
+          case ENDED: {
+            const r = y[i] as number;
+            if (r < 0) enc.simple(file, enc.ended, k, t[i] as number, -1, undefined, enc.stateBytes(x[i] as number, states));
+            else file.add(`{"e":"ended","id":${k},"t":${t[i]},"state":"${states[x[i] as number]}"${errorFields(refs[r])}}\n`);
+            break;
+          }
+          case REPORT:
+            enc.report(file, k, x[i] as number, refs[y[i] as number] as Record<string, unknown>);
+            break;
+          case TRY_FAILED:
+            file.add(`{"e":"try_failed","id":${k},"try":${x[i]},"t":${t[i]}${errorFields(refs[y[i] as number])}}\n`);
+            break;
+        }
+      }
+      // Its refs are read by a held `submitted` below; the segment is recycled after that.
+      if (heldSeg !== seg) this.recycle(seg);
+    }
+    if (heldSeg !== undefined) {
+      enc.submitted(file, heldSeg, held, names, -1, undefined);
+      this.recycle(heldSeg);
+    }
+  }
+
+  private recycle(seg: Segment): void {
+    seg.n = 0;
+    seg.refs = [];
+    if (this.spare.length < 4) this.spare.push(seg);
   }
 
   private schedule(): void {
     if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+    this.timer = setTimeout(this.onTimer, FLUSH_MS);
     // The record never keeps a program alive; shutdown and exit write what is left.
     this.timer.unref();
   }
@@ -341,6 +506,149 @@ export class RunRecorder {
     this.warned = true;
     this.warn?.(`the run record in ${this.dir} could not be written (${(err as Error).message}); the run goes on without it`);
   }
+}
+
+/**
+ * Task event lines written as bytes straight into the file's chunk: constant parts copied from
+ * buffers encoded once, integers as ASCII digits. Strings built per line, then encoded, were most
+ * of the record's cost (a profile of bench:kernel: a third of the time in the GC, a ninth in
+ * Buffer.write; docs/run-record.md).
+ */
+class LineEncoder {
+  readonly launched = Buffer.from('{"e":"launched","id":');
+  readonly ready = Buffer.from('{"e":"ready","id":');
+  readonly running = Buffer.from('{"e":"running","id":');
+  readonly ended = Buffer.from('{"e":"ended","id":');
+  private readonly submittedHead = Buffer.from('{"e":"submitted","id":');
+  private readonly tryField = Buffer.from(',"try":');
+  private readonly tField = Buffer.from(',"t":');
+  private readonly nameField = Buffer.from(',"name":');
+  private readonly launchedAtField = Buffer.from(',"launchedAt":');
+  private readonly close = Buffer.from('}\n');
+  private readonly states: Buffer[] = [];
+  /** The digits of the last time written: consecutive events mostly share their millisecond. */
+  private lastT = -1;
+  private readonly tDigits = Buffer.alloc(24);
+  private tLen = 0;
+
+  /** `,"state":"<state>"}\n`, encoded once per state. */
+  stateBytes(s: number, states: string[]): Buffer {
+    return (this.states[s] ??= Buffer.from(`,"state":${JSON.stringify(states[s])}}\n`));
+  }
+
+  /** `<head><id>[,"try":<attempt>],"t":<t><tail>`; the tail is `}\n` when not given. */
+  simple(file: LineFile, head: Buffer, id: number, t: number, attempt: number, tail: Buffer | undefined, tail2: Buffer | undefined): void {
+    const end = tail ?? tail2 ?? this.close;
+    const b = file.room(head.length + end.length + 96);
+    let p = copy(b, file.pos, head);
+    p = putNumber(b, p, id);
+    if (attempt >= 0) {
+      p = copy(b, p, this.tryField);
+      p = putNumber(b, p, attempt);
+    }
+    p = copy(b, p, this.tField);
+    p = this.putTime(b, p, t);
+    file.pos = copy(b, p, end);
+  }
+
+  /** A `submitted` line, with its first launch (`launchedAt`, `place`) when it came next. */
+  submitted(file: LineFile, seg: Segment, i: number, names: Buffer[], launchedAt: number, place: Buffer | undefined): void {
+    const name = names[seg.x[i] as number] as Buffer;
+    const r = seg.y[i] as number;
+    const tags = r < 0 ? undefined : Buffer.from(tagFields(seg.refs[r] as TaskTags));
+    const b = file.room(name.length + (tags?.length ?? 0) + (place?.length ?? 0) + 160);
+    let p = copy(b, file.pos, this.submittedHead);
+    p = putNumber(b, p, seg.id[i] as number);
+    p = copy(b, p, this.tField);
+    p = this.putTime(b, p, seg.t[i] as number);
+    p = copy(b, p, this.nameField);
+    p = copy(b, p, name);
+    if (tags) p = copy(b, p, tags);
+    if (place) {
+      p = copy(b, p, this.launchedAtField);
+      p = this.putTime(b, p, launchedAt);
+      p = copy(b, p, place);
+    } else p = copy(b, p, this.close);
+    file.pos = p;
+  }
+
+  private readonly reportHead = Buffer.from('{"e":"report","id":');
+  /** Quoted report keys, and short string values that repeat (block, pool, worker ids). */
+  private readonly quoted = new Map<string, Buffer>();
+
+  /** `{"e":"report","id":..,"try":..,<the report's fields>}`: the fields as JSON.stringify writes them, without a string per report. */
+  report(file: LineFile, id: number, attempt: number, report: Record<string, unknown>): void {
+    let b = file.room(this.reportHead.length + 64);
+    let p = copy(b, file.pos, this.reportHead);
+    p = putNumber(b, p, id);
+    p = copy(b, p, this.tryField);
+    p = putNumber(b, p, attempt);
+    for (const key of Object.keys(report)) {
+      const v = report[key];
+      const kind = typeof v;
+      if (v === undefined || kind === 'function' || kind === 'symbol') continue;
+      const k = this.quote(key);
+      const value = kind === 'number' ? undefined : kind === 'string' && (v as string).length <= 64 ? this.quote(v as string) : Buffer.from(JSON.stringify(v));
+      file.pos = p;
+      b = file.room(k.length + (value?.length ?? 32) + 4);
+      p = file.pos;
+      b[p++] = 44; // ,
+      p = copy(b, p, k);
+      b[p++] = 58; // :
+      p = value === undefined ? putNumber(b, p, v as number) : copy(b, p, value);
+    }
+    file.pos = p;
+    b = file.room(2);
+    file.pos = copy(b, file.pos, this.close);
+  }
+
+  private quote(s: string): Buffer {
+    let q = this.quoted.get(s);
+    if (q === undefined) {
+      q = Buffer.from(JSON.stringify(s));
+      if (this.quoted.size < 10_000) this.quoted.set(s, q);
+    }
+    return q;
+  }
+
+  private putTime(b: Buffer, p: number, t: number): number {
+    if (t !== this.lastT) {
+      this.lastT = t;
+      this.tLen = putNumber(this.tDigits, 0, t);
+    }
+    for (let j = 0; j < this.tLen; j++) b[p + j] = this.tDigits[j] as number;
+    return p + this.tLen;
+  }
+}
+
+/** Copy `src` into `b` at `p`; short constants by hand (cheaper than a native call each). */
+function copy(b: Buffer, p: number, src: Buffer): number {
+  const n = src.length;
+  if (n > 48) return p + src.copy(b, p);
+  for (let j = 0; j < n; j++) b[p + j] = src[j] as number;
+  return p + n;
+}
+
+/** A number as JSON: a non-negative safe integer digit by digit, anything else through String(). */
+function putNumber(b: Buffer, p: number, v: number): number {
+  if (!(Number.isSafeInteger(v) && v >= 0)) return p + b.write(JSON.stringify(v), p, 'latin1');
+  let digits = 1;
+  for (let q = v; q >= 10; q = Math.floor(q / 10)) digits++;
+  let q = v;
+  for (let j = p + digits - 1; j >= p; j--) {
+    const d = q % 10;
+    b[j] = 48 + d;
+    q = (q - d) / 10;
+  }
+  return p + digits;
+}
+
+/** `,"step":...,"scatterIndex":...` of a CWL step instance. */
+function tagFields(tags: TaskTags): string {
+  let s = '';
+  if (tags.step !== undefined) s += `,"step":${JSON.stringify(tags.step)}`;
+  if (tags.scatterIndex !== undefined) s += `,"scatterIndex":${JSON.stringify(tags.scatterIndex)}`;
+  return s;
 }
 
 /** `,"errorCode":...,"error":...,"outcome":...` of a failure, in the record's terms. */
