@@ -8,7 +8,6 @@ import type { ExecutionProvider } from '../providers/index.js';
 import { ConfigInvalidError } from './errors.js';
 import { DEFAULT_EXECUTOR, DEFAULT_HTEX_PROVIDER, DEFAULT_RETRIES } from './defaults.js';
 import type { ContainersSection, HtexSection, ParslCwlConfig } from './types.js';
-import type { ContainerSettings } from '../cwl/containers/settings.js';
 import path from 'node:path';
 import { CONFIG_JSON_SCHEMA } from './schema.js';
 import { yamlLimitBroken } from '../util/index.js';
@@ -70,11 +69,24 @@ export interface BuiltConfig {
   executors: Executor[];
   retries: number;
   /** The `containers:` section as JobOptions.container (absent when the file has none). */
-  containers?: ContainerSettings;
+  containers?: ContainersConfig;
 }
 
-/** `containers:` as the settings every job carries (src/cwl/containers/settings.ts). */
-export function containerSettings(section: ContainersSection | undefined): ContainerSettings | undefined {
+/**
+ * The `containers:` section in the shape every job carries (ContainerSettings, src/cwl/containers/
+ * settings.ts, which the CLI passes it as). Written out here rather than imported, so that config
+ * does not depend on the CWL layer: the CLI's assignment checks that the two shapes agree.
+ */
+export interface ContainersConfig {
+  mode: 'auto' | 'off' | 'podman' | 'docker' | 'apptainer';
+  exe?: string;
+  cacheDir?: string;
+  extraArgs?: string[];
+  defaultContainer?: string;
+}
+
+/** `containers:` as the settings every job carries. */
+export function containerSettings(section: ContainersSection | undefined): ContainersConfig | undefined {
   if (section === undefined) return undefined;
   const engine = section.engine ?? 'auto';
   const mode = engine === 'none' ? 'off' : engine === 'singularity' ? 'apptainer' : engine;
