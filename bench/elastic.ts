@@ -9,7 +9,10 @@
  * registered or after it left (start-up and teardown).
  *
  *   npm run bench:elastic [-- --blocks 8 --workers 4 --width 64 --short 2 --long 20 --mode fixed,elastic
- *                            --period 0.5 --idle 1 --elastic-init 8 --keep]
+ *                            --period 0.5 --idle 1 --elastic-init 8 --keep --no-floor]
+ *
+ * Before the two runs it measures the machine's start-up floor without Slurm (floor_*_start_s):
+ * one block's pool and workers, and all blocks' at once, started by the LocalProvider.
  *
  * Both runs start the same blocks (init_blocks = max_blocks, unless --elastic-init says otherwise):
  * they differ only in what the scaler does afterwards.
@@ -24,6 +27,7 @@ import type { Workflow } from '../src/cwl/model.js';
 import { runWorkflowOnKernel } from '../src/cwl/workflow/index.js';
 import { DataFlowKernel } from '../src/dataflow/index.js';
 import { HighThroughputExecutor } from '../src/executors/htex/executor.js';
+import { LocalProvider } from '../src/providers/index.js';
 import { SlurmProvider } from '../src/providers/slurm/index.js';
 
 const SLEEP_TOOL = `cwlVersion: v1.2
@@ -150,6 +154,40 @@ async function runOnce(mode: 'fixed' | 'elastic', o: Options, wf: Workflow, dir:
   };
 }
 
+const WIDE_WORKFLOW = `cwlVersion: v1.2
+class: Workflow
+requirements: {ScatterFeatureRequirement: {}}
+inputs: {xs: 'int[]', short: int}
+outputs:
+  out: {type: 'int[]', outputSource: s/done}
+steps:
+  s: {run: sleep.cwl, scatter: i, in: {i: xs, sec: short}, out: [done]}
+`;
+
+/**
+ * The machine's floor for a block's start-up, without Slurm: `blocks` pools of `workers` workers
+ * started at once by the LocalProvider (the same pool command), each worker given one 2 s step.
+ * Returns the seconds from starting the kernel to the last step's end, minus the 2 s of the step:
+ * the time until every worker was running its task. On a cluster each pool starts on a node of its
+ * own; here they share this machine's cores, so the floor for 8 blocks shows what that sharing costs.
+ */
+async function startFloorSec(blocks: number, o: Options, dir: string): Promise<number> {
+  const label = `floor${blocks}x${process.pid}`;
+  const provider = new LocalProvider({ initBlocks: blocks, minBlocks: blocks, maxBlocks: blocks });
+  const executor = new HighThroughputExecutor({ label, provider, workersPerPool: o.workers, heartbeatPeriodSec: 0.5, heartbeatThresholdSec: 10, workerBindInterface: '127.0.0.1', addresses: ['127.0.0.1'], strategy: false });
+  const runDir = join(dir, label);
+  writeFileSync(join(dir, 'wide.cwl'), WIDE_WORKFLOW);
+  const wf = (await loadProcess(join(dir, 'wide.cwl'))) as Workflow;
+  const started = performance.now();
+  const dfk = await DataFlowKernel.load({ executors: [executor], runDir: join(runDir, 'runinfo') });
+  try {
+    await runWorkflowOnKernel(wf, { xs: Array.from({ length: blocks * o.workers }, (_, i) => i), short: 2 }, { runDir, dfk });
+    return (performance.now() - started) / 1000 - 2;
+  } finally {
+    await dfk.shutdown();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -163,6 +201,7 @@ async function main(): Promise<void> {
       idle: { type: 'string', default: '1' },
       'elastic-init': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'no-floor': { type: 'boolean', default: false },
     },
   });
   const o: Options = { blocks: Number(values.blocks), workers: Number(values.workers), width: Number(values.width), shortSec: Number(values.short), longSec: Number(values.long), periodSec: Number(values.period), maxIdleSec: Number(values.idle), elasticInit: Number(values['elastic-init'] ?? values.blocks) };
@@ -174,6 +213,11 @@ async function main(): Promise<void> {
     console.log(
       `# bursty workflow: ${o.width} x ${o.shortSec} s, 1 x ${o.longSec} s, ${o.width} x ${o.shortSec} s; blocks of 1 node x ${o.workers} workers, max_blocks ${o.blocks}; elastic: init_blocks ${o.elasticInit}, min_blocks 0, period ${o.periodSec} s, max_idle_time ${o.maxIdleSec} s; load ${loadavg()[0]?.toFixed(1)}`,
     );
+    if (!values['no-floor']) {
+      // Before the runs, without Slurm: how long this machine takes to have one block's workers, and all blocks' workers, running.
+      console.log(`floor_one_block_start_s ${(await startFloorSec(1, o, dir)).toFixed(1)}`);
+      console.log(`floor_${o.blocks}_blocks_start_s ${(await startFloorSec(o.blocks, o, dir)).toFixed(1)}`);
+    }
     const results: [string, Figures][] = [];
     for (const mode of values.mode.split(',') as ('fixed' | 'elastic')[]) {
       const f = await runOnce(mode, o, wf, dir);

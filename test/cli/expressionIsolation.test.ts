@@ -160,6 +160,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.equal(code, 130, stderr);
     assert.equal(stdout, '');
     assert.match(stderr, /interrupted/);
-    assert.ok(took < limitSec * 1000 + 2000, `answered after ${took} ms`);
+    // The bound allows a loaded machine's scheduling delay; a runner that waited for the loop would
+    // take the whole test timeout.
+    assert.ok(took < limitSec * 1000 + 6000, `answered after ${took} ms`);
   });
 }
