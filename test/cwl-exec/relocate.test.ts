@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstat, mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -133,4 +133,28 @@ test('an output directory used before keeps its files: new outputs take the next
   assert.deepEqual(Object.values(out).map((o) => (o as CwlFile).basename), ['out_3.txt', 'out_5.txt', 'out_6.txt']);
   for (const name of ['out.txt', 'out_2.txt', 'out_4.txt']) assert.equal(await readFile(path.join(dest, name), 'utf8'), `old ${name}`, `${name} was overwritten`);
   assert.equal(await readFile(path.join(dest, 'out_6.txt'), 'utf8'), 'new 3');
+});
+
+test('a copied output keeps its bytes and permission bits, small (read and write) or large (copyFile)', async () => {
+  const { dest, root } = await setup();
+  // Outside every movable root, as a cached output is: copied, not moved.
+  const small = path.join(root, 'tool.sh');
+  // 0o775: group-writable, which the usual umask (022) would take away from a plain create.
+  await writeFile(small, '#!/bin/sh\necho hi\n');
+  await chmod(small, 0o775);
+  const big = path.join(root, 'big.bin');
+  const bytes = Buffer.alloc((1 << 20) + 17, 7);
+  await writeFile(big, bytes);
+  await chmod(big, 0o604);
+  const empty = path.join(root, 'empty.txt');
+  await writeFile(empty, '');
+  await chmod(empty, 0o640);
+  const out = await new OutputRelocator(dest, { movableRoots: [path.join(root, 'run')] }).relocate({ small: file(small), big: file(big), empty: file(empty) });
+  for (const [name, src, mode] of [['small', small, 0o775], ['big', big, 0o604], ['empty', empty, 0o640]] as const) {
+    const placed = (out[name] as CwlFile).path!;
+    assert.notEqual(placed, src);
+    assert.equal((await lstat(placed)).mode & 0o7777, mode, `${name}: permission bits kept`);
+    assert.deepEqual(await readFile(placed), await readFile(src), `${name}: same bytes`);
+    assert.equal((await lstat(src)).isFile(), true, `${name}: the source stays`);
+  }
 });
