@@ -17,42 +17,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-
-const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../bin/parsl-cwl');
-
-const ECHO_TOOL = `cwlVersion: v1.2
-class: CommandLineTool
-baseCommand: echo
-inputs:
-  message:
-    type: string
-    inputBinding: {position: 1}
-stdout: out.txt
-outputs:
-  out: stdout
-`;
-
-const SCATTER_WF = `cwlVersion: v1.2
-class: Workflow
-requirements:
-  ScatterFeatureRequirement: {}
-inputs:
-  messages: string[]
-outputs:
-  outs:
-    type: File[]
-    outputSource: echo/out
-steps:
-  echo:
-    run: echo.cwl
-    scatter: message
-    in:
-      message: messages
-    out: [out]
-`;
+import { BIN, ECHO_TOOL, ECHO_SCATTER_WF } from './documents.js';
 
 /** Wall seconds of `argv` in `cwd`; exits the bench when it fails (a failed run is no figure). */
 function timed(argv: string[], cwd: string, label: string): Promise<number> {
@@ -81,7 +48,7 @@ function which(cmd: string): string | undefined {
 function workload(dir: string, n: number): { wf: string; job: string } {
   const sub = mkdtempSync(join(dir, `n${n}-`));
   writeFileSync(join(sub, 'echo.cwl'), ECHO_TOOL);
-  writeFileSync(join(sub, 'wf.cwl'), SCATTER_WF);
+  writeFileSync(join(sub, 'wf.cwl'), ECHO_SCATTER_WF);
   writeFileSync(join(sub, 'job.json'), JSON.stringify({ messages: Array.from({ length: n }, (_, i) => `message ${i}`) }));
   return { wf: join(sub, 'wf.cwl'), job: join(sub, 'job.json') };
 }

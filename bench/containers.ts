@@ -27,12 +27,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runProcess } from '../src/process/index.js';
+import { BIN, ECHO_SCATTER_WF, echoTool } from './documents.js';
 
-const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../bin/parsl-cwl');
 const IMAGE = 'docker.io/library/debian:stable-slim';
 
 // A hint, so `--no-container` runs the same document on the host.
@@ -45,35 +44,7 @@ inputs: []
 outputs: []
 `;
 
-const ECHO = `cwlVersion: v1.2
-class: CommandLineTool
-requirements:
-  DockerRequirement: {dockerPull: ${IMAGE}}
-baseCommand: echo
-inputs:
-  message: {type: string, inputBinding: {position: 1}}
-stdout: out.txt
-outputs:
-  out: stdout
-`;
-
-const SCATTER = `cwlVersion: v1.2
-class: Workflow
-requirements:
-  ScatterFeatureRequirement: {}
-inputs:
-  messages: string[]
-outputs:
-  outs:
-    type: File[]
-    outputSource: echo/out
-steps:
-  echo:
-    run: echo.cwl
-    scatter: message
-    in: {message: messages}
-    out: [out]
-`;
+const ECHO = echoTool(`{DockerRequirement: {dockerPull: ${IMAGE}}}`);
 
 function which(cmd: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) {
@@ -189,7 +160,7 @@ async function podmanFloor(exe: string, n: number, inFlight: number, dir: string
 
 async function scatter(exe: string, n: number, dir: string, cwltoolTimeoutS: number, noCwltool: boolean): Promise<void> {
   writeFileSync(join(dir, 'echo.cwl'), ECHO);
-  writeFileSync(join(dir, 'scatter.cwl'), SCATTER);
+  writeFileSync(join(dir, 'scatter.cwl'), ECHO_SCATTER_WF);
   writeFileSync(join(dir, 'job.json'), JSON.stringify({ messages: Array.from({ length: n }, (_, i) => `message-${i}`) }));
   const inFlight = 2 * cpus().length;
   console.log(`# (b) ${n}-way scatter of a containerised echo (podman), ${inFlight} at a time`);

@@ -25,6 +25,7 @@ import { prepareInputs } from '../src/cwl/inputs/index.js';
 import type { Workflow } from '../src/cwl/model.js';
 import type { JobResult, JobSpec } from '../src/cwl/jobSpec.js';
 import { defaultWorkflowServices, runWorkflow } from '../src/cwl/workflow/index.js';
+import { ECHO_TOOL, ECHO_SCATTER_WF } from './documents.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,37 +34,6 @@ function arg(name: string, fallback: number): number {
 const N = arg('tasks', 100_000);
 const SCATTER = arg('scatter', 100_000);
 const RECORD = !process.argv.includes('--no-record');
-
-const ECHO_TOOL = `cwlVersion: v1.2
-class: CommandLineTool
-baseCommand: echo
-inputs:
-  message:
-    type: string
-    inputBinding: {position: 1}
-stdout: out.txt
-outputs:
-  out: stdout
-`;
-
-const SCATTER_WF = `cwlVersion: v1.2
-class: Workflow
-requirements:
-  ScatterFeatureRequirement: {}
-inputs:
-  messages: string[]
-outputs:
-  outs:
-    type: File[]
-    outputSource: echo/out
-steps:
-  echo:
-    run: echo.cwl
-    scatter: message
-    in:
-      message: messages
-    out: [out]
-`;
 
 /** A step instance as a kernel task of kind noop: its "output" is the File the tool would write. */
 class StepJob {
@@ -80,7 +50,7 @@ const NOOP_STEP: AppDefinition<StepJob, JobResult> = {
 /** The N-way scatter on a fresh kernel; seconds and outputs. */
 async function scatterRound(dir: string, n: number): Promise<{ seconds: number; outputs: number }> {
   writeFileSync(join(dir, 'echo.cwl'), ECHO_TOOL);
-  writeFileSync(join(dir, 'scatter.cwl'), SCATTER_WF);
+  writeFileSync(join(dir, 'scatter.cwl'), ECHO_SCATTER_WF);
   const wf = (await loadProcess(join(dir, 'scatter.cwl'))) as Workflow;
   const dfk = await DataFlowKernel.load({ runDir: join(dir, 'runinfo-scatter') });
   try {

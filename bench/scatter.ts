@@ -26,8 +26,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataFlowKernel } from '../src/dataflow/kernel.js';
 import { loadProcess } from '../src/cwl/load/index.js';
@@ -35,40 +34,7 @@ import { prepareInputs } from '../src/cwl/inputs/index.js';
 import type { Workflow } from '../src/cwl/model.js';
 import { defaultWorkflowServices, runWorkflow, type WorkflowServices } from '../src/cwl/workflow/index.js';
 import { spawnFloor, type Floor } from './spawnFloor.js';
-
-// The installed command (dist/bench → <repo>/bin/parsl-cwl), as users run it.
-const BIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../bin/parsl-cwl');
-
-const ECHO_TOOL = `cwlVersion: v1.2
-class: CommandLineTool
-baseCommand: echo
-inputs:
-  message:
-    type: string
-    inputBinding: {position: 1}
-stdout: out.txt
-outputs:
-  out: stdout
-`;
-
-const SCATTER_WF = `cwlVersion: v1.2
-class: Workflow
-requirements:
-  ScatterFeatureRequirement: {}
-inputs:
-  messages: string[]
-outputs:
-  outs:
-    type: File[]
-    outputSource: echo/out
-steps:
-  echo:
-    run: echo.cwl
-    scatter: message
-    in:
-      message: messages
-    out: [out]
-`;
+import { BIN, ECHO_TOOL, ECHO_SCATTER_WF } from './documents.js';
 
 interface Timed {
   seconds: number;
@@ -125,7 +91,7 @@ function timeRun(argv: string[], cwd: string, label: string, env?: NodeJS.Proces
 
 function makeCase(dir: string, n: number): { wf: string; job: string } {
   writeFileSync(join(dir, 'echo.cwl'), ECHO_TOOL);
-  writeFileSync(join(dir, 'scatter.cwl'), SCATTER_WF);
+  writeFileSync(join(dir, 'scatter.cwl'), ECHO_SCATTER_WF);
   const messages = Array.from({ length: n }, (_, i) => `message-${i}`);
   writeFileSync(join(dir, `job-${n}.json`), JSON.stringify({ messages }));
   return { wf: join(dir, 'scatter.cwl'), job: join(dir, `job-${n}.json`) };
