@@ -122,22 +122,7 @@ ${containers().replace(/^ {4}/m, '  ')}`;
   test('a scattered container step runs in podman inside Slurm blocks', async () => {
     const label = uniqueLabel('ctr');
     labels.push(label);
-    const config = `executor:
-  type: htex
-  label: ${label}
-  workers_per_pool: 2
-  address: 127.0.0.1
-  provider:
-    type: slurm
-    walltime: "00:10:00"
-    init_blocks: 1
-    min_blocks: 0
-    max_blocks: 1
-    launcher: {type: single_node}
-  strategy: {period: 0.5, max_idle_time: 60}
-retries: 0
-${containers().replace(/^ {4}/m, '  ')}`;
-    const dir = await fixture({ ...scatterWorkflow(IMAGE), 'slurm.yml': config });
+    const dir = await fixture({ ...scatterWorkflow(IMAGE), 'slurm.yml': slurmConfig(label) });
     await writeFile(path.join(dir, 'job.yml'), 'words: [x, y]\n');
     const r = await runCli(['--quiet', '--config', 'slurm.yml', '--outdir', await tempDir(), 'wf.cwl', 'job.yml'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);

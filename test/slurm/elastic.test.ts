@@ -11,38 +11,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTool } from '../../src/cwl/app/index.js';
-import { DataFlowKernel, bashApp } from '../../src/dataflow/index.js';
-import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
-import type { HtexOptions } from '../../src/executors/htex/options.js';
+import { bashApp } from '../../src/dataflow/index.js';
 import { SrunLauncher } from '../../src/providers/launchers.js';
-import { SlurmProvider } from '../../src/providers/slurm/index.js';
-import type { SlurmProviderOptions } from '../../src/providers/slurm/index.js';
 import { assertNoJobsLeft, assertSlurmWorks, liveJobsNamed, pollUntil, scratchDir, slurmTestOptions, uniqueLabel } from './slurmGate.js';
+import { startOnSlurm, type Run } from './onSlurm.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/slurm/fixtures/', import.meta.url));
-
-interface Run {
-  dfk: DataFlowKernel;
-  executor: HighThroughputExecutor;
-  dir: string;
-}
-
-async function startOnSlurm(label: string, provider: SlurmProviderOptions, htex: Partial<HtexOptions> = {}, retries = 0): Promise<Run> {
-  const dir = scratchDir(label);
-  const executor = new HighThroughputExecutor({
-    label,
-    provider: new SlurmProvider({ label, walltime: '00:10:00', cmdTimeout: 20, ...provider }),
-    workersPerPool: 1,
-    heartbeatPeriodSec: 0.5,
-    heartbeatThresholdSec: 5,
-    workerBindInterface: '127.0.0.1',
-    addresses: ['127.0.0.1'],
-    strategy: { periodSec: 0.5, maxIdleTimeSec: 2 },
-    ...htex,
-  });
-  const dfk = await DataFlowKernel.load({ executors: [executor], runDir: join(dir, 'runinfo'), retries });
-  return { dfk, executor, dir };
-}
 
 describe('Cluster scale on the simulated Slurm', slurmTestOptions, () => {
   let label = '';

@@ -10,37 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, ParslCwlError } from '../../src/util/errors.js';
-import { DataFlowKernel, bashApp } from '../../src/dataflow/index.js';
-import { HighThroughputExecutor } from '../../src/executors/htex/executor.js';
-import type { HtexOptions } from '../../src/executors/htex/options.js';
+import { bashApp } from '../../src/dataflow/index.js';
 import { SrunLauncher } from '../../src/providers/launchers.js';
-import { SlurmProvider } from '../../src/providers/slurm/index.js';
-import type { SlurmProviderOptions } from '../../src/providers/slurm/index.js';
 import { assertNoJobsLeft, assertSlurmWorks, liveJobsNamed, pollUntil, scratchDir, slurmTestOptions, uniqueLabel } from './slurmGate.js';
-
-interface Run {
-  dfk: DataFlowKernel;
-  executor: HighThroughputExecutor;
-  dir: string;
-}
-
-/** A kernel whose one executor is HTEX on Slurm blocks, with a quick strategy and heartbeats. */
-async function startOnSlurm(label: string, provider: SlurmProviderOptions, htex: Partial<HtexOptions> = {}, retries = 0): Promise<Run> {
-  const dir = scratchDir(label);
-  const executor = new HighThroughputExecutor({
-    label,
-    provider: new SlurmProvider({ label, walltime: '00:10:00', cmdTimeout: 20, ...provider }),
-    workersPerPool: 1,
-    heartbeatPeriodSec: 0.5,
-    heartbeatThresholdSec: 5,
-    workerBindInterface: '127.0.0.1',
-    addresses: ['127.0.0.1'],
-    strategy: { periodSec: 0.5, maxIdleTimeSec: 2 },
-    ...htex,
-  });
-  const dfk = await DataFlowKernel.load({ executors: [executor], runDir: join(dir, 'runinfo'), retries });
-  return { dfk, executor, dir };
-}
+import { startOnSlurm, type Run } from './onSlurm.js';
 
 /** Our jobs squeue lists as RUNNING right now. */
 const runningJobs = (label: string): string[] => liveJobsNamed(label).filter((job) => job.state === 'RUNNING').map((job) => job.id);
