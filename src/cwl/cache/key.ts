@@ -11,18 +11,27 @@
  *   ToolTimeLimit (a limit does not change a successful result), and ResourceRequirement only when
  *   the tool reads `runtime.cores`, `runtime.ram` or the sizes;
  * - the environment the runner passes on (--preserve-environment), the container the job runs in
- *   (`options.container`, opaque apart from the fields in CONTAINER_FIELDS_IGNORED), whether output
- *   checksums are computed (they are part of the output object), and CACHE_FORMAT.
+ *   (`options.container`, opaque apart from the fields in CONTAINER_FIELDS_IGNORED) and whether it
+ *   runs in one on this node: a hinted image with no engine found runs on the host, and those
+ *   results are not the container's; whether output checksums are computed (they are part of the
+ *   output object), and CACHE_FORMAT.
+ *
+ * The key is computed where the job runs (the cache wraps the job runner), so "this node" is the
+ * one that would run it.
  */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash, stringifyJson } from '../../util/index.js';
+import { DEFAULT_CONTAINER_SETTINGS, findEngine } from '../containers/index.js';
 import type { JobSpec } from '../jobSpec.js';
 import type { Requirement } from '../model.js';
 
-/** Bumped whenever the key or the entry layout changes: entries of another format are never read. */
+/**
+ * Bumped when the entry layout changes: entries of another format are never read. A change to what
+ * the key hashes needs no bump: older entries just never match again, and `cache prune` removes them.
+ */
 export const CACHE_FORMAT = 1;
 
 /** Requirement classes that never change what a successful job computes. */
@@ -46,8 +55,7 @@ export async function keyView(spec: JobSpec): Promise<unknown> {
   const toolText = stringifyJson(content) ?? '';
   const readsResources = /runtime\.(cores|ram|tmpdirSize|outdirSize)/.test(toolText);
   const keep = (list: readonly Requirement[]) => list.filter((r) => !REQUIREMENTS_IGNORED.has(r.class) && (readsResources || r.class !== 'ResourceRequirement'));
-  // Read loosely: the container work adds `container` to JobOptions (src/cwl/containers/types.ts).
-  const container = (spec.options as Record<string, unknown> | undefined)?.['container'];
+  const container = spec.options?.container;
   return canonical({
     format: CACHE_FORMAT,
     tool: content,
@@ -56,8 +64,16 @@ export async function keyView(spec: JobSpec): Promise<unknown> {
     inputs: await contentView(spec.inputs, checksums),
     environment: spec.options?.environment ?? {},
     container: containerView(container),
+    inContainer: runsInContainer(spec),
     outputChecksums: spec.options?.computeChecksum ?? true,
   });
+}
+
+/** Whether the job would run in a container here: an image to run (a DockerRequirement or `--default-container`), containers not off, an engine found. */
+function runsInContainer(spec: JobSpec): boolean {
+  const settings = spec.options?.container ?? DEFAULT_CONTAINER_SETTINGS;
+  const image = [...spec.requirements, ...spec.hints].some((r) => r.class === 'DockerRequirement') || settings.defaultContainer !== undefined;
+  return image && settings.mode !== 'off' && findEngine(settings.mode, settings.exe) !== undefined;
 }
 
 function containerView(container: unknown): unknown {
