@@ -82,6 +82,14 @@ async function run(opts: RunOptions, log: RunLog, signal: AbortSignal, argv: str
     process.stdout.write(`${opts.document} is valid CWL.\n`);
     return ExitCode.Success;
   }
+  if (opts.inputArgs.length > 0) {
+    // `parsl-cwl tool.cwl --help`: the tool's inputs as flags, as cwltool prints them.
+    const { asksForInputHelp, inputUsage } = await import('../cwl/inputs/commandLineInputs.js');
+    if (asksForInputHelp(proc, opts.inputArgs)) {
+      process.stdout.write(inputUsage(proc, path.basename(opts.document)));
+      return ExitCode.Success;
+    }
+  }
   if (opts.config === undefined) await warnNoEngine(proc, opts, log);
   const { bindJobInputs } = await import('./run/bindInputs.js');
   const job = await bindJobInputs(proc, opts, log);

@@ -7,7 +7,7 @@ import { exactNumber } from '../../util/index.js';
 import type { CwlType, InputParameter, Process } from '../model.js';
 import { InputInvalidError, InputUnknownError } from '../errors.js';
 import { toUri } from '../load/documentRef.js';
-import { typeText } from './typeText.js';
+import { isOptional, typeText } from './typeText.js';
 
 export interface CommandLineInputOptions {
   /** Folder relative File/Directory paths resolve against (default: `process.cwd()`). */
@@ -124,7 +124,8 @@ export function parseCommandLineInputs(process: Process, argv: readonly string[]
     const eq = word.indexOf('=');
     const flag = eq < 0 ? word.slice(2) : word.slice(2, eq);
     const inline = eq < 0 ? undefined : word.slice(eq + 1);
-    const [name, ...fieldPath] = flag.split('.');
+    // An input whose own name has a dot (`args.py`) is that input, not a record field.
+    const [name, ...fieldPath] = params.has(flag) ? [flag] : flag.split('.');
     const param = name === undefined ? undefined : params.get(name);
     if (!param || name === undefined) throw new InputUnknownError(flag, [...params.keys()]);
     const type = fieldType(param.type, fieldPath, flag);
@@ -150,4 +151,80 @@ export function parseCommandLineInputs(process: Process, argv: readonly string[]
     } else setPath(out, path, convert(values[0] as string, type, flag, options.cwd), false);
   }
   return out;
+}
+
+/** Whether the words after the document ask for the process's inputs (`--help`, `-h`) rather than give one named so. */
+export function asksForInputHelp(process: Process, argv: readonly string[]): boolean {
+  const names = new Set(process.inputs.map((p) => p.id));
+  return argv.some((w) => (w === '--help' && !names.has('help')) || w === '-h');
+}
+
+/** The value a flag takes, in words: FILE, INT, {a,b}, ... */
+function metavar(t: CwlType): string {
+  const n = nonNull(t);
+  if (Array.isArray(n)) return n.map(metavar).join('|');
+  if (typeof n === 'object') {
+    if (n.type === 'enum') return `{${n.symbols.map((s) => s.slice(s.lastIndexOf('/') + 1)).join(',')}}`;
+    if (n.type === 'array') return `${metavar(n.items)} [${metavar(n.items)} ...]`;
+    return 'RECORD';
+  }
+  switch (n) {
+    case 'int':
+    case 'long':
+      return 'INT';
+    case 'float':
+    case 'double':
+      return 'NUMBER';
+    case 'File':
+    case 'stdin':
+      return 'FILE';
+    case 'Directory':
+      return 'DIR';
+    case 'Any':
+      return 'VALUE';
+    default:
+      return n.toUpperCase();
+  }
+}
+
+/** A default as a user would type it: a File or Directory by its location, anything else as JSON. */
+function defaultText(v: unknown): string {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if ((o.class === 'File' || o.class === 'Directory') && typeof (o.location ?? o.path) === 'string') return String(o.location ?? o.path);
+  }
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+}
+
+/** `--name VALUE` lines for an input, one per field for a record (`--name.field VALUE`). */
+function flagLines(flag: string, t: CwlType): string[] {
+  const n = nonNull(t);
+  if (typeof n === 'object' && !Array.isArray(n) && n.type === 'record') return n.fields.flatMap((f) => flagLines(`${flag}.${f.name}`, f.type));
+  return [isBoolean(t) ? `--${flag}` : `--${flag} ${metavar(t)}`];
+}
+
+/**
+ * The process's inputs as command-line flags (cwltool's `tool.cwl --help`): each with its CWL type,
+ * whether it is required, its default and the first line of its label or doc.
+ */
+export function inputUsage(process: Process, documentName: string): string {
+  const lines = [`usage: parsl-cwl [options] ${documentName} [JOB] ${process.inputs.length > 0 ? '[--input value ...]' : ''}`.trimEnd(), ''];
+  if (process.inputs.length === 0) {
+    lines.push(`${documentName} has no inputs.`);
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push(`inputs of ${documentName} (in a job file, or as these flags after the document; flags win):`);
+  const rows: Array<[string, string]> = [];
+  for (const p of process.inputs) {
+    const optional = p.default !== undefined || isOptional(p.type);
+    const text = [typeText(p.type), optional ? (p.default !== undefined ? `default: ${defaultText(p.default)}` : 'optional') : 'required'];
+    const words = (Array.isArray(p.doc) ? p.doc.join(' ') : p.doc) ?? p.label;
+    const first = words?.trim().split('\n')[0];
+    if (first) text.push(first);
+    const flags = flagLines(p.id, p.type);
+    flags.forEach((f, i) => rows.push([f, i === 0 ? text.join('; ') : '']));
+  }
+  const width = Math.min(40, Math.max(...rows.map(([f]) => f.length)));
+  for (const [f, t] of rows) lines.push(f.length > width && t ? `  ${f}\n  ${' '.repeat(width)}  ${t}` : `  ${f.padEnd(width)}  ${t}`.trimEnd());
+  return `${lines.join('\n')}\n`;
 }
