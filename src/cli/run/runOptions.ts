@@ -285,6 +285,7 @@ export const HELP = `usage: parsl-cwl [options] DOC[#id] [JOB] [--input value ..
 
 Run a CWL v1.2 CommandLineTool, ExpressionTool or Workflow (cwltool-compatible command line).
 The output object is printed as JSON on stdout; logs and errors go to stderr.
+\`parsl-cwl DOC --help\` lists DOC's inputs as --input flags.
 
 options:
   --outdir DIR          where final outputs are moved (default: the current folder)
