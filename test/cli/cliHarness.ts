@@ -53,3 +53,14 @@ export async function fixture(files: Record<string, string>): Promise<string> {
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
   return dir;
 }
+
+/** A --config file for HTEX on this machine: one pool of 2 workers (LocalProvider), no retries. */
+export const HTEX_LOCAL_CONFIG = `executor:
+  type: htex
+  label: htex
+  workers_per_pool: 2
+  address: 127.0.0.1
+  worker_bind_interface: 127.0.0.1
+  provider: {type: local, init_blocks: 1, min_blocks: 0, max_blocks: 1, launcher: {type: single_node}}
+retries: 0
+`;

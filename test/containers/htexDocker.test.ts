@@ -10,9 +10,10 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BIN, fixture, runCli, tempDir } from '../cli/cliHarness.js';
+import { BIN, HTEX_LOCAL_CONFIG, fixture, runCli, tempDir } from '../cli/cliHarness.js';
 import { pollUntil } from '../slurm/slurmGate.js';
 import { BASE_IMAGE, NONCE, engineGate } from './engineGate.js';
+import { scatterWorkflow } from './podmanGate.js';
 
 const docker = engineGate('docker');
 
@@ -22,50 +23,9 @@ function ours(): string[] {
   return out.split('\n').filter((l) => l.trim() !== '');
 }
 
-const CONFIG = `executor:
-  type: htex
-  label: htex
-  workers_per_pool: 2
-  address: 127.0.0.1
-  worker_bind_interface: 127.0.0.1
-  provider: {type: local, init_blocks: 1, min_blocks: 0, max_blocks: 1, launcher: {type: single_node}}
-retries: 0
-containers:
-  engine: docker
-  extra_args: [--label, pcwl-test=${NONCE}]
-`;
-
 const FILES = {
-  'htex.yml': CONFIG,
-  'wf.cwl': `cwlVersion: v1.2
-class: Workflow
-requirements: {ScatterFeatureRequirement: {}}
-inputs: {words: 'string[]'}
-outputs:
-  outs: {type: 'File[]', outputSource: where/out}
-steps:
-  where: {run: where.cwl, scatter: word, in: {word: words}, out: [out]}
-`,
-  // Docker puts /.dockerenv in every container it runs.
-  'where.cwl': `cwlVersion: v1.2
-class: CommandLineTool
-requirements:
-  DockerRequirement: {dockerPull: ${BASE_IMAGE}}
-baseCommand: [sh, -c, 'if test -e /.dockerenv; then echo "docker $0"; else echo "not docker $0"; fi']
-inputs:
-  word: {type: string, inputBinding: {position: 1}}
-stdout: out.txt
-outputs:
-  out: stdout
-`,
-  'sleep.cwl': `cwlVersion: v1.2
-class: CommandLineTool
-requirements:
-  DockerRequirement: {dockerPull: ${BASE_IMAGE}}
-baseCommand: [sleep, '300']
-inputs: []
-outputs: []
-`,
+  ...scatterWorkflow(BASE_IMAGE, '/.dockerenv'),
+  'htex.yml': `${HTEX_LOCAL_CONFIG}containers:\n  engine: docker\n  extra_args: [--label, pcwl-test=${NONCE}]\n`,
 };
 
 describe('container steps on HTEX worker pools, Docker', docker.options, () => {
@@ -77,7 +37,7 @@ describe('container steps on HTEX worker pools, Docker', docker.options, () => {
     const r = await runCli(['--quiet', '--config', 'htex.yml', '--outdir', await tempDir(), 'wf.cwl', 'job.yml'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     const outs = (JSON.parse(r.stdout) as { outs: Array<{ path: string }> }).outs.map((o) => readFileSync(o.path, 'utf8').trim());
-    assert.deepEqual(outs, ['docker a', 'docker b', 'docker c']);
+    assert.deepEqual(outs, ['in a', 'in b', 'in c']);
   });
 
   test('Ctrl-C while a Docker step runs on a worker: exit 130 and the container is removed', async () => {

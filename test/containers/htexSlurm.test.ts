@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BIN, fixture, runCli, tempDir } from '../cli/cliHarness.js';
+import { BIN, HTEX_LOCAL_CONFIG, fixture, runCli, tempDir } from '../cli/cliHarness.js';
 import { assertNoJobsLeft, assertSlurmWorks, pollUntil, slurmTestOptions, uniqueLabel } from '../slurm/slurmGate.js';
 import { execFileSync } from 'node:child_process';
 import { IMAGE, assertPodmanWorks, containerTestOptions, containersLabelled, scatterWorkflow } from './podmanGate.js';
@@ -29,15 +29,7 @@ function leftBehind(): string[] {
 
 const containers = (extra = `    extra_args: [--label, pcwl-test=${TAG}]\n`) => `containers:\n  engine: podman\n${extra}`;
 
-const HTEX = `executor:
-  type: htex
-  label: htex
-  workers_per_pool: 2
-  address: 127.0.0.1
-  worker_bind_interface: 127.0.0.1
-  provider: {type: local, init_blocks: 1, min_blocks: 0, max_blocks: 1, launcher: {type: single_node}}
-retries: 0
-`;
+const HTEX = HTEX_LOCAL_CONFIG;
 
 async function outputs(stdout: string): Promise<string[]> {
   const outs = (JSON.parse(stdout) as { outs: Array<{ path: string }> }).outs;

@@ -70,8 +70,12 @@ export function containersLabelled(key: string, value: string, options: { runnin
     .filter((n) => n !== '');
 }
 
-/** A scatter workflow whose one step runs in a container and says `in <word>` (or `host <word>`). */
-export function scatterWorkflow(image: string): Record<string, string> {
+/**
+ * A scatter workflow whose one step runs in a container and says `in <word>` (or `host <word>`):
+ * `marker` is the file the engine puts in its containers (podman's /run/.containerenv, Docker's
+ * /.dockerenv).
+ */
+export function scatterWorkflow(image: string, marker = '/run/.containerenv'): Record<string, string> {
   return {
     'wf.cwl': `cwlVersion: v1.2
 class: Workflow
@@ -94,7 +98,7 @@ steps:
 class: CommandLineTool
 requirements:
   DockerRequirement: {dockerPull: ${image}}
-baseCommand: [sh, -c, 'if test -e /run/.containerenv; then echo "in $0"; else echo "host $0"; fi']
+baseCommand: [sh, -c, 'if test -e ${marker}; then echo "in $0"; else echo "host $0"; fi']
 inputs:
   word: {type: string, inputBinding: {position: 1}}
 stdout: out.txt

@@ -10,7 +10,7 @@ import path, { join } from 'node:path';
 import { test } from 'node:test';
 import { bashApp, DataFlowKernel } from '../../src/dataflow/index.js';
 import { readRunRecord } from '../../src/dataflow/record/index.js';
-import { EXAMPLES, runCli, tempDir } from '../cli/cliHarness.js';
+import { EXAMPLES, HTEX_LOCAL_CONFIG, runCli, tempDir } from '../cli/cliHarness.js';
 import { freshRunDir, makeHtex, until } from '../htex/helpers.js';
 
 const FIXTURES = path.resolve(EXAMPLES, '../test/workflow/fixtures');
@@ -19,18 +19,7 @@ test('a scattered workflow on HTEX records each task with its worker, pool and b
   const cwd = await tempDir('pcwl-rec-cwd-');
   const state = await tempDir('pcwl-rec-state-');
   const config = join(state, 'htex.yml');
-  writeFileSync(
-    config,
-    `executor:
-  type: htex
-  label: htex
-  workers_per_pool: 2
-  address: 127.0.0.1
-  worker_bind_interface: 127.0.0.1
-  provider: {type: local, init_blocks: 1, min_blocks: 0, max_blocks: 1, launcher: {type: single_node}}
-retries: 0
-`,
-  );
+  writeFileSync(config, HTEX_LOCAL_CONFIG);
   const messages = ['a', 'b', 'c', 'd'].flatMap((m) => ['--messages', m]);
   const r = await runCli(['--quiet', '--outdir', cwd, '--config', config, path.join(FIXTURES, 'linear.cwl'), ...messages], {
     cwd,
